@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds with -Werror, then in a
+# throwaway cluster (pg_virtualenv) runs pg_regress (make installcheck) and
+# the pgTAP suites (pg_prove).  Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PG_MAJOR=${PG_MAJOR:-15}
+
+scripts/setup.sh || exit 1
+scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+log=$(mktemp -d)
+# -s: the cluster gets the extension's library preloaded nowhere; every test
+# creates the extension itself.
+pg_virtualenv -v "$PG_MAJOR" bash -c '
+  set -uo pipefail
+  make -s installcheck PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config > "$1/regress.log" 2>&1
+  echo $? > "$1/regress.rc"
+  if ls test/pgtap/*.sql >/dev/null 2>&1; then
+    psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
+    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ > "$1/pgtap.log" 2>&1
+    echo $? > "$1/pgtap.rc"
+  fi
+' _ "$log"
+
+cat "$log/regress.log"
+[ -f "$log/pgtap.log" ] && cat "$log/pgtap.log"
+[ -f regression.diffs ] && { echo "---- regression.diffs ----"; cat regression.diffs; }
+
+r_pass=$(grep -cE '^(ok|test) .* \.\.\. ok|^ok [0-9]+ +[-+] ' "$log/regress.log")
+r_fail=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ +[-+] ' "$log/regress.log")
+t_pass=0; t_fail=0
+if [ -f "$log/pgtap.log" ]; then
+  t_pass=$(grep -cE '^ *ok [0-9]+' "$log/pgtap.log")
+  t_fail=$(grep -cE '^ *not ok [0-9]+' "$log/pgtap.log")
+fi
+rc=0
+[ "$(cat "$log/regress.rc" 2>/dev/null || echo 1)" = 0 ] || rc=1
+[ ! -f "$log/pgtap.rc" ] || [ "$(cat "$log/pgtap.rc")" = 0 ] || rc=1
+passed=$((r_pass + t_pass)); failed=$((r_fail + t_fail))
+# A runner that died counts as a failure even when no line said so.
+[ $rc -ne 0 ] && [ $failed -eq 0 ] && failed=1
+[ $passed -eq 0 ] && { echo "no test ran"; rc=1; }
+echo "pg_regress: $r_pass passed, $r_fail failed; pgTAP: $t_pass passed, $t_fail failed"
+echo "$passed passed, $failed failed"
+exit $rc

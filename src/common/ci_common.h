@@ -1,0 +1,37 @@
+/*
+ * ci_common.h — the shared C core of customer_intel: limits, text helpers,
+ * module initialisation hooks.  Capabilities include this header and never
+ * each other's.
+ */
+#ifndef CI_COMMON_H
+#define CI_COMMON_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "ci_compat.h"
+
+/*
+ * Longest string, in characters, that a pairwise comparison accepts.  The
+ * edit distances and Jaro are O(n*m) in time; past this bound one call could
+ * run for minutes, so it is refused with ERRCODE_PROGRAM_LIMIT_EXCEEDED.
+ * Names, emails and phones are far shorter.
+ */
+#define CI_MAX_COMPARE_CHARS	65535
+
+/*
+ * Decode a text argument's bytes (server encoding) into code points.
+ * Fails with PROGRAM_LIMIT_EXCEEDED, naming fname, when the string has more
+ * than maxchars characters.  *nchars receives the count.  The array is
+ * palloc'd in the current memory context, with room for one terminator.
+ */
+extern pg_wchar *ci_text_to_wchars(const char *s, int bytelen, int maxchars,
+								   const char *fname, int *nchars);
+
+/* True when all bytes are 7-bit ASCII: the fast paths compare bytes then. */
+extern bool ci_is_ascii(const char *s, int bytelen);
+
+/* Per-capability initialisation, called from _PG_init (src/common/module.c). */
+extern void ci_match_init(void);
+
+#endif							/* CI_COMMON_H */
