@@ -19,6 +19,7 @@ CREATE TABLE ci.source_record (
     email        text,
     phone        text,
     birth_date   date,
+    national_id  text,
     street       text,
     city         text,
     postcode     text,
@@ -28,6 +29,7 @@ CREATE TABLE ci.source_record (
     UNIQUE (source, source_key)
 );
 COMMENT ON TABLE ci.source_record IS 'One row per customer record per source system, as received';
+COMMENT ON COLUMN ci.source_record.national_id IS 'a strong identifier where the source has one (tax, social-security or loyalty number)';
 COMMENT ON COLUMN ci.source_record.country IS 'ISO 3166-1 alpha-2 country of the record; the default region for its phone number';
 
 -- The four shipped sources are recreated by CREATE EXTENSION; dump only the user's own.
