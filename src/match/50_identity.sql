@@ -8,7 +8,7 @@ CREATE TABLE ci.identity (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     retired_at   timestamptz,
     merged_into  bigint REFERENCES ci.identity,
-    CHECK ((retired_at IS NULL) = (merged_into IS NULL) OR merged_into IS NULL)
+    CHECK (merged_into IS NULL OR retired_at IS NOT NULL)
 );
 COMMENT ON TABLE ci.identity IS 'Resolved customer identities; ids are stable across runs and never reused';
 
