@@ -22,8 +22,14 @@ EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
+# isolation specs: test/isolation/specs/<name>.spec with test/isolation/expected/<name>.out.
+ISOLATION      = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
+
 PG_CONFIG ?= pg_config
 
+# -Wextra's unused-parameter and missing-field-initializers fire on every
+# PG_FUNCTION_ARGS and on PostgreSQL's own designated initialisers: off.
 PG_CPPFLAGS = -Isrc -Isrc/common $(shell pkg-config --cflags icu-uc icu-i18n) \
               -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CXXFLAGS = -std=c++17 -fno-omit-frame-pointer
