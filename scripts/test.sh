@@ -18,7 +18,7 @@ pg_virtualenv -v "$PG_MAJOR" bash -c '
   echo $? > "$1/regress.rc"
   if ls test/pgtap/*.sql >/dev/null 2>&1; then
     psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
-    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ > "$1/pgtap.log" 2>&1
+    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/ > "$1/pgtap.log" 2>&1
     echo $? > "$1/pgtap.rc"
   fi
 ' _ "$log"
