@@ -1,0 +1,367 @@
+/*
+ * similarity_kernels.h — the string similarity algorithms, written once over
+ * a character type and compiled twice by similarity.c:
+ *
+ *   SIM_CHAR = unsigned char   SIM_FN(x) = x##_bytes   one byte per character
+ *   SIM_CHAR = pg_wchar        SIM_FN(x) = x##_wchar   decoded code points
+ *
+ * so the fast single-byte path and the generic path cannot drift apart.
+ * No include guard: this file is a template, included once per character
+ * type with SIM_CHAR and SIM_FN defined.
+ *
+ * Scratch memory lives on the stack up to MATCH_STACK_CHARS characters and
+ * is palloc'd (and freed) beyond.  Outer loops call CHECK_FOR_INTERRUPTS.
+ */
+#if !defined(SIM_CHAR) || !defined(SIM_FN)
+#error "define SIM_CHAR and SIM_FN before including similarity_kernels.h"
+#endif
+
+/*
+ * Jaro similarity.  Scans a left to right; each a[i] matches the first
+ * not-yet-matched equal character of b within the window
+ * [i - w, i + w], w = max(alen, blen) / 2 - 1 (at least 0).  The matched
+ * characters of a (in a's order) and of b (in b's order) are then compared
+ * position by position; t is half the number of positions that differ.
+ */
+static double
+SIM_FN(sim_jaro) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
+{
+	bool		bflag_stack[MATCH_STACK_CHARS];
+	SIM_CHAR	amatch_stack[MATCH_STACK_CHARS];
+	bool	   *bflag;
+	SIM_CHAR   *amatch;
+	int			window;
+	int			m = 0;
+	int			t = 0;
+	int			i,
+				j,
+				k;
+	double		result;
+
+	if (alen == 0 || blen == 0)
+		return (alen == 0 && blen == 0) ? 1.0 : 0.0;
+	if (alen == blen && memcmp(a, b, alen * sizeof(SIM_CHAR)) == 0)
+		return 1.0;
+
+	window = Max(alen, blen) / 2 - 1;
+	if (window < 0)
+		window = 0;
+
+	if (blen <= MATCH_STACK_CHARS)
+	{
+		bflag = bflag_stack;
+		memset(bflag, 0, blen * sizeof(bool));
+	}
+	else
+		bflag = (bool *) palloc0(blen * sizeof(bool));
+	/* at most min(alen, blen) characters of a are matched */
+	if (Min(alen, blen) <= MATCH_STACK_CHARS)
+		amatch = amatch_stack;
+	else
+		amatch = (SIM_CHAR *) palloc(Min(alen, blen) * sizeof(SIM_CHAR));
+
+	for (i = 0; i < alen; i++)
+	{
+		SIM_CHAR	c = a[i];
+		int			lo = Max(0, i - window);
+		int			hi = Min(blen - 1, i + window);
+
+		for (j = lo; j <= hi; j++)
+		{
+			if (b[j] == c && !bflag[j])
+			{
+				bflag[j] = true;
+				amatch[m++] = c;
+				break;
+			}
+		}
+		if (window > MATCH_STACK_CHARS)
+			CHECK_FOR_INTERRUPTS();
+	}
+
+	if (m == 0)
+		result = 0.0;
+	else
+	{
+		for (j = 0, k = 0; j < blen; j++)
+		{
+			if (bflag[j])
+			{
+				if (b[j] != amatch[k])
+					t++;
+				k++;
+			}
+		}
+		t /= 2;
+		result = ((double) m / alen + (double) m / blen +
+				  (double) (m - t) / m) / 3.0;
+	}
+
+	if (bflag != bflag_stack)
+		pfree(bflag);
+	if (amatch != amatch_stack)
+		pfree(amatch);
+	return result;
+}
+
+/*
+ * Jaro-Winkler: the Jaro value, raised towards 1 by l * prefix_scale of the
+ * remaining gap when it exceeds boost_threshold, l = common prefix length
+ * capped at 4.
+ */
+static double
+SIM_FN(sim_jaro_winkler) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen,
+						  double prefix_scale, double boost_threshold)
+{
+	double		jaro = SIM_FN(sim_jaro) (a, alen, b, blen);
+
+	if (jaro > boost_threshold)
+	{
+		int			lim = Min(Min(alen, blen), MATCH_JW_MAX_PREFIX);
+		int			l = 0;
+
+		while (l < lim && a[l] == b[l])
+			l++;
+		jaro += l * prefix_scale * (1.0 - jaro);
+	}
+	return jaro;
+}
+
+/*
+ * Levenshtein distance with one row of the DP matrix, over the shorter
+ * string after stripping the common prefix and suffix (which never changes
+ * the distance).
+ *
+ * Bounded form (max_d >= 0): every cell is clamped at K = max_d + 1 and
+ * only cells with |i - j| <= max_d are computed (the others are >= K
+ * anyway); clamping commutes with the min/+1 recurrence, so each computed
+ * cell equals min(true value, K).  Any alignment path crosses every row, so
+ * once a whole row is >= K the answer is K: stop there.
+ */
+static int
+SIM_FN(sim_levenshtein) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen,
+						 int max_d)
+{
+	int			row_stack[MATCH_STACK_CHARS + 1];
+	int		   *row;
+	int			i,
+				j;
+	int			K;
+	int			result;
+
+	/* strip common prefix and suffix */
+	while (alen > 0 && blen > 0 && *a == *b)
+		a++, b++, alen--, blen--;
+	while (alen > 0 && blen > 0 && a[alen - 1] == b[blen - 1])
+		alen--, blen--;
+
+	/* let b be the shorter: the row has blen + 1 cells */
+	if (blen > alen)
+	{
+		const SIM_CHAR *ts = a;
+		int			tl = alen;
+
+		a = b, alen = blen;
+		b = ts, blen = tl;
+	}
+
+	/* the distance is at most alen and at least alen - blen */
+	if (max_d >= alen)
+		max_d = -1;				/* the bound cannot bite */
+	if (max_d >= 0 && alen - blen > max_d)
+		return max_d + 1;
+	if (blen == 0)
+		return alen;
+
+	row = (blen <= MATCH_STACK_CHARS) ? row_stack
+		: (int *) palloc((blen + 1) * sizeof(int));
+
+	if (max_d < 0)
+	{
+		for (j = 0; j <= blen; j++)
+			row[j] = j;
+		for (i = 1; i <= alen; i++)
+		{
+			SIM_CHAR	ca = a[i - 1];
+			int			diag = row[0];
+			int			left = i;
+
+			row[0] = i;
+			for (j = 1; j <= blen; j++)
+			{
+				int			up = row[j];
+				int			v = diag + (ca != b[j - 1]);
+
+				if (up + 1 < v)
+					v = up + 1;
+				if (left + 1 < v)
+					v = left + 1;
+				row[j] = left = v;
+				diag = up;
+			}
+			if (blen > MATCH_STACK_CHARS)
+				CHECK_FOR_INTERRUPTS();
+		}
+		result = row[blen];
+	}
+	else
+	{
+		K = max_d + 1;
+		for (j = 0; j <= blen; j++)
+			row[j] = Min(j, K);
+		result = -1;
+		for (i = 1; i <= alen; i++)
+		{
+			SIM_CHAR	ca = a[i - 1];
+			int			lo = Max(1, i - max_d);
+			int			hi = Min(blen, i + max_d);
+			int			diag = row[lo - 1];
+			int			left;
+			int			rowmin;
+
+			/* column lo - 1 of row i: the border, or outside the band */
+			left = (lo == 1) ? Min(i, K) : K;
+			row[lo - 1] = left;
+			rowmin = left;
+			for (j = lo; j <= hi; j++)
+			{
+				int			up = row[j];
+				int			v = diag + (ca != b[j - 1]);
+
+				if (up + 1 < v)
+					v = up + 1;
+				if (left + 1 < v)
+					v = left + 1;
+				if (v > K)
+					v = K;
+				row[j] = left = v;
+				diag = up;
+				if (v < rowmin)
+					rowmin = v;
+			}
+			if (rowmin >= K)
+			{
+				result = K;
+				break;
+			}
+			if (blen > MATCH_STACK_CHARS)
+				CHECK_FOR_INTERRUPTS();
+		}
+		if (result < 0)
+			result = row[blen];
+	}
+
+	if (row != row_stack)
+		pfree(row);
+	return result;
+}
+
+/*
+ * Optimal string alignment distance (restricted Damerau-Levenshtein): the
+ * Levenshtein recurrence plus D(i-2, j-2) + 1 when the last two characters
+ * are an adjacent transposition.  Three rows; the same prefix/suffix
+ * stripping, band and clamping as sim_levenshtein.  A path may skip row i
+ * only by a transposition from row i-1, so the answer is at least
+ * min(min row i, min row i-1 + 1): stop when that reaches K.
+ */
+static int
+SIM_FN(sim_damerau_osa) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen,
+						 int max_d)
+{
+	int			rows_stack[3 * (MATCH_STACK_CHARS + 1)];
+	int		   *rows;
+	int		   *prev2,
+			   *prev,
+			   *cur;
+	int			i,
+				j;
+	int			K;
+	int			prevmin;
+	int			result = -1;
+
+	while (alen > 0 && blen > 0 && *a == *b)
+		a++, b++, alen--, blen--;
+	while (alen > 0 && blen > 0 && a[alen - 1] == b[blen - 1])
+		alen--, blen--;
+
+	if (blen > alen)
+	{
+		const SIM_CHAR *ts = a;
+		int			tl = alen;
+
+		a = b, alen = blen;
+		b = ts, blen = tl;
+	}
+
+	if (max_d >= alen)
+		max_d = -1;
+	if (max_d >= 0 && alen - blen > max_d)
+		return max_d + 1;
+	if (blen == 0)
+		return alen;
+
+	/* unbounded: K above any possible distance, no band */
+	K = (max_d < 0) ? alen + 1 : max_d + 1;
+	if (max_d < 0)
+		max_d = alen;
+
+	rows = (blen <= MATCH_STACK_CHARS) ? rows_stack
+		: (int *) palloc(3 * (blen + 1) * sizeof(int));
+	prev2 = rows;
+	prev = rows + (blen + 1);
+	cur = rows + 2 * (blen + 1);
+	for (j = 0; j <= blen; j++)
+		prev[j] = prev2[j] = cur[j] = Min(j, K);
+	prevmin = 0;
+
+	for (i = 1; i <= alen; i++)
+	{
+		SIM_CHAR	ca = a[i - 1];
+		SIM_CHAR	ca_prev = (i > 1) ? a[i - 2] : 0;
+		int			lo = Max(1, i - max_d);
+		int			hi = Min(blen, i + max_d);
+		int			rowmin;
+		int		   *tmp;
+
+		cur[0] = Min(i, K);
+		if (lo > 1)
+			cur[lo - 1] = K;
+		rowmin = cur[lo - 1];
+		for (j = lo; j <= hi; j++)
+		{
+			SIM_CHAR	cb = b[j - 1];
+			int			v = prev[j - 1] + (ca != cb);
+
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == b[j - 2] && ca_prev == cb &&
+				prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			if (v > K)
+				v = K;
+			cur[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin >= K && prevmin + 1 >= K)
+		{
+			result = K;
+			break;
+		}
+		prevmin = rowmin;
+		tmp = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = tmp;
+		if (blen > MATCH_STACK_CHARS)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (result < 0)
+		result = prev[blen];
+
+	if (rows != rows_stack)
+		pfree(rows);
+	return result;
+}
