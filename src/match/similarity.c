@@ -105,8 +105,8 @@ match_check_jaro_winkler_options(double prefix_scale, double boost_threshold)
 static double
 birthdate_field_slip(int x, int y, int width)
 {
-	int			dx[4],
-				dy[4];
+	int			dx[4] = {0},
+				dy[4] = {0};
 	int			ndiff = 0;
 	int			first = -1;
 	int			i;
