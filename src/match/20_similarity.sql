@@ -45,3 +45,9 @@ CREATE FUNCTION ci.birthdate_similarity(a date, b date) RETURNS float8
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ci.birthdate_similarity(date, date) IS
 '1 equal; 0.9 day and month swapped; 0.8 one digit differs in one of DD, MM, YYYY; 0.7 two adjacent digits swapped in one field; 0 otherwise and for infinite dates';
+
+CREATE FUNCTION ci.token_set_similarity(a text, b text) RETURNS float8
+    AS 'MODULE_PATHNAME', 'match_sql_token_set_similarity'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ci.token_set_similarity(text, text) IS
+'Order-insensitive similarity of multi-part names: tokens split at whitespace and hyphens, best one-to-one pairing by Jaro-Winkler, M/(n + 0.1*(m-n)) with n, m the smaller and larger distinct token counts';

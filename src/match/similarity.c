@@ -8,6 +8,7 @@
 
 #include "miscadmin.h"
 #include "utils/datetime.h"
+#include "utils/float.h"
 
 /* one byte per character: 7-bit ASCII or a single-byte server encoding */
 #define SIM_CHAR unsigned char
@@ -76,6 +77,155 @@ match_damerau_osa_bytes(const unsigned char *a, int alen,
 						const unsigned char *b, int blen, int max_distance)
 {
 	return sim_damerau_osa_bytes(a, alen, b, blen, max_distance);
+}
+
+double
+match_token_set_similarity(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
+{
+	return sim_token_set_wchar(a, alen, b, blen);
+}
+
+double
+match_token_set_similarity_bytes(const unsigned char *a, int alen,
+								 const unsigned char *b, int blen)
+{
+	return sim_token_set_bytes(a, alen, b, blen);
+}
+
+void
+match_too_many_tokens(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("token_set_similarity argument exceeds maximum of %d distinct tokens",
+					MATCH_MAX_TOKENS),
+			 errdetail("Tokens are separated by whitespace and hyphens."),
+			 errhint("Compare names, not documents; use ci.jaro_winkler for long text.")));
+}
+
+/*
+ * Hungarian method (Kuhn-Munkres with potentials), minimising the cost
+ * 1 - score over assignments of rows 1..n to distinct columns 1..m, n <= m.
+ * p[j] is the row assigned to column j (0: none); way[] records the
+ * augmenting path.  The answer is summed from the scores of the final
+ * assignment, row by row, so it is exact for the assignment found.
+ */
+double
+match_best_assignment(const double *score, int n, int m)
+{
+	double		u_stack[MATCH_STACK_TOKENS + 1],
+				v_stack[MATCH_STACK_TOKENS + 1],
+				minv_stack[MATCH_STACK_TOKENS + 1];
+	int			p_stack[MATCH_STACK_TOKENS + 1],
+				way_stack[MATCH_STACK_TOKENS + 1];
+	bool		used_stack[MATCH_STACK_TOKENS + 1];
+	double	   *u,
+			   *v,
+			   *minv;
+	int		   *p,
+			   *way;
+	bool	   *used;
+	int			row_col_stack[MATCH_STACK_TOKENS + 1];
+	int		   *row_col;
+	double		total = 0.0;
+	int			i,
+				j;
+
+	Assert(n >= 1 && n <= m);
+
+	if (n == 1)
+	{
+		/* one row: its best column */
+		total = score[0];
+		for (j = 1; j < m; j++)
+			if (score[j] > total)
+				total = score[j];
+		return total;
+	}
+
+	if (m <= MATCH_STACK_TOKENS)
+	{
+		u = u_stack, v = v_stack, minv = minv_stack;
+		p = p_stack, way = way_stack, used = used_stack;
+	}
+	else
+	{
+		u = palloc((n + 1) * sizeof(double));
+		v = palloc((m + 1) * sizeof(double));
+		minv = palloc((m + 1) * sizeof(double));
+		p = palloc((m + 1) * sizeof(int));
+		way = palloc((m + 1) * sizeof(int));
+		used = palloc((m + 1) * sizeof(bool));
+	}
+	for (i = 0; i <= n; i++)
+		u[i] = 0.0;
+	for (j = 0; j <= m; j++)
+		v[j] = 0.0, p[j] = 0, way[j] = 0;
+
+#define COST(r, c) (1.0 - score[((r) - 1) * m + ((c) - 1)])
+	for (i = 1; i <= n; i++)
+	{
+		int			j0 = 0;
+
+		p[0] = i;
+		for (j = 0; j <= m; j++)
+			minv[j] = get_float8_infinity(), used[j] = false;
+		do
+		{
+			int			i0 = p[j0];
+			int			j1 = 0;
+			double		delta = get_float8_infinity();
+
+			used[j0] = true;
+			for (j = 1; j <= m; j++)
+			{
+				if (!used[j])
+				{
+					double		cur = COST(i0, j) - u[i0] - v[j];
+
+					if (cur < minv[j])
+						minv[j] = cur, way[j] = j0;
+					if (minv[j] < delta)
+						delta = minv[j], j1 = j;
+				}
+			}
+			for (j = 0; j <= m; j++)
+			{
+				if (used[j])
+					u[p[j]] += delta, v[j] -= delta;
+				else
+					minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do
+		{
+			int			j1 = way[j0];
+
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+		CHECK_FOR_INTERRUPTS();
+	}
+#undef COST
+
+	/* sum the chosen scores in row order, for a reproducible rounding */
+	row_col = (n <= MATCH_STACK_TOKENS) ? row_col_stack
+		: (int *) palloc((n + 1) * sizeof(int));
+	for (j = 1; j <= m; j++)
+		if (p[j] != 0)
+			row_col[p[j]] = j;
+	for (i = 1; i <= n; i++)
+		total += score[(i - 1) * m + (row_col[i] - 1)];
+	if (row_col != row_col_stack)
+		pfree(row_col);
+
+	if (u != u_stack)
+	{
+		pfree(u), pfree(v), pfree(minv);
+		pfree(p), pfree(way), pfree(used);
+	}
+	return total;
 }
 
 void

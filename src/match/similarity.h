@@ -80,6 +80,51 @@ extern int	match_damerau_osa_bytes(const unsigned char *a, int alen,
 									int max_distance);
 
 /*
+ * Token-set similarity of multi-part names (see similarity_kernels.h for
+ * the exact formula): order-insensitive, tokens split at whitespace and
+ * hyphens, tokens compared with Jaro-Winkler, a subset scores high.
+ * ERROR PROGRAM_LIMIT_EXCEEDED when a string has more than
+ * MATCH_MAX_TOKENS distinct tokens.
+ */
+#define MATCH_MAX_TOKENS				256
+#define MATCH_STACK_TOKENS				8
+#define MATCH_TOKEN_UNMATCHED_WEIGHT	0.1
+extern double match_token_set_similarity(const pg_wchar *a, int alen,
+										 const pg_wchar *b, int blen);
+extern double match_token_set_similarity_bytes(const unsigned char *a, int alen,
+											   const unsigned char *b, int blen);
+
+/* A token: a slice of a string, in characters. */
+typedef struct MatchToken
+{
+	int			start;
+	int			len;
+} MatchToken;
+
+/*
+ * Token separators: the Unicode White_Space characters and the hyphens and
+ * dashes U+002D, U+2010..U+2015, U+2212, U+FE58, U+FE63, U+FF0D.
+ */
+static inline bool
+match_is_token_separator(pg_wchar c)
+{
+	if (c < 0x80)
+		return c == ' ' || c == '-' || (c >= '\t' && c <= '\r');
+	return c == 0x85 || c == 0xA0 || c == 0x1680 ||
+		(c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+		c == 0x202F || c == 0x205F || c == 0x3000 ||
+		(c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0xFE58 ||
+		c == 0xFE63 || c == 0xFF0D;
+}
+
+/*
+ * The largest sum of score[i * m + j] over one-to-one assignments of the n
+ * rows to distinct columns (n <= m), by the Hungarian method in O(n^2 m).
+ */
+extern double match_best_assignment(const double *score, int n, int m);
+extern void match_too_many_tokens(void) pg_attribute_noreturn();
+
+/*
  * ERROR (INVALID_PARAMETER_VALUE) unless prefix_scale is in [0, 0.25] and
  * boost_threshold in [0, 1] (NaN is out of range).
  */

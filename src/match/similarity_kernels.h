@@ -365,3 +365,129 @@ SIM_FN(sim_damerau_osa) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 		pfree(rows);
 	return result;
 }
+
+/*
+ * Token-set similarity, for multi-part names.  Both strings are split into
+ * tokens at separators (match_is_token_separator: whitespace and hyphens);
+ * empty tokens are dropped and repeated tokens counted once.  With n tokens
+ * in the smaller set and m in the larger,
+ *
+ *   M  = the largest sum of Jaro-Winkler similarities (default options)
+ *        over one-to-one pairings of the n tokens with n of the m tokens
+ *        (an optimal assignment, so the value does not depend on order)
+ *   TS = M / (n + MATCH_TOKEN_UNMATCHED_WEIGHT * (m - n))
+ *
+ * so a token subset scores high but below 1 (each unpaired token of the
+ * larger set costs a tenth of a paired one); no tokens on either side
+ * gives 1, on exactly one side 0.
+ */
+static int
+SIM_FN(sim_tokenize) (const SIM_CHAR *s, int len, MatchToken *tok, int maxtok,
+					  bool *overflow)
+{
+	int			n = 0;
+	int			i = 0;
+
+	*overflow = false;
+	while (i < len)
+	{
+		int			start,
+					k;
+
+		while (i < len && match_is_token_separator(s[i]))
+			i++;
+		if (i >= len)
+			break;
+		start = i;
+		while (i < len && !match_is_token_separator(s[i]))
+			i++;
+		/* a repeated token is counted once */
+		for (k = 0; k < n; k++)
+			if (tok[k].len == i - start &&
+				memcmp(s + tok[k].start, s + start, (i - start) * sizeof(SIM_CHAR)) == 0)
+				break;
+		if (k < n)
+			continue;
+		if (n == maxtok)
+		{
+			*overflow = true;
+			break;
+		}
+		tok[n].start = start;
+		tok[n].len = i - start;
+		n++;
+	}
+	return n;
+}
+
+static double
+SIM_FN(sim_token_set) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
+{
+	MatchToken	atok_stack[MATCH_STACK_TOKENS],
+				btok_stack[MATCH_STACK_TOKENS];
+	double		score_stack[MATCH_STACK_TOKENS * MATCH_STACK_TOKENS];
+	MatchToken *atok = atok_stack,
+			   *btok = btok_stack;
+	double	   *score;
+	int			na,
+				nb,
+				n,
+				m,
+				i,
+				j;
+	bool		overflow;
+	double		result;
+
+	na = SIM_FN(sim_tokenize) (a, alen, atok, MATCH_STACK_TOKENS, &overflow);
+	if (overflow)
+	{
+		atok = (MatchToken *) palloc(MATCH_MAX_TOKENS * sizeof(MatchToken));
+		na = SIM_FN(sim_tokenize) (a, alen, atok, MATCH_MAX_TOKENS, &overflow);
+		if (overflow)
+			match_too_many_tokens();
+	}
+	nb = SIM_FN(sim_tokenize) (b, blen, btok, MATCH_STACK_TOKENS, &overflow);
+	if (overflow)
+	{
+		btok = (MatchToken *) palloc(MATCH_MAX_TOKENS * sizeof(MatchToken));
+		nb = SIM_FN(sim_tokenize) (b, blen, btok, MATCH_MAX_TOKENS, &overflow);
+		if (overflow)
+			match_too_many_tokens();
+	}
+
+	if (na == 0 || nb == 0)
+		result = (na == 0 && nb == 0) ? 1.0 : 0.0;
+	else
+	{
+		/* rows: the smaller token set */
+		bool		swap = na > nb;
+		const SIM_CHAR *rs = swap ? b : a,
+				   *cs = swap ? a : b;
+		MatchToken *rt = swap ? btok : atok,
+				   *ct = swap ? atok : btok;
+
+		n = Min(na, nb);
+		m = Max(na, nb);
+		score = (n * m <= MATCH_STACK_TOKENS * MATCH_STACK_TOKENS) ? score_stack
+			: (double *) palloc(n * m * sizeof(double));
+		for (i = 0; i < n; i++)
+		{
+			for (j = 0; j < m; j++)
+				score[i * m + j] =
+					SIM_FN(sim_jaro_winkler) (rs + rt[i].start, rt[i].len,
+											  cs + ct[j].start, ct[j].len,
+											  MATCH_JW_PREFIX_SCALE,
+											  MATCH_JW_BOOST_THRESHOLD);
+			CHECK_FOR_INTERRUPTS();
+		}
+		result = match_best_assignment(score, n, m) /
+			(n + MATCH_TOKEN_UNMATCHED_WEIGHT * (m - n));
+		if (score != score_stack)
+			pfree(score);
+	}
+	if (atok != atok_stack)
+		pfree(atok);
+	if (btok != btok_stack)
+		pfree(btok);
+	return result;
+}

@@ -137,3 +137,26 @@ match_sql_birthdate_similarity(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(match_birthdate_similarity(PG_GETARG_DATEADT(0),
 												PG_GETARG_DATEADT(1)));
 }
+
+PG_FUNCTION_INFO_V1(match_sql_token_set_similarity);
+
+Datum
+match_sql_token_set_similarity(PG_FUNCTION_ARGS)
+{
+	text	   *ta = PG_GETARG_TEXT_PP(0);
+	text	   *tb = PG_GETARG_TEXT_PP(1);
+	MatchTextPair pair;
+	double		result;
+
+	PREPARE_PAIR(&pair, ta, tb, "token_set_similarity");
+	if (pair.bytes)
+		result = match_token_set_similarity_bytes(pair.a_bytes, pair.alen,
+												  pair.b_bytes, pair.blen);
+	else
+		result = match_token_set_similarity(pair.a_chars, pair.alen,
+											pair.b_chars, pair.blen);
+	match_release_pair(&pair);
+	PG_FREE_IF_COPY(ta, 0);
+	PG_FREE_IF_COPY(tb, 1);
+	PG_RETURN_FLOAT8(result);
+}
