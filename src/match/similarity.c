@@ -7,8 +7,25 @@
 #include "similarity.h"
 
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
+
+/*
+ * Position masks for the bit-parallel kernels (b of at most 64 characters):
+ * the positions of character c in b as the bits of one word.  Characters
+ * below 256 index a table of which only the entries of characters present
+ * in a or b are initialised (cheaper than clearing it for short names) and
+ * only those are read; wider code points (pg_wchar instance only) live in a
+ * short list searched linearly — a name has few distinct ones.
+ */
+typedef struct SimMasks
+{
+	uint64		low[256];
+	int			nwide;
+	pg_wchar	wide_char[64];
+	uint64		wide_mask[64];
+} SimMasks;
 
 /* one byte per character: 7-bit ASCII or a single-byte server encoding */
 #define SIM_CHAR unsigned char
@@ -20,9 +37,11 @@
 /* decoded code points */
 #define SIM_CHAR pg_wchar
 #define SIM_FN(name) name##_wchar
+#define SIM_WIDE
 #include "similarity_kernels.h"
 #undef SIM_CHAR
 #undef SIM_FN
+#undef SIM_WIDE
 
 double
 match_jaro(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
@@ -330,12 +349,36 @@ prepare_one(const char *s, int bytes, const pg_wchar **chars, int *len,
 		*chars = ci_text_to_wchars(s, bytes, CI_MAX_COMPARE_CHARS, fname, len);
 }
 
+/* True when both strings are 7-bit ASCII; eight bytes at a time. */
+static inline bool
+pair_is_ascii(const char *a, int abytes, const char *b, int bbytes)
+{
+	uint64		acc = 0;
+	uint64		w;
+
+	for (; abytes >= 8; a += 8, abytes -= 8)
+	{
+		memcpy(&w, a, 8);
+		acc |= w;
+	}
+	for (; bbytes >= 8; b += 8, bbytes -= 8)
+	{
+		memcpy(&w, b, 8);
+		acc |= w;
+	}
+	while (abytes-- > 0)
+		acc |= (unsigned char) *a++;
+	while (bbytes-- > 0)
+		acc |= (unsigned char) *b++;
+	return (acc & UINT64CONST(0x8080808080808080)) == 0;
+}
+
 void
 match_prepare_pair(MatchTextPair *pair, const char *a, int abytes,
 				   const char *b, int bbytes, const char *fname)
 {
-	if (pg_database_encoding_max_length() == 1 ||
-		(ci_is_ascii(a, abytes) && ci_is_ascii(b, bbytes)))
+	if (pair_is_ascii(a, abytes, b, bbytes) ||
+		pg_database_encoding_max_length() == 1)
 	{
 		int			n;
 

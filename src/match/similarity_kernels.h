@@ -11,10 +11,166 @@
  *
  * Scratch memory lives on the stack up to MATCH_STACK_CHARS characters and
  * is palloc'd (and freed) beyond.  Outer loops call CHECK_FOR_INTERRUPTS.
+ *
+ * When b has at most 64 characters, Jaro and Levenshtein run bit-parallel
+ * (b's positions as the bits of one word); they compute exactly what the
+ * general code computes, and sql/similarity.sql checks every path against
+ * the others and against independent implementations.  SIM_WIDE is defined
+ * for the pg_wchar instance: characters may then be >= 256.
  */
 #if !defined(SIM_CHAR) || !defined(SIM_FN)
 #error "define SIM_CHAR and SIM_FN before including similarity_kernels.h"
 #endif
+
+/* Build the position masks of b (blen <= 64); see SimMasks. */
+static inline void
+SIM_FN(sim_masks_build) (SimMasks *pm, const SIM_CHAR *a, int alen,
+						 const SIM_CHAR *b, int blen)
+{
+	int			i;
+
+	pm->nwide = 0;
+	for (i = 0; i < alen; i++)
+	{
+#ifdef SIM_WIDE
+		if (a[i] >= 256)
+			continue;
+#endif
+		pm->low[a[i]] = 0;
+	}
+	for (i = 0; i < blen; i++)
+	{
+#ifdef SIM_WIDE
+		if (b[i] >= 256)
+			continue;
+#endif
+		pm->low[b[i]] = 0;
+	}
+	for (i = 0; i < blen; i++)
+	{
+		uint64		bit = UINT64CONST(1) << i;
+
+#ifdef SIM_WIDE
+		if (b[i] >= 256)
+		{
+			int			k;
+
+			for (k = 0; k < pm->nwide && pm->wide_char[k] != b[i]; k++)
+				;
+			if (k == pm->nwide)
+			{
+				pm->wide_char[k] = b[i];
+				pm->wide_mask[k] = 0;
+				pm->nwide++;
+			}
+			pm->wide_mask[k] |= bit;
+			continue;
+		}
+#endif
+		pm->low[b[i]] |= bit;
+	}
+}
+
+static inline uint64
+SIM_FN(sim_masks_get) (const SimMasks *pm, SIM_CHAR c)
+{
+#ifdef SIM_WIDE
+	if (c >= 256)
+	{
+		int			k;
+
+		for (k = 0; k < pm->nwide; k++)
+			if (pm->wide_char[k] == c)
+				return pm->wide_mask[k];
+		return 0;
+	}
+#endif
+	return pm->low[c];
+}
+
+/*
+ * Jaro with b's match flags as one word: a[i] takes the lowest position of
+ * an equal, unmatched character of b within [i - window, i + window] —
+ * exactly the greedy first match of sim_jaro.  1 <= blen <= 64, alen >= 1.
+ */
+static double
+SIM_FN(sim_jaro_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen,
+						 int window)
+{
+	SimMasks	pm;
+	SIM_CHAR	amatch[64];
+	uint64		matched = 0;
+	uint64		bits;
+	int			imax = Min(alen, blen + window);
+	int			m = 0;
+	int			t = 0;
+	int			i;
+
+	SIM_FN(sim_masks_build) (&pm, a, alen, b, blen);
+	for (i = 0; i < imax; i++)
+	{
+		uint64		cand = SIM_FN(sim_masks_get) (&pm, a[i]) & ~matched;
+		int			lo = i - window;
+		int			hi = i + window;
+
+		if (cand == 0)
+			continue;
+		/* the window as bits lo..hi; lo < blen <= 64 since i < blen + window */
+		if (hi < 63)
+			cand &= (UINT64CONST(1) << (hi + 1)) - 1;
+		if (lo > 0)
+			cand &= ~((UINT64CONST(1) << lo) - 1);
+		if (cand)
+		{
+			matched |= cand & (~cand + 1);
+			amatch[m++] = a[i];
+		}
+	}
+	if (m == 0)
+		return 0.0;
+	for (bits = matched, i = 0; bits; bits &= bits - 1, i++)
+		if (b[pg_rightmost_one_pos64(bits)] != amatch[i])
+			t++;
+	t /= 2;
+	return ((double) m / alen + (double) m / blen + (double) (m - t) / m) / 3.0;
+}
+
+/*
+ * Levenshtein distance by Hyyrö's bit-vector formulation of Myers'
+ * algorithm: a column of the DP matrix is held as vertical +1/-1 deltas
+ * (vp, vn) over b's positions, and each character of a updates the whole
+ * column with a handful of word operations; dist follows the last row.
+ * 1 <= blen <= 64.
+ */
+static int
+SIM_FN(sim_levenshtein_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
+{
+	SimMasks	pm;
+	uint64		vp = ~UINT64CONST(0);
+	uint64		vn = 0;
+	uint64		last = UINT64CONST(1) << (blen - 1);
+	int			dist = blen;
+	int			i;
+
+	SIM_FN(sim_masks_build) (&pm, a, alen, b, blen);
+	for (i = 0; i < alen; i++)
+	{
+		uint64		x = SIM_FN(sim_masks_get) (&pm, a[i]);
+		uint64		d0 = (((x & vp) + vp) ^ vp) | x | vn;
+		uint64		hp = vn | ~(d0 | vp);
+		uint64		hn = d0 & vp;
+
+		if (hp & last)
+			dist++;
+		if (hn & last)
+			dist--;
+		hp = (hp << 1) | 1;		/* row 0 grows by one per column */
+		hn <<= 1;
+		vp = hn | ~(d0 | hp);
+		vn = hp & d0;
+	}
+	return dist;
+}
 
 /*
  * Jaro similarity.  Scans a left to right; each a[i] matches the first
@@ -46,6 +202,10 @@ SIM_FN(sim_jaro) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 	window = Max(alen, blen) / 2 - 1;
 	if (window < 0)
 		window = 0;
+
+	/* the same greedy matching with b's positions as bits of one word */
+	if (blen <= 64)
+		return SIM_FN(sim_jaro_bitpar) (a, alen, b, blen, window);
 
 	if (blen <= MATCH_STACK_CHARS)
 	{
@@ -172,6 +332,13 @@ SIM_FN(sim_levenshtein) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 		return max_d + 1;
 	if (blen == 0)
 		return alen;
+
+	/* short b: the exact distance bit-parallel in O(alen), then the bound */
+	if (blen <= 64)
+	{
+		result = SIM_FN(sim_levenshtein_bitpar) (a, alen, b, blen);
+		return (max_d >= 0 && result > max_d) ? max_d + 1 : result;
+	}
 
 	row = (blen <= MATCH_STACK_CHARS) ? row_stack
 		: (int *) palloc((blen + 1) * sizeof(int));
