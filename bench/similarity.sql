@@ -2,7 +2,7 @@
 -- peers (pg_similarity's jarowinkler, contrib fuzzystrmatch's levenshtein)
 -- and against the floor length(a) + length(b), over the same table of name
 -- pairs, in one session.  Run by bench/similarity.sh; standalone:
---   psql -X -v pairs=1000000 -v runs=3 -f bench/similarity.sql
+--   psql -X -v pairs=1000000 -v runs=5 -f bench/similarity.sql
 -- Needs customer_intel, pg_similarity and fuzzystrmatch available on the
 -- server; creates them (peers in their own schemas) and a table
 -- ci_bench.pair, dropped at the end.
@@ -13,7 +13,7 @@
 \endif
 \if :{?runs}
 \else
-  \set runs 3
+  \set runs 5
 \endif
 SET client_min_messages = warning;
 -- Same plan shape for everyone: pg_similarity's functions are not marked
@@ -21,6 +21,7 @@ SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;
 SET jit = off;
 SET extra_float_digits = 0;
+SET ci_bench.runs = :'runs';
 
 CREATE EXTENSION IF NOT EXISTS customer_intel;
 DROP SCHEMA IF EXISTS ci_bench CASCADE;
@@ -105,23 +106,12 @@ SELECT count(*) AS pairs, round(avg(length(a)), 1) AS avg_chars,
        round(100.0 * count(*) FILTER (WHERE a = b) / count(*), 1) AS pct_identical
 FROM ci_bench.pair;
 
--- Best of :runs runs of one aggregate over the table, in milliseconds.
-CREATE FUNCTION ci_bench.time_ms(q text, runs int) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE best float8 := 'Infinity'; t0 timestamptz;
-BEGIN
-  EXECUTE q;                                    -- warm the cache and the function
-  FOR i IN 1 .. runs LOOP
-    t0 := clock_timestamp();
-    EXECUTE q;
-    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
-  END LOOP;
-  RETURN best;
-END $$;
-
-CREATE TABLE ci_bench.result (ord int, name text, expr text, ms float8);
-INSERT INTO ci_bench.result
-SELECT ord, name, expr, ci_bench.time_ms(format('SELECT sum(%s) FROM ci_bench.pair', expr), :runs)
-FROM (VALUES
+-- Each expression is timed as one aggregate over the table; the runs are
+-- interleaved (every expression once per round, :runs rounds after a
+-- warm-up round) and the best time of each kept, so that a burst of load on
+-- a shared machine does not fall on one contender only.
+CREATE TABLE ci_bench.result (ord int, name text, expr text, ms float8 DEFAULT 'Infinity');
+INSERT INTO ci_bench.result (ord, name, expr) VALUES
   (1, 'scan (no function)',              '(a IS NULL)::int + (b IS NULL)::int'),
   (2, 'floor: length(a)+length(b)',      'length(a) + length(b)'),
   (3, 'ci.jaro_winkler',                 'ci.jaro_winkler(a, b)'),
@@ -134,8 +124,22 @@ FROM (VALUES
   (10, 'ci.damerau_levenshtein',         'ci.damerau_levenshtein(a, b)'),
   (11, 'ci.token_set_similarity',        'ci.token_set_similarity(a, b)'),
   (12, 'ci.dmetaphone',                  'length(ci.dmetaphone(a))'),
-  (13, 'fuzzystrmatch dmetaphone',       'length(' || :'fsm_schema' || '.dmetaphone(a))')
-) v(ord, name, expr);
+  (13, 'fuzzystrmatch dmetaphone',       'length(' || :'fsm_schema' || '.dmetaphone(a))');
+
+DO $$
+DECLARE r record; round int; t0 timestamptz; elapsed float8;
+BEGIN
+  FOR round IN 0 .. current_setting('ci_bench.runs')::int LOOP
+    FOR r IN SELECT ord, expr FROM ci_bench.result ORDER BY ord LOOP
+      t0 := clock_timestamp();
+      EXECUTE format('SELECT sum(%s) FROM ci_bench.pair', r.expr);
+      elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
+      IF round > 0 THEN             -- round 0 warms caches and function lookups
+        UPDATE ci_bench.result SET ms = least(ms, elapsed) WHERE ord = r.ord;
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
 
 -- Ratios: total time / floor's total time, and net of the scan (the time
 -- spent in the functions themselves) / the floor's net time.

@@ -102,14 +102,19 @@ typedef struct MatchToken
 } MatchToken;
 
 /*
- * Token separators: the Unicode White_Space characters and the hyphens and
- * dashes U+002D, U+2010..U+2015, U+2212, U+FE58, U+FE63, U+FF0D.
+ * Token separators: ASCII whitespace and '-' always; when the characters
+ * are Unicode code points (a UTF-8 database), also the other Unicode
+ * White_Space characters and the dashes U+2010..U+2015, U+2212, U+FE58,
+ * U+FE63, U+FF0D.  (In single-byte encodings a byte >= 0x80 is not a code
+ * point, so only the ASCII separators apply there.)
  */
 static inline bool
-match_is_token_separator(pg_wchar c)
+match_is_token_separator(pg_wchar c, bool unicode)
 {
 	if (c < 0x80)
 		return c == ' ' || c == '-' || (c >= '\t' && c <= '\r');
+	if (!unicode)
+		return false;
 	return c == 0x85 || c == 0xA0 || c == 0x1680 ||
 		(c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
 		c == 0x202F || c == 0x205F || c == 0x3000 ||

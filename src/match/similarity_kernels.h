@@ -554,6 +554,11 @@ SIM_FN(sim_tokenize) (const SIM_CHAR *s, int len, MatchToken *tok, int maxtok,
 {
 	int			n = 0;
 	int			i = 0;
+#ifdef SIM_WIDE
+	bool		unicode = (GetDatabaseEncoding() == PG_UTF8);
+#else
+	bool		unicode = false;	/* bytes: ASCII, or not code points */
+#endif
 
 	*overflow = false;
 	while (i < len)
@@ -561,12 +566,12 @@ SIM_FN(sim_tokenize) (const SIM_CHAR *s, int len, MatchToken *tok, int maxtok,
 		int			start,
 					k;
 
-		while (i < len && match_is_token_separator(s[i]))
+		while (i < len && match_is_token_separator(s[i], unicode))
 			i++;
 		if (i >= len)
 			break;
 		start = i;
-		while (i < len && !match_is_token_separator(s[i]))
+		while (i < len && !match_is_token_separator(s[i], unicode))
 			i++;
 		/* a repeated token is counted once */
 		for (k = 0; k < n; k++)
