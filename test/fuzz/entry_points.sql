@@ -43,7 +43,8 @@ INSERT INTO fuzz_value VALUES
 -- The entry points under test: C functions of the extension, not volatile,
 -- whose every argument type has fuzz values.
 CREATE TEMP TABLE fuzz_target AS
-SELECT p.oid::regprocedure AS fn, p.proname, p.proargtypes::regtype[] AS args
+SELECT p.oid::regprocedure AS fn, p.proname,
+       ARRAY(SELECT unnest(p.proargtypes::regtype[])) AS args  -- oidvector is 0-based: renumber from 1
 FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
