@@ -10,6 +10,9 @@
  *     neither first, last nor doubled) that may hold non-ASCII letters, marks,
  *     digits, punctuation and symbols (RFC 6531); quoted local parts
  *     ("john doe"@x) and domain literals (x@[192.0.2.1]) are not accepted;
+ *   - input that is not pure ASCII is put in NFKC first (full-width forms
+ *     typed with an East Asian input method become ASCII, as UTS #46 would
+ *     map them in the domain anyway);
  *   - the local part is lower-cased (Unicode lower case, then NFC): RFC 5321
  *     lets a server treat case as significant, no mainstream one does;
  *   - the domain goes through IDNA UTS #46 (non-transitional, STD3 rules,
@@ -234,6 +237,37 @@ email_local_lower(const char *s, int len, bool ascii, StringInfo out)
 	return true;
 }
 
+/* NFKC of UTF-8 [s, s+len), palloc'd and NUL-terminated; *outlen its length. */
+static const char *
+email_nfkc(const char *s, int32_t len, int32_t *outlen)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
+	UChar	   *u16;
+	UChar	   *norm;
+	int32_t		n16;
+	int32_t		nnorm;
+	int32_t		cap;
+	char	   *out;
+
+	match_icu_check(status, "loading the NFKC normaliser");
+	u16 = palloc((len + 1) * sizeof(UChar));
+	u_strFromUTF8(u16, len + 1, &n16, s, len, &status);
+	match_icu_check(status, "UTF-8 to UTF-16 conversion");
+
+	/* a compatibility decomposition expands a character to at most 18 */
+	cap = 18 * n16 + 1;
+	norm = palloc(cap * sizeof(UChar));
+	nnorm = unorm2_normalize(nfkc, u16, n16, norm, cap, &status);
+	match_icu_check(status, "NFKC normalisation of an e-mail address");
+
+	cap = 3 * nnorm + 1;
+	out = palloc(cap);
+	u_strToUTF8(out, cap, outlen, norm, nnorm, &status);
+	match_icu_check(status, "UTF-16 to UTF-8 conversion");
+	return out;
+}
+
 static const EmailProvider *
 email_find_provider(const char *domain, int dlen)
 {
@@ -303,6 +337,14 @@ email_normalize(const char *s, int len, bool fold, const EmailDomainList *extra,
 	}
 	if (e - b > EMAIL_MAX_INPUT_BYTES || e == b)
 		return false;
+
+	/* full-width and other compatibility forms: NFKC first */
+	if (!ci_is_ascii(s + b, e - b))
+	{
+		s = email_nfkc(s + b, e - b, &e);
+		u = (const uint8_t *) s;
+		b = 0;
+	}
 
 	/* exactly one '@', with something on both sides */
 	at = memchr(s + b, '@', e - b);
@@ -443,11 +485,17 @@ email_extra_domains(FunctionCallInfo fcinfo, ArrayType *arr)
 		d = match_text_to_utf8(t, &len);
 		n = email_domain_to_ascii(d, len, ascii);
 		if (n < 0)
+		{
+			const char *raw = VARDATA_ANY(t);
+			int			rawlen = VARSIZE_ANY_EXHDR(t);
+			int			shown = pg_mbcliplen(raw, rawlen, 64);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid domain \"%s\" in subaddress_domains",
-							text_to_cstring(t)),
+					 errmsg("invalid domain \"%s%s\" in subaddress_domains",
+							pnstrdup(raw, shown), shown < rawlen ? "..." : ""),
 					 errdetail("Each element must be a mail domain such as example.com, without '@'.")));
+		}
 		cache->domains[cache->n++] = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, ascii);
 	}
 	cache->raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, rawlen);
