@@ -93,7 +93,7 @@ CREATE TABLE ci.match_blocking_rule (
     CONSTRAINT match_blocking_rule_keys_count CHECK (cardinality(keys) BETWEEN 1 AND 8 AND array_position(keys, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_blocking_rule IS 'Blocking rules: two records are a candidate pair when all keys of some rule are equal and not NULL; deterministic rules link such pairs outright';
-COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n) or dmetaphone(column)';
+COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n) or dmetaphone(column)';
 
 CREATE TABLE ci.match_term_frequency (
     model       text NOT NULL,

@@ -95,7 +95,7 @@ bad_key(MatchModel *model, const char *rule, const char *key)
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("malformed key \"%s\" in blocking rule \"%s\" of match model \"%s\"",
 					key, rule, model->name),
-			 errdetail("A key is a column name, left(column, n) with 1 <= n <= 1000, or dmetaphone(column)."),
+			 errdetail("A key is a column name, left(column, n) or right(column, n) with 1 <= n <= 1000, or dmetaphone(column)."),
 			 errhint("Write keys in lower case, for example {family_name_norm, left(given_name_norm, 1)}.")));
 }
 
@@ -151,7 +151,8 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 		memcpy(field, arg, flen);
 		field[flen] = '\0';
 		check_field(model, field, "blocking rule", rule);
-		if (fnlen == 4 && strncmp(s, "left", 4) == 0 && comma)
+		if (((fnlen == 4 && strncmp(s, "left", 4) == 0) ||
+			 (fnlen == 5 && strncmp(s, "right", 5) == 0)) && comma)
 		{
 			char	   *end;
 
@@ -160,7 +161,8 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 				end++;
 			if (end != close || n < 1 || n > 1000)
 				bad_key(model, rule, key);
-			appendStringInfo(&sql, "left(t.%s::text, %ld)", quote_identifier(field), n);
+			appendStringInfo(&sql, "%s(t.%s::text, %ld)", fnlen == 4 ? "left" : "right",
+							 quote_identifier(field), n);
 		}
 		else if (fnlen == 10 && strncmp(s, "dmetaphone", 10) == 0 && !comma)
 			appendStringInfo(&sql, "ci.dmetaphone(t.%s::text)", quote_identifier(field));
