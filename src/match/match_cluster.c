@@ -607,8 +607,8 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 
 			a2[0] = PointerGetDatum(int8_array(mid, NULL, nmerge));
 			a2[1] = PointerGetDatum(int8_array(minto, NULL, nmerge));
-			if (SPI_execute_with_args("UPDATE ci.identity i SET retired_at = now(), updated_at = now(), merged_into = m.into"
-									  " FROM unnest($1, $2) AS m(id, into) WHERE i.identity_id = m.id",
+			if (SPI_execute_with_args("UPDATE ci.identity i SET retired_at = now(), updated_at = now(), merged_into = m.tgt"
+									  " FROM unnest($1, $2) AS m(id, tgt) WHERE i.identity_id = m.id",
 									  2, t2, a2, NULL, false, 0) != SPI_OK_UPDATE)
 				elog(ERROR, "could not update ci.identity");
 		}

@@ -7,6 +7,8 @@
 
 #include <math.h>
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -231,7 +233,8 @@ read_probabilities(MatchModel *model, MatchComparison *c, HeapTuple tup,
 	/* levels the comparison does not have carry nothing; the rest sum to 1 */
 	for (int l = 0; l < MATCH_NLEVELS; l++)
 	{
-		out[l] /= sum;
+		if (fabs(sum - 1.0) > 1e-9)
+			out[l] /= sum;
 		if (avail[l] && out[l] < MATCH_PROB_FLOOR)
 			out[l] = MATCH_PROB_FLOOR;
 	}

@@ -277,7 +277,8 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
 			 model->name, SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+	/* resolutions read with a fresh snapshot: they must see what committed while they waited for a lock */
+	portal = SPI_cursor_open(NULL, plan, args, NULL, !with_identity);
 
 	for (;;)
 	{

@@ -113,7 +113,7 @@ train_u(MatchStore *st, int64 *sampled, bool *has_data)
 		u[MATCH_LEVEL_EXACT] = agree / (nn * (nn - 1));
 		for (int l = MATCH_LEVEL_CLOSE; l <= MATCH_LEVEL_ELSE; l++)
 			u[l] = rest > 0 ? (1.0 - u[MATCH_LEVEL_EXACT]) * (double) counts[k][l] / (double) rest
-				: c->u[l];
+				: (l == MATCH_LEVEL_ELSE ? 1.0 - u[MATCH_LEVEL_EXACT] : 0.0);
 		normalise_levels(c, u);
 		memcpy(c->u, u, sizeof(u));
 	}
@@ -188,8 +188,14 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 	}
 	npc = out;
 
+	/* a fixed starting point, so that training is repeatable */
 	for (int k = 0; k < ncomp; k++)
-		memcpy(m[k], model->comp[k].m, sizeof(m[k]));
+	{
+		static const double start[MATCH_NLEVELS] = {0.8, 0.1, 0.05, 0.05};
+
+		memcpy(m[k], start, sizeof(m[k]));
+		normalise_levels(&model->comp[k], m[k]);
+	}
 
 	s->rule = r;
 	s->pairs = (int64) total;
