@@ -1,0 +1,228 @@
+/*
+ * survive_lineage.c — the jsonb that ci.survive_lineage returns: the winner,
+ * the rule that chose it, and the candidates it beat.
+ *
+ *   {"value": "...", "record_id": 17, "source": "crm",
+ *    "updated_at": "2024-05-01T10:00:00+00:00",
+ *    "rule": "source_priority", "rule_id": 3,
+ *    "support": 2, "nulls": 1,
+ *    "beaten": [{"value": "...", "record_id": 18, "source": "web"}],
+ *    "beaten_total": 1}
+ *
+ * "rule_id" is echoed from the rule when it has one, else "rule_index" (1 =
+ * the chain's first rule) says which rule decided.
+ *
+ * value is the type's text form, except that dates and timestamps are ISO
+ * 8601 (timestamptz in UTC) whatever DateStyle says, and jsonb is embedded as
+ * jsonb.  "support" counts candidates holding the winning value; "beaten"
+ * lists candidates holding other values, best first by the deciding rule,
+ * at most SURVIVE_MAX_BEATEN of them; "beaten_total" says how many there were.
+ */
+#include "survive.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+static void
+push_key(JsonbParseState **ps, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(ps, WJB_KEY, &k);
+}
+
+static void
+push_string(JsonbParseState **ps, const char *key, const char *s)
+{
+	JsonbValue	v;
+
+	push_key(ps, key);
+	if (s == NULL)
+		v.type = jbvNull;
+	else
+	{
+		size_t		len = strlen(s);
+
+		if (len > JENTRY_OFFLENMASK)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("survivorship lineage value exceeds the maximum jsonb string of %d bytes",
+							JENTRY_OFFLENMASK)));
+		v.type = jbvString;
+		v.val.string.val = (char *) s;
+		v.val.string.len = len;
+	}
+	pushJsonbValue(ps, WJB_VALUE, &v);
+}
+
+static void
+push_int(JsonbParseState **ps, const char *key, int64 n)
+{
+	JsonbValue	v;
+
+	push_key(ps, key);
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(n);
+	pushJsonbValue(ps, WJB_VALUE, &v);
+}
+
+static void
+push_ts(JsonbParseState **ps, const SurviveCand *c)
+{
+	if (c->ts_null)
+		push_string(ps, "updated_at", NULL);
+	else
+	{
+		char		buf[MAXDATELEN + 1];
+		int			utc = 0;
+
+		push_string(ps, "updated_at",
+					pstrdup(JsonEncodeDateTime(buf, TimestampTzGetDatum(c->ts), TIMESTAMPTZOID, &utc)));
+	}
+}
+
+static void
+push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Datum value)
+{
+	char		buf[MAXDATELEN + 1];
+	int			utc = 0;
+
+	switch (type->typid)
+	{
+		case DATEOID:
+		case TIMESTAMPOID:
+			push_string(ps, "value", pstrdup(JsonEncodeDateTime(buf, value, type->typid, NULL)));
+			return;
+		case TIMESTAMPTZOID:
+			push_string(ps, "value", pstrdup(JsonEncodeDateTime(buf, value, type->typid, &utc)));
+			return;
+		case JSONBOID:
+			{
+				Jsonb	   *jb = DatumGetJsonbP(value);
+				JsonbValue	v;
+
+				push_key(ps, "value");
+				if (JB_ROOT_IS_SCALAR(jb))
+				{
+					JsonbValue	scalar;
+
+					(void) JsonbExtractScalar(&jb->root, &scalar);
+					pushJsonbValue(ps, WJB_VALUE, &scalar);
+				}
+				else
+				{
+					v.type = jbvBinary;
+					v.val.binary.data = &jb->root;
+					v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+					pushJsonbValue(ps, WJB_VALUE, &v);
+				}
+				return;
+			}
+		default:
+			{
+				SurviveCache *cache = survive_cache(fcinfo);
+
+				if (cache->out_typid != type->typid)
+				{
+					Oid			outfn;
+					bool		varlena;
+
+					getTypeOutputInfo(type->typid, &outfn, &varlena);
+					fmgr_info_cxt(outfn, &cache->out, fcinfo->flinfo->fn_mcxt);
+					cache->out_typid = type->typid;
+				}
+				push_string(ps, "value", OutputFunctionCall(&cache->out, value));
+			}
+	}
+}
+
+static void
+push_candidate(JsonbParseState **ps, SurviveState *state, FunctionCallInfo fcinfo,
+			   const SurviveCand *c, bool with_time)
+{
+	push_value(ps, state->type, fcinfo, c->value);
+	push_key(ps, "record_id");
+	if (c->has_record_id)
+	{
+		JsonbValue	v;
+
+		v.type = jbvNumeric;
+		v.val.numeric = int64_to_numeric(c->record_id);
+		pushJsonbValue(ps, WJB_VALUE, &v);
+	}
+	else
+	{
+		JsonbValue	v;
+
+		v.type = jbvNull;
+		pushJsonbValue(ps, WJB_VALUE, &v);
+	}
+	push_string(ps, "source", c->source);
+	if (with_time)
+		push_ts(ps, c);
+}
+
+Datum
+survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
+{
+	int		   *order = palloc(sizeof(int) * state->ncands);
+	int			n,
+				ri;
+	SurviveCand *w;
+	SurviveRule *rule;
+	JsonbParseState *ps = NULL;
+	JsonbValue *res;
+	int64		support = 0,
+				beaten_total = 0;
+	int			listed = 0;
+
+	n = survive_rank_all(state, order, &ri);
+	if (n == 0)
+		PG_RETURN_NULL();
+	w = &state->cands[order[0]];
+	rule = &state->rules->rules[ri];
+
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	push_candidate(&ps, state, fcinfo, w, true);
+	push_string(&ps, "rule", survive_kind_name(rule->kind));
+	if (rule->has_rule_id)
+		push_int(&ps, "rule_id", rule->rule_id);
+	else
+		push_int(&ps, "rule_index", ri + 1);
+	push_int(&ps, "nulls", state->nnulls);
+
+	push_key(&ps, "beaten");
+	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		SurviveCand *c = &state->cands[order[i]];
+
+		if (i == 0 || survive_values_equal(state->type, c->value, w->value))
+		{
+			support++;
+			continue;
+		}
+		beaten_total++;
+		if (listed < SURVIVE_MAX_BEATEN)
+		{
+			pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+			push_candidate(&ps, state, fcinfo, c, false);
+			pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+			listed++;
+		}
+	}
+	pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
+	push_int(&ps, "beaten_total", beaten_total);
+	push_int(&ps, "support", support);
+	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	pfree(order);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
