@@ -64,6 +64,7 @@ CREATE TABLE ci.golden_dirty (
     identity_id  bigint NOT NULL,
     queued_at    timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX golden_dirty_identity_idx ON ci.golden_dirty (identity_id);
 COMMENT ON TABLE ci.golden_dirty IS 'Identities whose golden profile must be recomputed (filled by triggers, drained by ci.refresh_golden_profiles)';
 
 -- Forced decisions of data stewards that identity resolution must respect.

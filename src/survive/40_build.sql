@@ -131,7 +131,10 @@ BEGIN
     SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids) ORDER BY 1
     ON CONFLICT (identity_id) DO NOTHING;
     PERFORM 1 FROM ci.golden_profile WHERE identity_id = ANY(v_ids) ORDER BY identity_id FOR UPDATE;
-    -- this statement's snapshot is taken after the locks
+    -- queue entries we can see are covered by the computation below, whose
+    -- snapshot is taken after this statement's and after the locks
+    DELETE FROM ci.golden_dirty d
+     WHERE d.seq IN (SELECT q.seq FROM ci.golden_dirty q WHERE q.identity_id = ANY(v_ids) FOR UPDATE SKIP LOCKED);
     v_n := ci.golden_upsert(v_ids);
     DELETE FROM ci.golden_profile gp
      WHERE gp.identity_id = ANY(v_ids)

@@ -213,11 +213,11 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("first_non_null by record_id needs a record id"),
 							 errhint("Use ci.survive_lineage, which takes one, or order by updated_at or input.")));
-		if (a_scope < 0 && rules->nrules > 1)
+		if (!lineage && rules->nrules > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s takes a single rule, not a chain", fname),
-					 errhint("Without scopes the first rule of a chain always decides; use ci.survive_lineage with a scope for chains.")));
+					 errhint("Use ci.survive_lineage with a scope for rule chains.")));
 		state = state_new(aggcxt, type, rules, lineage);
 	}
 	else
