@@ -251,6 +251,15 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 		source = text_to_cstring(PG_GETARG_TEXT_PP(a_source));
 	if (c.scope == 0)
 		return state;			/* in no rule's scope: not a candidate */
+	/* every candidate's source must have a trust, not only those compared */
+	for (int i = 0; i < state->rules->nrules; i++)
+	{
+		SurviveRule *r = &state->rules->rules[i];
+
+		if ((r->kind == SURVIVE_TRUST_RECENCY || r->tie_break == SURVIVE_TRUST_RECENCY) &&
+			(c.scope & ((uint32) 1 << i)))
+			(void) survive_source_trust(state->rules, r, source);
+	}
 	state_offer(state, &c, source);
 	if (source)
 		pfree(source);
