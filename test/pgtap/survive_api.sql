@@ -71,7 +71,7 @@ SELECT throws_ok($$SELECT ci.survive(point(1,1), s, ts, 'min') FROM t$$, '42883'
 SELECT throws_ok($$SELECT ci.survive(v, s, ts, NULL::text) FROM t$$, '22004', NULL, 'NULL rule: 22004');
 SELECT throws_ok($$SELECT ci.survive(v, s || 'x', ts, '{"kind": "trust_recency"}') FROM t$$, '42704', NULL, 'source without trust: 42704');
 SELECT throws_ok($$SELECT ci.survive(v, s, ts, repeat('x', 1100000)) FROM t$$, '54000', NULL, 'huge rule: 54000');
-SELECT throws_ok($$SELECT ci.survive_transfn_text(NULL::internal, 'a'::text, 'crm'::text, now(), 'min'::text)$$, '0A000', NULL, 'transition outside an aggregate: 0A000');
+SELECT throws_ok($$SELECT ci.survive_transfn_text(NULL::internal, 'a'::text, 'crm'::text, now(), 'min'::text)$$, '42846', NULL, 'transition functions cannot be called from SQL (internal argument): 42846');
 
 -- error SQLSTATEs of rules and steward functions
 SELECT throws_ok($$INSERT INTO ci.survivorship_rule (attribute, priority, kind) VALUES ('shoe_size', 9, 'min')$$, '42703', NULL, 'unknown attribute: 42703');
