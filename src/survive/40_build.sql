@@ -58,8 +58,10 @@ DECLARE
     v_set     text := '';
     v_lineage text := '';
     v_n       bigint;
+    v_empty   boolean;
     a         record;
 BEGIN
+    v_empty := p_ids IS NULL AND NOT EXISTS (SELECT 1 FROM ci.golden_profile);
     FOR a IN SELECT g.attribute, format_type(att.atttypid, att.atttypmod) AS typ
                FROM ci.golden_attribute g
                JOIN pg_catalog.pg_attribute att
@@ -82,16 +84,18 @@ BEGIN
                    ARRAY(SELECT DISTINCT s FROM unnest(g.sources) s ORDER BY 1),
                    jsonb_build_object(%s), pg_catalog.now()
               FROM g LEFT JOIN o ON o.identity_id = g.identity_id
-            ON CONFLICT (identity_id) DO UPDATE
-               SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
-                   lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
-             WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
-                   (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)
+            %s
             RETURNING 1)
         SELECT count(*) FROM up$sql$,
         ci.golden_profile_sql(p_ids IS NOT NULL),
         CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
-        v_cols, v_vals, rtrim(v_lineage, ', '), v_set)
+        v_cols, v_vals, rtrim(v_lineage, ', '),
+        -- into an empty table (a first build) a plain INSERT: no speculative insertion
+        CASE WHEN v_empty THEN '' ELSE format($c$ON CONFLICT (identity_id) DO UPDATE
+               SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
+                   lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
+             WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
+                   (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set) END)
     INTO v_n USING p_ids;
     RETURN v_n;
 END;

@@ -105,6 +105,7 @@ typedef struct SurviveState
 	MemoryContext mcxt;			/* the aggregate context values are copied into */
 	SurviveType *type;
 	SurviveRuleSet *rules;
+	bool		rule_is_const;	/* the rule argument is a Const: no per-row check */
 	bool		lineage;		/* keep every candidate for lineage */
 	bool		keep_all;		/* lineage || rules->needs_all */
 	int64		nrows;			/* rows seen, NULL values included */

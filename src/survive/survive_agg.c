@@ -23,6 +23,8 @@
 
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/jsonb.h"
@@ -150,6 +152,19 @@ state_offer(SurviveState *state, SurviveCand *c, const char *source)
 	state->cands[0] = *c;
 }
 
+/* Is the aggregate's rule argument a constant (then it cannot change)? */
+static bool
+rule_arg_is_const(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || list_length(aggref->args) < argno)
+		return false;
+	tle = (TargetEntry *) list_nth(aggref->args, argno - 1);
+	return tle != NULL && IsA(tle->expr, Const);
+}
+
 static void
 check_same_rule(SurviveState *state, FunctionCallInfo fcinfo, int argno, bool is_text)
 {
@@ -161,6 +176,8 @@ check_same_rule(SurviveState *state, FunctionCallInfo fcinfo, int argno, bool is
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("survivorship rule must not be NULL")));
+	if (state->rule_is_const)
+		return;
 	if (is_text)
 	{
 		v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
@@ -173,8 +190,9 @@ check_same_rule(SurviveState *state, FunctionCallInfo fcinfo, int argno, bool is
 		raw = VARDATA(v);
 		len = VARSIZE(v) - VARHDRSZ;
 	}
-	if (len != state->rules->rawlen || memcmp(raw, state->rules->raw, len) != 0)
-		ereport(ERROR,
+	if (len == state->rules->rawlen && memcmp(raw, state->rules->raw, len) == 0)
+		return;
+	ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("survivorship rule must be the same for every row of a group"),
 				 errdetail("The rule changed from \"%.100s\" to \"%.*s\".", state->rules->raw,
@@ -219,6 +237,7 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 					 errmsg("%s takes a single rule, not a chain", fname),
 					 errhint("Use ci.survive_lineage with a scope for rule chains.")));
 		state = state_new(aggcxt, type, rules, lineage);
+		state->rule_is_const = rule_arg_is_const(fcinfo, a_rule);
 	}
 	else
 		check_same_rule(state, fcinfo, a_rule, rule_is_text);
