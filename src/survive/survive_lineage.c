@@ -145,29 +145,33 @@ push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Dat
 }
 
 static void
-push_candidate(JsonbParseState **ps, SurviveState *state, FunctionCallInfo fcinfo,
-			   const SurviveCand *c, bool with_time)
+push_record_id(JsonbParseState **ps, const SurviveCand *c)
 {
-	push_value(ps, state->type, fcinfo, c->value);
+	JsonbValue	v;
+
 	push_key(ps, "record_id");
 	if (c->has_record_id)
 	{
-		JsonbValue	v;
-
 		v.type = jbvNumeric;
 		v.val.numeric = int64_to_numeric(c->record_id);
-		pushJsonbValue(ps, WJB_VALUE, &v);
 	}
 	else
-	{
-		JsonbValue	v;
-
 		v.type = jbvNull;
-		pushJsonbValue(ps, WJB_VALUE, &v);
-	}
-	push_string(ps, "source", c->source);
-	if (with_time)
-		push_ts(ps, c);
+	pushJsonbValue(ps, WJB_VALUE, &v);
+}
+
+/*
+ * Keys are pushed in jsonb's own order (shorter first, then bytewise), so
+ * the sort jsonb does on every object finds them already sorted.
+ */
+static void
+push_beaten(JsonbParseState **ps, SurviveState *state, FunctionCallInfo fcinfo, const SurviveCand *c)
+{
+	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
+	push_value(ps, state->type, fcinfo, c->value);	/* value (5) */
+	push_string(ps, "source", c->source);	/* source (6) */
+	push_record_id(ps, c);		/* record_id (9) */
+	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
 }
 
 Datum
@@ -190,38 +194,40 @@ survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
 	w = &state->cands[order[0]];
 	rule = &state->rules->rules[ri];
 
-	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-	push_candidate(&ps, state, fcinfo, w, true);
-	push_string(&ps, "rule", survive_kind_name(rule->kind));
-	if (rule->has_rule_id)
-		push_int(&ps, "rule_id", rule->rule_id);
-	else
-		push_int(&ps, "rule_index", ri + 1);
-	push_int(&ps, "nulls", state->nnulls);
-
-	push_key(&ps, "beaten");
-	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+	/* count first: the keys go out in jsonb order, "beaten" before "support" */
 	for (int i = 0; i < n; i++)
+	{
+		if (i == 0 || survive_values_equal(state->type, state->cands[order[i]].value, w->value))
+			support++;
+		else
+			beaten_total++;
+	}
+
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	push_string(&ps, "rule", survive_kind_name(rule->kind));	/* 4 */
+	push_int(&ps, "nulls", state->nnulls);	/* 5 */
+	push_value(&ps, state->type, fcinfo, w->value);	/* 5 */
+	push_key(&ps, "beaten");	/* 6 */
+	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 1; i < n && listed < SURVIVE_MAX_BEATEN && listed < beaten_total; i++)
 	{
 		SurviveCand *c = &state->cands[order[i]];
 
-		if (i == 0 || survive_values_equal(state->type, c->value, w->value))
-		{
-			support++;
+		if (survive_values_equal(state->type, c->value, w->value))
 			continue;
-		}
-		beaten_total++;
-		if (listed < SURVIVE_MAX_BEATEN)
-		{
-			pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-			push_candidate(&ps, state, fcinfo, c, false);
-			pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-			listed++;
-		}
+		push_beaten(&ps, state, fcinfo, c);
+		listed++;
 	}
 	pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
-	push_int(&ps, "beaten_total", beaten_total);
-	push_int(&ps, "support", support);
+	push_string(&ps, "source", w->source);	/* 6 */
+	if (rule->has_rule_id)
+		push_int(&ps, "rule_id", rule->rule_id);	/* 7 */
+	push_int(&ps, "support", support);	/* 7 */
+	push_record_id(&ps, w);		/* 9 */
+	if (!rule->has_rule_id)
+		push_int(&ps, "rule_index", ri + 1);	/* 10 */
+	push_ts(&ps, w);			/* updated_at, 10 */
+	push_int(&ps, "beaten_total", beaten_total);	/* 12 */
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	pfree(order);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
