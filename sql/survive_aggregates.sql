@@ -129,6 +129,11 @@ RESET max_parallel_workers_per_gather; RESET parallel_leader_participation; RESE
 -- Bad rules: a clear error, never a guess.
 \set VERBOSITY terse
 SELECT ci.survive(name, src, seen, 'newest') FROM contacts;
+SELECT ci.survive(name, src, seen, '') FROM contacts;
+SELECT ci.survive(name, src, seen, '{}') FROM contacts;
+SELECT ci.survive(name, src, seen, '{"kind": "min"') FROM contacts;
+SELECT ci.survive(name, src, seen, '{"kind": 7}') FROM contacts;
+SELECT ci.survive(name, src, seen, 'first_non_null:updated_at sideways') FROM contacts;
 SELECT ci.survive(name, src, seen, 'source_priority') FROM contacts;
 SELECT ci.survive(name, src, seen, 'most_recent:crm') FROM contacts;
 SELECT ci.survive(name, src, seen, '{"kind": "most_recent", "tie_break": "longest"}') FROM contacts;
