@@ -84,7 +84,9 @@ BEGIN
         VALUES ('create', v_target, v_from, v_ids, jsonb_build_object('reason', p_reason, 'by', 'unmerge'));
     ELSIF v_target = v_from THEN
         RAISE EXCEPTION 'records already belong to identity %', v_target USING ERRCODE = 'invalid_parameter_value';
-    ELSIF NOT EXISTS (SELECT 1 FROM ci.identity WHERE identity_id = v_target AND retired_at IS NULL FOR UPDATE) THEN
+    -- NO KEY UPDATE: keeps the identity from being retired meanwhile, without
+    -- blocking the KEY SHARE locks of foreign-key checks (a refresher's)
+    ELSIF NOT EXISTS (SELECT 1 FROM ci.identity WHERE identity_id = v_target AND retired_at IS NULL FOR NO KEY UPDATE) THEN
         RAISE EXCEPTION 'identity % does not exist or is retired', v_target USING ERRCODE = 'no_data_found';
     END IF;
 
