@@ -101,7 +101,7 @@ SELECT ci.unmerge_records(ARRAY[3::bigint], NULL, 'different person: Smyth') AS 
 SELECT :new_identity > 2 AS is_new;
 SELECT identity_id = :new_identity AS is_new_identity, given_name, family_name, national_id, record_count
   FROM ci.golden_profile ORDER BY identity_id;
-SELECT record_a, record_b, decision, reason FROM ci.match_decision ORDER BY 1, 2;
+SELECT record_a, record_b, decision, note FROM ci.match_decision ORDER BY 1, 2;
 SELECT event, identity_id = 1 AS from_1, other_id = :new_identity AS to_new, record_ids, detail ->> 'reason' AS reason
   FROM ci.identity_event WHERE event IN ('unmerge', 'create') ORDER BY event_id;
 -- into a given identity, here a fresh one the steward made

@@ -67,25 +67,13 @@ CREATE TABLE ci.golden_dirty (
 CREATE INDEX golden_dirty_identity_idx ON ci.golden_dirty (identity_id);
 COMMENT ON TABLE ci.golden_dirty IS 'Identities whose golden profile must be recomputed (filled by triggers, drained by ci.refresh_golden_profiles)';
 
--- Forced decisions of data stewards that identity resolution must respect.
-CREATE TABLE ci.match_decision (
-    record_a  bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
-    record_b  bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
-    decision  text NOT NULL CHECK (decision IN ('link', 'no_link')),
-    actor     text NOT NULL DEFAULT current_user,
-    reason    text,
-    at        timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (record_a, record_b),
-    CHECK (record_a < record_b)
-);
-CREATE INDEX match_decision_record_b_idx ON ci.match_decision (record_b);
-COMMENT ON TABLE ci.match_decision IS 'Steward decisions on record pairs (record_a < record_b): no_link keeps them in different identities, link forces them together';
+-- Unmerge decisions go to ci.match_decision, which identity resolution
+-- (src/match) owns and honours on every run.
 
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_override', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty_seq_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('ci.match_decision', '');
 
 -- Queue triggers: statement level, one set-based INSERT per statement.
 CREATE FUNCTION ci.golden_queue_record_change()

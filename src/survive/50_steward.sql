@@ -96,12 +96,12 @@ BEGIN
     UPDATE ci.identity SET updated_at = now() WHERE identity_id IN (v_from, v_target);
 
     -- remembered for identity resolution: these records stay apart from those left behind
-    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, reason)
-    SELECT least(m.r, k.record_id), greatest(m.r, k.record_id), 'no_link', p_reason
+    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, note)
+    SELECT least(m.r, k.record_id), greatest(m.r, k.record_id), 'no_link', coalesce(p_reason, 'steward unmerge')
       FROM unnest(v_ids) m(r)
       JOIN ci.identity_link k ON k.identity_id = v_from
     ON CONFLICT (record_a, record_b) DO UPDATE
-       SET decision = 'no_link', reason = EXCLUDED.reason, actor = current_user, at = now();
+       SET decision = 'no_link', note = EXCLUDED.note, actor = current_user, decided_at = now();
 
     INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids, detail)
     VALUES ('unmerge', v_from, v_target, v_ids,

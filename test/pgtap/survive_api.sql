@@ -55,7 +55,7 @@ SELECT has_table('ci', 'survivorship_rule', 'rule table');
 SELECT has_table('ci', 'golden_profile', 'golden profile table');
 SELECT has_table('ci', 'golden_override', 'override table');
 SELECT has_table('ci', 'golden_dirty', 'dirty-identity queue');
-SELECT has_table('ci', 'match_decision', 'steward match decisions');
+SELECT has_table('ci', 'match_decision', 'steward match decisions (owned by identity resolution)');
 SELECT has_view('ci', 'golden_conflict', 'conflict view');
 SELECT col_is_pk('ci', 'golden_profile', 'identity_id', 'one golden row per identity');
 SELECT is((SELECT count(*)::int FROM ci.survivorship_rule WHERE builtin), 11, 'a default rule set ships');
