@@ -52,3 +52,6 @@ ifdef WERROR
 override CFLAGS += -Werror
 override CXXFLAGS += -Werror
 endif
+
+# PGXS does not track headers; every object depends on every header of ours.
+$(OBJS): $(wildcard src/*/*.h)
