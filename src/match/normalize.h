@@ -1,0 +1,79 @@
+/*
+ * normalize.h — what the normalisation functions (normalize_name.c,
+ * normalize_email.c, normalize_phone.c) share: moving text between the
+ * server encoding and UTF-8, and reporting ICU failures.
+ *
+ * ICU and libphonenumber work on UTF-8 (or UTF-16).  In a UTF-8 database
+ * the argument's bytes are used as they are; in any other database they are
+ * converted with the server's own conversion routines, and results are
+ * converted back.  In a SQL_ASCII database bytes are taken to be UTF-8 and
+ * are verified (invalid sequences raise 22021).
+ */
+#ifndef MATCH_NORMALIZE_H
+#define MATCH_NORMALIZE_H
+
+#include "ci_common.h"
+
+#include "utils/builtins.h"
+
+#include <unicode/utypes.h>
+
+/*
+ * The bytes of a text argument as UTF-8.  Returns the argument's own buffer
+ * when no conversion is needed (UTF-8 database, or pure ASCII), else a
+ * palloc'd copy.  *len receives the byte length.
+ */
+static inline const char *
+match_text_to_utf8(text *t, int *len)
+{
+	const char *s = VARDATA_ANY(t);
+	int			n = VARSIZE_ANY_EXHDR(t);
+
+	if (GetDatabaseEncoding() != PG_UTF8 && !ci_is_ascii(s, n))
+	{
+		const char *c = pg_server_to_any(s, n, PG_UTF8);
+
+		/* the input itself comes back when no conversion was needed */
+		if (c != s)
+			n = strlen(c);
+		s = c;
+	}
+	*len = n;
+	return s;
+}
+
+/* A text datum in the server encoding from UTF-8 bytes. */
+static inline text *
+match_utf8_to_text(const char *s, int len)
+{
+	if (GetDatabaseEncoding() != PG_UTF8 && !ci_is_ascii(s, len))
+	{
+		const char *c = pg_any_to_server(s, len, PG_UTF8);
+
+		if (c != s)
+			len = strlen(c);
+		s = c;
+	}
+	return cstring_to_text_with_len(s, len);
+}
+
+/*
+ * Raise an error for a failed ICU call: out-of-memory as 53200, anything else
+ * as an internal error naming the ICU status and the operation.
+ */
+static inline void
+match_icu_check(UErrorCode status, const char *operation)
+{
+	if (U_SUCCESS(status))
+		return;
+	if (status == U_MEMORY_ALLOCATION_ERROR)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("ICU could not allocate memory during %s.", operation)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("ICU failed during %s: %s", operation, u_errorName(status))));
+}
+
+#endif							/* MATCH_NORMALIZE_H */
