@@ -8,6 +8,8 @@ export PG_MAJOR=${PG_MAJOR:-15}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+# Static analysis counts as one test.
+if scripts/lint.sh; then l_pass=1 l_fail=0; else l_pass=0 l_fail=1; fi
 
 log=$(mktemp -d)
 # -s: the cluster gets the extension's library preloaded nowhere; every test
@@ -18,7 +20,7 @@ pg_virtualenv -v "$PG_MAJOR" bash -c '
   echo $? > "$1/regress.rc"
   if ls test/pgtap/*.sql >/dev/null 2>&1; then
     psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
-    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ > "$1/pgtap.log" 2>&1
+    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/ > "$1/pgtap.log" 2>&1
     echo $? > "$1/pgtap.rc"
   fi
 ' _ "$log"
@@ -37,10 +39,11 @@ fi
 rc=0
 [ "$(cat "$log/regress.rc" 2>/dev/null || echo 1)" = 0 ] || rc=1
 [ ! -f "$log/pgtap.rc" ] || [ "$(cat "$log/pgtap.rc")" = 0 ] || rc=1
-passed=$((r_pass + t_pass)); failed=$((r_fail + t_fail))
+[ $l_fail -eq 0 ] || rc=1
+passed=$((r_pass + t_pass + l_pass)); failed=$((r_fail + t_fail + l_fail))
 # A runner that died counts as a failure even when no line said so.
 [ $rc -ne 0 ] && [ $failed -eq 0 ] && failed=1
 [ $passed -eq 0 ] && { echo "no test ran"; rc=1; }
-echo "pg_regress: $r_pass passed, $r_fail failed; pgTAP: $t_pass passed, $t_fail failed"
+echo "pg_regress + isolation: $r_pass passed, $r_fail failed; pgTAP + fuzz: $t_pass passed, $t_fail failed; lint: $l_pass passed, $l_fail failed"
 echo "$passed passed, $failed failed"
 exit $rc

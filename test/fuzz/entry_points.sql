@@ -1,0 +1,124 @@
+-- Input fuzzing of every C entry point of the extension.
+--
+-- Every IMMUTABLE or STABLE C-language function in schema ci is called with
+-- hostile arguments: NULL, empty, whitespace, huge (>= 1 MB) ASCII and
+-- multibyte strings, combining marks, emoji, control characters, extreme
+-- numbers, infinite dates, and random mixes of them.  Each call must return
+-- a value or raise an ERROR with a specific SQLSTATE — never crash the
+-- backend (the suite would die), never an internal error (class XX), never
+-- run for more than a few seconds.  VOLATILE entry points change data and
+-- are exercised by their own suites.
+--
+-- Run with: pg_prove -d DB test/fuzz/entry_points.sql
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS customer_intel;
+
+SELECT plan(4);
+
+CREATE TEMP TABLE fuzz_value (typ regtype, expr text);
+INSERT INTO fuzz_value VALUES
+  ('text', 'NULL'), ('text', $$''$$), ('text', $$'   '$$), ('text', $$'x'$$),
+  ('text', $$'Müller'$$), ('text', $$'ŁUKASZ Żółć'$$), ('text', $$'Дмитрий Иванов'$$),
+  ('text', $$'Γιώργος'$$), ('text', $$'山田 太郎'$$), ('text', $$'e' || chr(769) || chr(769) || chr(769)$$),
+  ('text', $$'👩‍👩‍👧 🎉'$$), ('text', $$E'\t\n\r\x01\x7f'$$), ('text', $$'@@@'$$),
+  ('text', $$'a.b+tag@GoogleMail.COM'$$), ('text', $$'user@xn--bcher-kva.example'$$),
+  ('text', $$'+1 (415) 555-2671'$$), ('text', $$'00 44 20 7946 0958 ext. 12'$$),
+  ('text', $$'AU'$$), ('text', $$'zz'$$), ('text', $$'jaro_winkler'$$), ('text', $$'-'$$),
+  ('text', $$repeat('x', 1100000)$$), ('text', $$repeat('é', 600000)$$),
+  ('text', $$repeat('ab cd-', 200000)$$), ('text', $$repeat('@', 1100000)$$),
+  ('text', $$repeat('9', 1100000)$$), ('text', $$repeat('👩', 300000)$$),
+  ('int4', 'NULL'), ('int4', '0'), ('int4', '1'), ('int4', '-1'), ('int4', '2147483647'), ('int4', '(-2147483648)'),
+  ('int8', 'NULL'), ('int8', '0'), ('int8', '-1'), ('int8', '9223372036854775807'),
+  ('float8', 'NULL'), ('float8', '0'), ('float8', '0.1'), ('float8', '-1'), ('float8', $$'NaN'$$),
+  ('float8', $$'Infinity'$$), ('float8', $$'-Infinity'$$), ('float8', '1e308'),
+  ('bool', 'NULL'), ('bool', 'true'), ('bool', 'false'),
+  ('date', 'NULL'), ('date', $$'2000-02-29'$$), ('date', $$'1985-03-12'$$), ('date', $$'1985-12-03'$$),
+  ('date', $$'infinity'$$), ('date', $$'-infinity'$$), ('date', $$'4713-01-01 BC'$$), ('date', $$'5874897-12-31'$$),
+  ('timestamptz', 'NULL'), ('timestamptz', 'now()'), ('timestamptz', $$'infinity'$$), ('timestamptz', $$'-infinity'$$),
+  ('jsonb', 'NULL'), ('jsonb', $${}$$), ('jsonb', $$'[]'$$), ('jsonb', $$'null'$$), ('jsonb', $$'{"a": [1, "x", null]}'$$),
+  ('jsonb', $$jsonb_build_object('k', repeat('x', 1100000))$$),
+  ('text[]', 'NULL'), ('text[]', $$'{}'$$), ('text[]', $$'{NULL}'$$), ('text[]', $$'{"a","Müller",""}'$$);
+
+-- The entry points under test: C functions of the extension, not volatile,
+-- whose every argument type has fuzz values.
+CREATE TEMP TABLE fuzz_target AS
+SELECT p.oid::regprocedure AS fn, p.proname,
+       ARRAY(SELECT unnest(p.proargtypes::regtype[])) AS args  -- oidvector is 0-based: renumber from 1
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
+WHERE p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+  AND p.prokind = 'f' AND p.provolatile <> 'v'
+  AND NOT EXISTS (SELECT 1 FROM unnest(p.proargtypes::regtype[]) t
+                  WHERE t NOT IN (SELECT typ FROM fuzz_value));
+
+CREATE TEMP TABLE fuzz_result (fn regprocedure, call text, sqlstate text, message text, ms float8);
+
+-- Each function gets: every value in each argument position (others at a
+-- benign value), then 150 seeded random combinations.
+CREATE FUNCTION pg_temp.fuzz_calls(f regprocedure, args regtype[])
+RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  i int; k int; benign text[]; v text; parts text[];
+BEGIN
+  IF coalesce(array_length(args, 1), 0) = 0 THEN
+    RETURN NEXT format('%s()', f::oid::regproc); RETURN;
+  END IF;
+  benign := ARRAY(SELECT (SELECT expr FROM fuzz_value WHERE typ = a AND expr <> 'NULL' ORDER BY expr LIMIT 1)
+                  FROM unnest(args) a);
+  FOR i IN 1 .. array_length(args, 1) LOOP
+    FOR v IN SELECT expr FROM fuzz_value WHERE typ = args[i] LOOP
+      parts := benign; parts[i] := v;
+      RETURN NEXT format('%s(%s)', f::oid::regproc,
+        (SELECT string_agg(format('(%s)::%s', parts[j], args[j]), ', ') FROM generate_subscripts(args, 1) j));
+    END LOOP;
+  END LOOP;
+  FOR k IN 1 .. 150 LOOP
+    RETURN NEXT format('%s(%s)', f::oid::regproc,
+      (SELECT string_agg(format('(%s)::%s',
+          (SELECT expr FROM fuzz_value WHERE typ = args[j] ORDER BY random() LIMIT 1), args[j]), ', ')
+       FROM generate_subscripts(args, 1) j));
+  END LOOP;
+END $$;
+
+DO $$
+DECLARE
+  t record; c text; st text; msg text; t0 timestamptz;
+BEGIN
+  PERFORM setseed(0.31);
+  FOR t IN SELECT * FROM fuzz_target ORDER BY fn::text LOOP
+    FOR c IN SELECT DISTINCT x FROM pg_temp.fuzz_calls(t.fn, t.args) x LOOP
+      t0 := clock_timestamp();
+      BEGIN
+        SET LOCAL statement_timeout = '20s';
+        EXECUTE 'SELECT ' || c || ' IS NULL';
+        st := '00000'; msg := NULL;
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+      END;
+      INSERT INTO fuzz_result VALUES (t.fn, left(c, 200), st, msg,
+        extract(epoch FROM clock_timestamp() - t0) * 1000);
+    END LOOP;
+  END LOOP;
+END $$;
+
+SELECT cmp_ok((SELECT count(DISTINCT fn) FROM fuzz_result)::int, '>', 0,
+              'C entry points were found and fuzzed');
+SELECT is_empty($$SELECT fn, call, sqlstate, message FROM fuzz_result WHERE sqlstate LIKE 'XX%'$$,
+                'no entry point raises an internal error (class XX)');
+SELECT is_empty($$SELECT fn, call, message FROM fuzz_result WHERE sqlstate = '57014'$$,
+                'no entry point runs past the 20 s statement timeout');
+SELECT is_empty($$SELECT fn, call, sqlstate, message FROM fuzz_result
+                  WHERE sqlstate NOT IN ('00000', '22023', '22000', '22001', '22004', '22007', '22008',
+                                         '22P02', '54000', '2201E', '2201F', '22003', '22004', '0A000', '22021')$$,
+                'every error carries a data-exception or program-limit SQLSTATE');
+
+SELECT diag(format('%s: %s calls, %s errors (%s), slowest %s ms', fn, count(*),
+                   count(*) FILTER (WHERE sqlstate <> '00000'),
+                   coalesce(string_agg(DISTINCT sqlstate, ',') FILTER (WHERE sqlstate <> '00000'), '-'),
+                   round(max(ms)::numeric, 1)))
+FROM fuzz_result GROUP BY fn ORDER BY fn::text;
+
+SELECT * FROM finish();
+ROLLBACK;
