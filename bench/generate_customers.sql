@@ -17,6 +17,7 @@
 --   replace    true to empty ci.source_record (and the identity tables,
 --              which reference it) first; without it a non-empty
 --              ci.source_record is an error
+--   generate   false to only (re)define the generator objects
 --
 -- The script (re)defines schema ci_bench's generator objects, then calls
 --   ci_bench.generate_customers(n_persons, seed, replace, n_records)
@@ -46,6 +47,7 @@
 --   slips (day/month swap, year digit, placeholder 1900-01-01); updated_at
 --   spread over 2014–2024.
 
+\set ci_bench_on_error_stop :ON_ERROR_STOP
 \set ON_ERROR_STOP on
 \if :{?n_persons}
 \else
@@ -62,6 +64,10 @@
 \if :{?replace}
 \else
 \set replace false
+\endif
+\if :{?generate}
+\else
+\set generate true
 \endif
 \set ci_bench_quiet :QUIET
 \set QUIET on
@@ -1194,5 +1200,8 @@ COMMENT ON FUNCTION ci_bench.generate_customers(integer, bigint, boolean, bigint
   'fill ci.source_record with messy multi-source records of n_persons persons (or n_records records), deterministic for seed; truth in ci_bench.truth';
 
 SET client_min_messages = :'ci_bench_cmm';
+\if :generate
 SELECT * FROM ci_bench.generate_customers(:n_persons, :seed, :replace, :n_records);
+\endif
 \set QUIET :ci_bench_quiet
+\set ON_ERROR_STOP :ci_bench_on_error_stop
