@@ -1002,7 +1002,7 @@ BEGIN
                     ELSE CASE WHEN ci_bench.u(seed, pk + 1) < 0.5 THEN 'F' ELSE 'M' END END AS gender,
                CASE WHEN member_no = 2 AND twins IS NULL AND ci_bench.u(seed, pk + 2) < 0.15 THEN cu.culture ELSE m.culture END AS own_culture,
                member_no = 2 AND twins IS NULL AND ci_bench.u(seed, pk + 6) < 0.2 AS own_family,
-               (twins = 'siblings' AND member_no <= 2) OR (twins = 'kids' AND member_no IN (3, 4)) AS is_twin
+               coalesce((twins = 'siblings' AND member_no <= 2) OR (twins = 'kids' AND member_no IN (3, 4)), false) AS is_twin
           FROM m
           JOIN ci_bench.culture_slot cu ON cu.country = m.country AND cu.slot = floor(ci_bench.u(seed, m.pk + 3) * 100)::integer
     ), m2 AS (
