@@ -592,6 +592,19 @@ SIM_FN(sim_tokenize) (const SIM_CHAR *s, int len, MatchToken *tok, int maxtok,
 	return n;
 }
 
+/* Order of two strings: by characters, then the shorter first. */
+static int
+SIM_FN(sim_compare) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
+{
+	int			n = Min(alen, blen);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
 static double
 SIM_FN(sim_token_set) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 {
@@ -631,8 +644,15 @@ SIM_FN(sim_token_set) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 		result = (na == 0 && nb == 0) ? 1.0 : 0.0;
 	else
 	{
-		/* rows: the smaller token set */
-		bool		swap = na > nb;
+		/*
+		 * Rows: the smaller token set.  With as many tokens on both sides,
+		 * the string that sorts first (code points, then length): the
+		 * assignment and the order in which its scores are summed then do
+		 * not depend on the order of the arguments, so the result is
+		 * symmetric to the last bit, not only up to rounding.
+		 */
+		bool		swap = na > nb ||
+			(na == nb && SIM_FN(sim_compare) (a, alen, b, blen) > 0);
 		const SIM_CHAR *rs = swap ? b : a,
 				   *cs = swap ? a : b;
 		MatchToken *rt = swap ? btok : atok,
