@@ -1,5 +1,8 @@
 -- Survivorship under the role model: what an application, a steward and a
 -- reader may do once ci.grant_role has granted their kind.
+-- Tests share one database: start from empty canonical tables.
+TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
+         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
 CREATE ROLE regress_sv_reader;
 CREATE ROLE regress_sv_app;
 CREATE ROLE regress_sv_steward;
@@ -43,3 +46,7 @@ SELECT ci.revoke_role('regress_sv_reader'), ci.revoke_role('regress_sv_app'), ci
 DROP ROLE regress_sv_reader;
 DROP ROLE regress_sv_app;
 DROP ROLE regress_sv_steward;
+
+-- Leave the canonical tables empty for the tests that follow.
+TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
+         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
