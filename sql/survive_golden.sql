@@ -2,6 +2,9 @@
 -- incremental refresh, steward overrides, unmerge and the conflict queue.
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
+-- Tests share one database: start from empty canonical tables.
+TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
+         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
 
 -- Two customers, four sources.  Identity 1 has three records, identity 2 two.
 INSERT INTO ci.source_record (record_id, source, source_key, given_name, family_name, email, phone, birth_date,
@@ -123,3 +126,7 @@ DELETE FROM ci.source_record WHERE record_id = 3;
 SELECT ci.refresh_golden_profiles() AS refreshed;
 SELECT identity_id, record_count FROM ci.golden_profile ORDER BY identity_id;
 SELECT count(*) AS orphan_profiles FROM ci.golden_profile WHERE identity_id = :new_identity;
+
+-- Leave the canonical tables empty for the tests that follow.
+TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
+         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
