@@ -106,6 +106,8 @@ SIM_FN(sim_jaro_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 	int			t = 0;
 	int			i;
 
+	Assert(window >= 0 && window <= CI_MAX_COMPARE_CHARS);
+	Assert(alen >= 1 && alen <= CI_MAX_COMPARE_CHARS && blen >= 1 && blen <= 64);
 	SIM_FN(sim_masks_build) (&pm, a, alen, b, blen);
 	for (i = 0; i < imax; i++)
 	{
@@ -128,9 +130,13 @@ SIM_FN(sim_jaro_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 	}
 	if (m == 0)
 		return 0.0;
+	/* one bit of matched per matched character of a: i < m */
 	for (bits = matched, i = 0; bits; bits &= bits - 1, i++)
+	{
+		Assert(i < m);
 		if (b[pg_rightmost_one_pos64(bits)] != amatch[i])
 			t++;
+	}
 	t /= 2;
 	return ((double) m / alen + (double) m / blen + (double) (m - t) / m) / 3.0;
 }
@@ -247,6 +253,7 @@ SIM_FN(sim_jaro) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 		{
 			if (bflag[j])
 			{
+				Assert(k < m);	/* one flag per match */
 				if (b[j] != amatch[k])
 					t++;
 				k++;
