@@ -36,7 +36,7 @@ SELECT i,
        translate(i::text, '0123456789', 'àéîõüçñøåß') AS unique_name,
        (ARRAY['John.Smith', 'mary+news', 'o.brien', 'JANE_DOE'])[1 + i % 4] || i || '@' ||
        (ARRAY['gmail.com', 'Example.COM', 'outlook.com', 'bigpond.com.au', 'bücher.de'])[1 + i % 5] AS email,
-       (ARRAY['04', '(02) ', '+61 4', '03 '])[1 + i % 4] || lpad((i * 7919 % 100000000)::text, 8, '0') AS phone
+       (ARRAY['04', '(02) ', '+61 4', '03 '])[1 + i % 4] || lpad((i::bigint * 7919 % 100000000)::text, 8, '0') AS phone
 FROM generate_series(1, :rows) AS i;
 ANALYZE bench_people;
 

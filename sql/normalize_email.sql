@@ -15,6 +15,14 @@ FROM unnest(ARRAY['John.Smith+news@gmail.com', 'j.o.h.n.smith@GoogleMail.com', '
                   'mary.jones+a+b@hotmail.com', 'tim+x@icloud.com', 'ann+x@proton.me',
                   '+only@gmail.com', 'x.y+z@yahoo.com', 'x.y+z@example.com']) AS e;
 
+-- Every provider rule is applied as listed, for the domain in any case.
+SELECT count(*) AS providers,
+       count(*) FILTER (WHERE ci.normalize_email('A.B+tag@' || upper(domain)) IS DISTINCT FROM
+                              CASE WHEN removes_dots THEN 'ab' ELSE 'a.b' END ||
+                              CASE WHEN removes_subaddress THEN '' ELSE '+tag' END || '@' || canonical_domain)
+           AS not_applied
+FROM ci.email_providers();
+
 -- More domains whose +tags should go (your own, a Google Workspace domain …):
 -- written in any case or in Unicode, they are compared in canonical form.
 SELECT ci.normalize_email('Jane.Doe+crm@Example.com', true, ARRAY['example.com']) AS own_domain,

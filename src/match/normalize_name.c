@@ -12,8 +12,9 @@
  *      one '-' (Jean-Luc -> jean-luc); anywhere else it is a separator.
  *      Every other character (white space, punctuation, symbols, controls)
  *      separates tokens; separators fold to one space, trimmed at both ends.
- *   4. Letters the transliterator leaves non-ASCII are kept, case-folded;
- *      combining marks left on an ASCII letter are dropped.
+ *   4. Letters the transliterator leaves non-ASCII are kept, in
+ *      NFKC_Casefold form; combining marks are kept only on letters of
+ *      scripts other than Latin (Latin-ASCII drops those on Latin letters).
  *   5. A name with no letter or digit normalises to NULL.
  *
  * Pure-ASCII input never reaches ICU: step 3 is done on its bytes directly,
@@ -40,6 +41,7 @@
 
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
@@ -94,6 +96,11 @@ static UChar *name_norm = NULL;
 static int32_t name_norm_cap = 0;
 static UChar *name_trans = NULL;
 static int32_t name_trans_cap = 0;
+static UChar *name_again = NULL;	/* input of a repeated pass */
+static int32_t name_again_cap = 0;
+
+/* Passes of steps 1 and 2 at most, while non-ASCII output still changes. */
+#define NAME_MAX_PASSES			3
 
 typedef enum NameSep
 {
@@ -101,13 +108,6 @@ typedef enum NameSep
 	NAME_SEP_HYPHEN,
 	NAME_SEP_SPACE				/* a space overrides a hyphen */
 } NameSep;
-
-typedef enum NameLast
-{
-	NAME_LAST_NONE,				/* start, or a separator */
-	NAME_LAST_ASCII,			/* an ASCII letter or digit */
-	NAME_LAST_OTHER				/* a letter, digit or mark that stayed non-ASCII */
-} NameLast;
 
 /*
  * The output being built: a varlena (VARHDRSZ reserved at the start) in
@@ -118,7 +118,7 @@ typedef struct NameOut
 {
 	StringInfoData buf;
 	NameSep		pending;
-	NameLast	last;
+	bool		keep_marks;		/* just after a letter of a non-Latin script */
 } NameOut;
 
 static inline void
@@ -126,7 +126,7 @@ name_separator(NameOut *o, NameSep sep)
 {
 	if (sep > o->pending)
 		o->pending = sep;
-	o->last = NAME_LAST_NONE;
+	o->keep_marks = false;
 }
 
 /* Write the pending separator, if a token precedes it. */
@@ -160,12 +160,12 @@ name_emit_ascii(NameOut *o, unsigned char c)
 	{
 		name_before_token(o);
 		appendStringInfoCharMacro(&o->buf, (char) c);
-		o->last = NAME_LAST_ASCII;
+		o->keep_marks = false;
 	}
 	else if (c == '-')
 		name_separator(o, NAME_SEP_HYPHEN);
 	else if (c == '\'' || c == '`')
-		 /* apostrophe: deleted, the token goes on */ ;
+		o->keep_marks = false;	/* apostrophe: deleted, the token goes on */
 	else
 		name_separator(o, NAME_SEP_SPACE);
 }
@@ -232,20 +232,29 @@ name_emit_codepoint(NameOut *o, UChar32 c)
 		return;
 	}
 	if (name_is_apostrophe(c))
+	{
+		o->keep_marks = false;
 		return;
+	}
 	gc = U_GET_GC_MASK(c);
 	if (gc & U_GC_PD_MASK)
 		name_separator(o, NAME_SEP_HYPHEN);
 	else if (gc & (U_GC_L_MASK | U_GC_N_MASK))
 	{
+		UErrorCode	status = U_ZERO_ERROR;
+
 		name_before_token(o);
 		name_append_utf8(o, u_foldCase(c, U_FOLD_CASE_DEFAULT));
-		o->last = NAME_LAST_OTHER;
+		o->keep_marks = uscript_getScript(c, &status) != USCRIPT_LATIN;
 	}
 	else if (gc & U_GC_M_MASK)
 	{
-		/* a mark stays only on a letter that stayed non-ASCII */
-		if (o->last == NAME_LAST_OTHER)
+		/*
+		 * A mark stays only right after a letter (or its marks) of a script
+		 * ICU left untransliterated; on a Latin letter Latin-ASCII would drop
+		 * it, so drop it here too, and drop orphans.
+		 */
+		if (o->keep_marks)
 			name_append_utf8(o, c);
 	}
 	else
@@ -277,6 +286,8 @@ name_icu_init(void)
 									(NAME_CHUNK_MAX_UNITS + 2) * sizeof(UChar));
 	name_norm = MemoryContextAlloc(TopMemoryContext, name_norm_cap * sizeof(UChar));
 	name_trans = MemoryContextAlloc(TopMemoryContext, name_trans_cap * sizeof(UChar));
+	name_again_cap = name_trans_cap;
+	name_again = MemoryContextAlloc(TopMemoryContext, name_again_cap * sizeof(UChar));
 	name_memo = MemoryContextAllocZero(TopMemoryContext,
 									   NAME_MEMO_ENTRIES * sizeof(NameMemoEntry));
 
@@ -295,37 +306,31 @@ name_grow(UChar *buf, int32_t *cap, int32_t need)
 	return buf;
 }
 
+static bool
+name_units_are_ascii(const UChar *u, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		if (u[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /*
- * Steps 1 and 2 (ICU) for one chunk of UTF-16, name_chunk[0 .. n): sets
- * *out to the transliterated text (valid until the next call) and returns
- * its length.
+ * One pass of steps 1 and 2 over in[0 .. n), which must not be name_norm or
+ * name_trans: NFKC_Casefold into name_norm, then transliteration into
+ * name_trans.  Returns the length of the result in name_trans.
  */
 static int32_t
-name_icu_chunk(int32_t n, const UChar **out)
+name_icu_pass(const UChar *in, int32_t n)
 {
 	UErrorCode	status;
 	int32_t		nlen;
 	int32_t		tlen;
-	uint32		hash = 0;
-	NameMemoEntry *memo = NULL;
-
-	if (n <= NAME_MEMO_KEY_UNITS)
-	{
-		hash = hash_bytes((const unsigned char *) name_chunk, n * sizeof(UChar));
-		memo = &name_memo[hash & (NAME_MEMO_ENTRIES - 1)];
-		if (memo->keylen == n && memo->hash == hash &&
-			memcmp(memo->key, name_chunk, n * sizeof(UChar)) == 0)
-		{
-			*out = memo->value;
-			return memo->valuelen;
-		}
-	}
 
 	for (;;)
 	{
 		status = U_ZERO_ERROR;
-		nlen = unorm2_normalize(name_nfkc_cf, name_chunk, n,
-								name_norm, name_norm_cap, &status);
+		nlen = unorm2_normalize(name_nfkc_cf, in, n, name_norm, name_norm_cap, &status);
 		if (status != U_BUFFER_OVERFLOW_ERROR)
 			break;
 		name_norm = name_grow(name_norm, &name_norm_cap, nlen);
@@ -349,6 +354,76 @@ name_icu_chunk(int32_t n, const UChar **out)
 		name_trans = name_grow(name_trans, &name_trans_cap, tlen);
 	}
 	match_icu_check(status, "transliteration");
+
+	/*
+	 * Transliterators may leave what NFKC_Casefold would still change
+	 * (marks out of canonical order, compatibility letters): normalise the
+	 * non-ASCII output once more so that it is in NFKC_Casefold form.
+	 */
+	if (!name_units_are_ascii(name_trans, tlen))
+	{
+		for (;;)
+		{
+			status = U_ZERO_ERROR;
+			nlen = unorm2_normalize(name_nfkc_cf, name_trans, tlen,
+									name_norm, name_norm_cap, &status);
+			if (status != U_BUFFER_OVERFLOW_ERROR)
+				break;
+			name_norm = name_grow(name_norm, &name_norm_cap, nlen);
+		}
+		match_icu_check(status, "NFKC_Casefold normalisation");
+		if (nlen > name_trans_cap)
+			name_trans = name_grow(name_trans, &name_trans_cap, nlen);
+		memcpy(name_trans, name_norm, nlen * sizeof(UChar));
+		tlen = nlen;
+	}
+	return tlen;
+}
+
+/*
+ * Steps 1 and 2 (ICU) for one chunk of UTF-16, name_chunk[0 .. n): sets
+ * *out to the transliterated text (valid until the next call) and returns
+ * its length.
+ *
+ * When non-ASCII characters remain, the passes are repeated on the output
+ * (at most NAME_MAX_PASSES in all) until it no longer changes: a
+ * transliterator can emit characters that NFKC still maps (Arabic tanwin
+ * comes out as superscript n) or that another pass rewrites (a combining
+ * mark left after a Latin letter).  Normalising a normalised name must
+ * give it back unchanged.
+ */
+static int32_t
+name_icu_chunk(int32_t n, const UChar **out)
+{
+	int32_t		tlen;
+	uint32		hash = 0;
+	NameMemoEntry *memo = NULL;
+
+	if (n <= NAME_MEMO_KEY_UNITS)
+	{
+		hash = hash_bytes((const unsigned char *) name_chunk, n * sizeof(UChar));
+		memo = &name_memo[hash & (NAME_MEMO_ENTRIES - 1)];
+		if (memo->keylen == n && memo->hash == hash &&
+			memcmp(memo->key, name_chunk, n * sizeof(UChar)) == 0)
+		{
+			*out = memo->value;
+			return memo->valuelen;
+		}
+	}
+
+	tlen = name_icu_pass(name_chunk, n);
+	for (int pass = 1; pass < NAME_MAX_PASSES && !name_units_are_ascii(name_trans, tlen); pass++)
+	{
+		int32_t		again;
+
+		if (tlen > name_again_cap)
+			name_again = name_grow(name_again, &name_again_cap, tlen);
+		memcpy(name_again, name_trans, tlen * sizeof(UChar));
+		again = name_icu_pass(name_again, tlen);
+		if (again == tlen && memcmp(name_again, name_trans, tlen * sizeof(UChar)) == 0)
+			break;
+		tlen = again;
+	}
 
 	if (memo != NULL && tlen <= NAME_MEMO_VALUE_UNITS)
 	{
@@ -508,7 +583,7 @@ name_normalize_text(text *name)
 	initStringInfo(&o.buf);
 	appendStringInfoSpaces(&o.buf, VARHDRSZ);
 	o.pending = NAME_SEP_NONE;
-	o.last = NAME_LAST_NONE;
+	o.keep_marks = false;
 
 	name_normalize_utf8(&o, s, len);
 
