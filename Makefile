@@ -8,7 +8,7 @@ EXTENSION   = customer_intel
 EXTVERSION  = 0.1.0
 MODULE_big  = customer_intel
 
-CAPABILITIES = common match
+CAPABILITIES = common match survive
 
 C_SOURCES   = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.c)))
 CXX_SOURCES = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.cpp)))
@@ -52,3 +52,6 @@ ifdef WERROR
 override CFLAGS += -Werror
 override CXXFLAGS += -Werror
 endif
+
+# PGXS does not track headers; every object depends on every header of ours.
+$(OBJS): $(wildcard src/*/*.h)

@@ -146,7 +146,11 @@ dm_fold(const char *s, int bytelen, char *buf)
 		l = pg_utf_mblen(p);
 		if (p + l > end || !pg_utf8_islegal(p, l))
 		{
-			/* only reachable with SQL_ASCII: skip the stray byte */
+			/*
+			 * Not reached: the server validated the text, and in SQL_ASCII
+			 * pg_server_to_any verified it as UTF-8 (22021 otherwise).  Skip
+			 * the byte rather than read past a bad sequence.
+			 */
 			p++;
 			continue;
 		}

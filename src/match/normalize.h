@@ -14,6 +14,7 @@
 
 #include "ci_common.h"
 
+#include "catalog/namespace.h"
 #include "utils/builtins.h"
 
 #include <unicode/utypes.h>
@@ -55,6 +56,42 @@ match_utf8_to_text(const char *s, int len)
 		s = c;
 	}
 	return cstring_to_text_with_len(s, len);
+}
+
+/*
+ * As match_utf8_to_text, but NULL instead of error 22P05 when a character
+ * has no equivalent in the server encoding (a normalised e-mail address in
+ * a LATIN1 database whose NFKC form holds Greek mu, from U+00B5 MICRO SIGN,
+ * or a fraction slash, from U+00BC).  Such a value cannot be stored in this
+ * database, so the functions that promise "NULL, no error" for input they
+ * cannot normalise say NULL.
+ */
+static inline text *
+match_utf8_to_text_noerror(const char *s, int len)
+{
+#ifdef CI_HAVE_CONVERSION_NOERROR
+	int			enc = GetDatabaseEncoding();
+	Oid			proc;
+	unsigned char *buf;
+	int			converted;
+	text	   *result;
+
+	if (enc == PG_UTF8 || enc == PG_SQL_ASCII || ci_is_ascii(s, len))
+		return match_utf8_to_text(s, len);
+	proc = FindDefaultConversionProc(PG_UTF8, enc);
+	if (!OidIsValid(proc))
+		return match_utf8_to_text(s, len);	/* raises the server's own error */
+	buf = palloc((Size) len * MAX_CONVERSION_GROWTH + 1);
+	converted = pg_do_encoding_conversion_buf(proc, PG_UTF8, enc,
+											  (unsigned char *) s, len,
+											  buf, len * MAX_CONVERSION_GROWTH + 1,
+											  true);
+	result = (converted == len) ? cstring_to_text((char *) buf) : NULL;
+	pfree(buf);
+	return result;
+#else
+	return match_utf8_to_text(s, len);	/* PostgreSQL 13: 22P05 as before */
+#endif
 }
 
 /*

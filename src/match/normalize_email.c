@@ -514,6 +514,7 @@ match_normalize_email(PG_FUNCTION_ARGS)
 	int			len;
 	const char *s;
 	StringInfoData out;
+	text	   *result;
 
 	if (PG_NARGS() > 2)
 	{
@@ -527,7 +528,11 @@ match_normalize_email(PG_FUNCTION_ARGS)
 	initStringInfo(&out);
 	if (!email_normalize(s, len, fold, extra, &out))
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(match_utf8_to_text(out.data, out.len));
+	/* NULL, not 22P05, when the canonical form does not fit the encoding */
+	result = match_utf8_to_text_noerror(out.data, out.len);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
 }
 
 /* ci.email_is_valid(email text) */
@@ -541,7 +546,9 @@ match_email_is_valid(PG_FUNCTION_ARGS)
 	bool		valid;
 
 	initStringInfo(&out);
-	valid = email_normalize(s, len, false, NULL, &out);
+	/* valid exactly when ci.normalize_email gives a value */
+	valid = email_normalize(s, len, false, NULL, &out) &&
+		match_utf8_to_text_noerror(out.data, out.len) != NULL;
 	pfree(out.data);
 	PG_RETURN_BOOL(valid);
 }

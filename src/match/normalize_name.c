@@ -273,26 +273,48 @@ name_icu_init(void)
 	if (name_translit != NULL)
 		return;
 
+	/*
+	 * Scratch buffers and memo first, each once: an out-of-memory error here
+	 * leaves nothing behind that a later call would allocate again.  The
+	 * transliterator (ICU's malloc, ~15 ms) is opened last and stored at
+	 * once, so no error can come between opening it and keeping it.
+	 */
+	if (name_chunk == NULL)
+		name_chunk = MemoryContextAlloc(TopMemoryContext,
+										(NAME_CHUNK_MAX_UNITS + 2) * sizeof(UChar));
+	if (name_norm == NULL)
+	{
+		name_norm = MemoryContextAlloc(TopMemoryContext,
+									   (4 * NAME_CHUNK_MAX_UNITS + 16) * sizeof(UChar));
+		name_norm_cap = 4 * NAME_CHUNK_MAX_UNITS + 16;
+	}
+	if (name_trans == NULL)
+	{
+		name_trans = MemoryContextAlloc(TopMemoryContext,
+										(8 * NAME_CHUNK_MAX_UNITS + 64) * sizeof(UChar));
+		name_trans_cap = 8 * NAME_CHUNK_MAX_UNITS + 64;
+	}
+	if (name_again == NULL)
+	{
+		name_again = MemoryContextAlloc(TopMemoryContext,
+										(8 * NAME_CHUNK_MAX_UNITS + 64) * sizeof(UChar));
+		name_again_cap = 8 * NAME_CHUNK_MAX_UNITS + 64;
+	}
+	if (name_memo == NULL)
+		name_memo = MemoryContextAllocZero(TopMemoryContext,
+										   NAME_MEMO_ENTRIES * sizeof(NameMemoEntry));
+
 	nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
 	match_icu_check(status, "loading the NFKC_Casefold normaliser");
+	name_nfkc_cf = nfkc_cf;		/* owned by ICU, never closed */
 
 	u_uastrcpy(id, NAME_TRANSLITERATOR_ID);
 	translit = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &parse_error, &status);
+	if (U_SUCCESS(status))
+		name_translit = translit;	/* kept for the backend's lifetime */
+	else if (translit != NULL)
+		utrans_close(translit);
 	match_icu_check(status, "opening the transliterator \"" NAME_TRANSLITERATOR_ID "\"");
-
-	name_norm_cap = 4 * NAME_CHUNK_MAX_UNITS + 16;
-	name_trans_cap = 8 * NAME_CHUNK_MAX_UNITS + 64;
-	name_chunk = MemoryContextAlloc(TopMemoryContext,
-									(NAME_CHUNK_MAX_UNITS + 2) * sizeof(UChar));
-	name_norm = MemoryContextAlloc(TopMemoryContext, name_norm_cap * sizeof(UChar));
-	name_trans = MemoryContextAlloc(TopMemoryContext, name_trans_cap * sizeof(UChar));
-	name_again_cap = name_trans_cap;
-	name_again = MemoryContextAlloc(TopMemoryContext, name_again_cap * sizeof(UChar));
-	name_memo = MemoryContextAllocZero(TopMemoryContext,
-									   NAME_MEMO_ENTRIES * sizeof(NameMemoEntry));
-
-	name_nfkc_cf = nfkc_cf;
-	name_translit = translit;
 }
 
 /* Grow a TopMemoryContext scratch buffer to hold at least need units. */

@@ -127,7 +127,7 @@ match_too_many_tokens(void)
  * 1 - score over assignments of rows 1..n to distinct columns 1..m, n <= m.
  * p[j] is the row assigned to column j (0: none); way[] records the
  * augmenting path.  The answer is summed from the scores of the final
- * assignment, row by row, so it is exact for the assignment found.
+ * assignment (in ascending order), so it is exact for the assignment found.
  */
 double
 match_best_assignment(const double *score, int n, int m)
@@ -144,11 +144,12 @@ match_best_assignment(const double *score, int n, int m)
 	int		   *p,
 			   *way;
 	bool	   *used;
-	int			row_col_stack[MATCH_STACK_TOKENS + 1];
-	int		   *row_col;
+	double		chosen_stack[MATCH_STACK_TOKENS];
+	double	   *chosen;
 	double		total = 0.0;
 	int			i,
-				j;
+				j,
+				k;
 
 	Assert(n >= 1 && n <= m);
 
@@ -228,16 +229,30 @@ match_best_assignment(const double *score, int n, int m)
 	}
 #undef COST
 
-	/* sum the chosen scores in row order, for a reproducible rounding */
-	row_col = (n <= MATCH_STACK_TOKENS) ? row_col_stack
-		: (int *) palloc((n + 1) * sizeof(int));
+	/*
+	 * Sum the chosen scores in ascending order: the rounding then depends
+	 * only on which scores were chosen, not on which string gave the rows
+	 * or in which order its tokens came.
+	 */
+	chosen = (n <= MATCH_STACK_TOKENS) ? chosen_stack
+		: (double *) palloc(n * sizeof(double));
+	k = 0;
 	for (j = 1; j <= m; j++)
 		if (p[j] != 0)
-			row_col[p[j]] = j;
-	for (i = 1; i <= n; i++)
-		total += score[(i - 1) * m + (row_col[i] - 1)];
-	if (row_col != row_col_stack)
-		pfree(row_col);
+			chosen[k++] = score[(p[j] - 1) * m + (j - 1)];
+	Assert(k == n);
+	for (i = 1; i < n; i++)
+	{
+		double		x = chosen[i];
+
+		for (j = i - 1; j >= 0 && chosen[j] > x; j--)
+			chosen[j + 1] = chosen[j];
+		chosen[j + 1] = x;
+	}
+	for (i = 0; i < n; i++)
+		total += chosen[i];
+	if (chosen != chosen_stack)
+		pfree(chosen);
 
 	if (u != u_stack)
 	{

@@ -106,6 +106,8 @@ SIM_FN(sim_jaro_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 	int			t = 0;
 	int			i;
 
+	Assert(window >= 0 && window <= CI_MAX_COMPARE_CHARS);
+	Assert(alen >= 1 && alen <= CI_MAX_COMPARE_CHARS && blen >= 1 && blen <= 64);
 	SIM_FN(sim_masks_build) (&pm, a, alen, b, blen);
 	for (i = 0; i < imax; i++)
 	{
@@ -128,9 +130,13 @@ SIM_FN(sim_jaro_bitpar) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 	}
 	if (m == 0)
 		return 0.0;
+	/* one bit of matched per matched character of a: i < m */
 	for (bits = matched, i = 0; bits; bits &= bits - 1, i++)
+	{
+		Assert(i < m);
 		if (b[pg_rightmost_one_pos64(bits)] != amatch[i])
 			t++;
+	}
 	t /= 2;
 	return ((double) m / alen + (double) m / blen + (double) (m - t) / m) / 3.0;
 }
@@ -247,6 +253,7 @@ SIM_FN(sim_jaro) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 		{
 			if (bflag[j])
 			{
+				Assert(k < m);	/* one flag per match */
 				if (b[j] != amatch[k])
 					t++;
 				k++;
@@ -592,6 +599,19 @@ SIM_FN(sim_tokenize) (const SIM_CHAR *s, int len, MatchToken *tok, int maxtok,
 	return n;
 }
 
+/* Order of two strings: by characters, then the shorter first. */
+static int
+SIM_FN(sim_compare) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
+{
+	int			n = Min(alen, blen);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
 static double
 SIM_FN(sim_token_set) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 {
@@ -631,8 +651,15 @@ SIM_FN(sim_token_set) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int blen)
 		result = (na == 0 && nb == 0) ? 1.0 : 0.0;
 	else
 	{
-		/* rows: the smaller token set */
-		bool		swap = na > nb;
+		/*
+		 * Rows: the smaller token set.  With as many tokens on both sides,
+		 * the string that sorts first (code points, then length): the
+		 * assignment and the order in which its scores are summed then do
+		 * not depend on the order of the arguments, so the result is
+		 * symmetric to the last bit, not only up to rounding.
+		 */
+		bool		swap = na > nb ||
+			(na == nb && SIM_FN(sim_compare) (a, alen, b, blen) > 0);
 		const SIM_CHAR *rs = swap ? b : a,
 				   *cs = swap ? a : b;
 		MatchToken *rt = swap ? btok : atok,

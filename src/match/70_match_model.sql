@@ -1,0 +1,162 @@
+-- Match models: a Fellegi–Sunter model per row of ci.match_model, its
+-- comparisons (one per compared field, each with the levels exact / close /
+-- loose / else, and a NULL level when either value is missing, which
+-- carries no evidence), its blocking rules (conjunctions of equal keys whose
+-- candidate pairs are unioned; a deterministic rule links outright), and
+-- what training stored (m and u per level, the prior, term frequencies).
+
+CREATE TABLE ci.match_model (
+    model               text PRIMARY KEY CHECK (model ~ '^[a-z][a-z0-9_]*$'),
+    description         text,
+    relation            regclass NOT NULL DEFAULT 'ci.source_record',
+    id_column           name NOT NULL DEFAULT 'record_id',
+    source_column       name DEFAULT 'source',
+    link_within_source  boolean NOT NULL DEFAULT true,
+    link_threshold      double precision NOT NULL DEFAULT 0.9,
+    review_threshold    double precision NOT NULL DEFAULT 0.5,
+    prior               double precision NOT NULL DEFAULT 0.0001,
+    max_candidate_pairs bigint NOT NULL DEFAULT 50000000,
+    u_sample_pairs      integer NOT NULL DEFAULT 200000,
+    em_max_iterations   integer NOT NULL DEFAULT 100,
+    em_tolerance        double precision NOT NULL DEFAULT 1e-6,
+    seed                bigint NOT NULL DEFAULT 42,
+    trained_at          timestamptz,
+    training            jsonb,
+    CONSTRAINT match_model_link_threshold_range CHECK (link_threshold > 0 AND link_threshold < 1),
+    CONSTRAINT match_model_review_threshold_range CHECK (review_threshold > 0 AND review_threshold <= link_threshold),
+    CONSTRAINT match_model_prior_range CHECK (prior > 0 AND prior < 1),
+    CONSTRAINT match_model_max_candidate_pairs_positive CHECK (max_candidate_pairs > 0),
+    CONSTRAINT match_model_u_sample_pairs_range CHECK (u_sample_pairs BETWEEN 1000 AND 100000000),
+    CONSTRAINT match_model_em_max_iterations_range CHECK (em_max_iterations BETWEEN 1 AND 10000),
+    CONSTRAINT match_model_em_tolerance_range CHECK (em_tolerance > 0 AND em_tolerance < 1)
+);
+COMMENT ON TABLE ci.match_model IS 'Fellegi–Sunter match models: which relation, thresholds (match probabilities), prior, candidate-pair cap, training settings and report';
+COMMENT ON COLUMN ci.match_model.relation IS 'table or view of the records to resolve; its id_column holds ci.source_record ids';
+COMMENT ON COLUMN ci.match_model.source_column IS 'column naming the source system of a record; NULL when all records are one source';
+COMMENT ON COLUMN ci.match_model.link_within_source IS 'false: only pairs from different sources are compared (linkage of duplicate-free sources)';
+COMMENT ON COLUMN ci.match_model.link_threshold IS 'pairs with a match probability at least this are linked';
+COMMENT ON COLUMN ci.match_model.review_threshold IS 'pairs with a match probability at least this but below link_threshold go to the review queue';
+COMMENT ON COLUMN ci.match_model.prior IS 'probability that two records drawn at random are the same entity (trained)';
+COMMENT ON COLUMN ci.match_model.max_candidate_pairs IS 'a run whose blocking rules would produce more candidate pairs fails before comparing any';
+COMMENT ON COLUMN ci.match_model.u_sample_pairs IS 'random record pairs sampled to estimate u for the close and loose levels';
+COMMENT ON COLUMN ci.match_model.seed IS 'seed of the random pair sample: training is repeatable';
+COMMENT ON COLUMN ci.match_model.training IS 'report of the last training: records, sampled pairs, EM sessions with their iterations and convergence';
+
+CREATE TABLE ci.match_comparison (
+    model            text NOT NULL REFERENCES ci.match_model ON UPDATE CASCADE ON DELETE CASCADE,
+    comparison       text NOT NULL CHECK (comparison ~ '^[a-z][a-z0-9_]*$'),
+    ordinal          integer NOT NULL,
+    field            name NOT NULL,
+    similarity       text NOT NULL,
+    close_threshold  double precision,
+    loose_threshold  double precision,
+    tf_adjust        boolean NOT NULL DEFAULT false,
+    m                double precision[] NOT NULL DEFAULT '{0.9,0.05,0.03,0.02}',
+    u                double precision[] NOT NULL DEFAULT '{0.01,0.02,0.05,0.92}',
+    PRIMARY KEY (model, comparison),
+    UNIQUE (model, ordinal),
+    CONSTRAINT match_comparison_similarity_known
+        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate')),
+    CONSTRAINT match_comparison_thresholds_range CHECK (
+        CASE
+            WHEN similarity = 'exact' THEN close_threshold IS NULL AND loose_threshold IS NULL
+            WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate') THEN
+                (close_threshold IS NULL OR (close_threshold > 0 AND close_threshold < 1))
+                AND (loose_threshold IS NULL OR (loose_threshold > 0 AND loose_threshold < 1))
+                AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold < close_threshold)
+            ELSE
+                (close_threshold IS NULL OR (close_threshold >= 1 AND close_threshold <= 100 AND close_threshold = trunc(close_threshold)))
+                AND (loose_threshold IS NULL OR (loose_threshold >= 1 AND loose_threshold <= 100 AND loose_threshold = trunc(loose_threshold)))
+                AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold > close_threshold)
+        END),
+    CONSTRAINT match_comparison_m_probabilities
+        CHECK (cardinality(m) = 4 AND 0 <= ALL (m) AND 1 >= ALL (m) AND array_position(m, NULL) IS NULL),
+    CONSTRAINT match_comparison_u_probabilities
+        CHECK (cardinality(u) = 4 AND 0 <= ALL (u) AND 1 >= ALL (u) AND array_position(u, NULL) IS NULL)
+);
+COMMENT ON TABLE ci.match_comparison IS 'Comparisons of a match model: field, similarity, level thresholds, term-frequency adjustment, and m/u per level {exact, close, loose, else}';
+COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate (similarities: a level holds when similarity >= threshold) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
+COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close level; NULL: no close level';
+COMMENT ON COLUMN ci.match_comparison.loose_threshold IS 'bound of the loose level; NULL: no loose level';
+COMMENT ON COLUMN ci.match_comparison.tf_adjust IS 'an exact agreement on a rare value weighs more than on a common one (term frequencies stored in ci.match_term_frequency)';
+COMMENT ON COLUMN ci.match_comparison.m IS 'P(level | same entity) for levels {exact, close, loose, else}';
+COMMENT ON COLUMN ci.match_comparison.u IS 'P(level | different entities) for levels {exact, close, loose, else}';
+
+CREATE TABLE ci.match_blocking_rule (
+    model          text NOT NULL REFERENCES ci.match_model ON UPDATE CASCADE ON DELETE CASCADE,
+    rule           text NOT NULL CHECK (rule ~ '^[a-z][a-z0-9_]*$'),
+    ordinal        integer NOT NULL,
+    keys           text[] NOT NULL,
+    deterministic  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (model, rule),
+    UNIQUE (model, ordinal),
+    CONSTRAINT match_blocking_rule_keys_count CHECK (cardinality(keys) BETWEEN 1 AND 8 AND array_position(keys, NULL) IS NULL)
+);
+COMMENT ON TABLE ci.match_blocking_rule IS 'Blocking rules: two records are a candidate pair when all keys of some rule are equal and not NULL; deterministic rules link such pairs outright';
+COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n) or dmetaphone(column)';
+
+CREATE TABLE ci.match_term_frequency (
+    model       text NOT NULL,
+    comparison  text NOT NULL,
+    value       text NOT NULL,
+    frequency   double precision NOT NULL CHECK (frequency > 0 AND frequency <= 1),
+    PRIMARY KEY (model, comparison, value),
+    FOREIGN KEY (model, comparison) REFERENCES ci.match_comparison ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE ci.match_term_frequency IS 'Share of records carrying each value of a term-frequency-adjusted comparison, stored by training and read by incremental resolution';
+
+CREATE TABLE ci.match_decision (
+    record_a    bigint NOT NULL,
+    record_b    bigint NOT NULL,
+    decision    text NOT NULL CHECK (decision IN ('link', 'no_link')),
+    note        text,
+    actor       text NOT NULL DEFAULT current_user,
+    decided_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (record_a, record_b),
+    CHECK (record_a < record_b)
+);
+COMMENT ON TABLE ci.match_decision IS 'A data steward''s forced link or non-link of two records; every later run honours it';
+
+CREATE TABLE ci.match_review (
+    model              text NOT NULL REFERENCES ci.match_model ON UPDATE CASCADE ON DELETE CASCADE,
+    record_a           bigint NOT NULL,
+    record_b           bigint NOT NULL,
+    match_probability  double precision NOT NULL,
+    match_weight       double precision NOT NULL,
+    found_at           timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, record_a, record_b),
+    CHECK (record_a < record_b)
+);
+COMMENT ON TABLE ci.match_review IS 'Pairs whose match probability fell in the review band [review_threshold, link_threshold) in the latest run';
+
+CREATE TABLE ci.match_run (
+    run_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    model        text NOT NULL,
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    summary      jsonb NOT NULL
+);
+COMMENT ON TABLE ci.match_run IS 'One row per completed full resolution run, with its summary';
+
+SELECT pg_catalog.pg_extension_config_dump('ci.match_model', $$WHERE model <> 'default'$$);
+SELECT pg_catalog.pg_extension_config_dump('ci.match_comparison', $$WHERE model <> 'default'$$);
+SELECT pg_catalog.pg_extension_config_dump('ci.match_blocking_rule', $$WHERE model <> 'default'$$);
+SELECT pg_catalog.pg_extension_config_dump('ci.match_term_frequency', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_decision', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_review', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_run', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_run_run_id_seq', '');
+
+CREATE VIEW ci.match_parameters AS
+SELECT c.model, c.comparison, c.ordinal, c.field, c.similarity, l.level, l.threshold,
+       c.m[l.i] AS m, c.u[l.i] AS u,
+       CASE WHEN c.u[l.i] > 0 THEN c.m[l.i] / c.u[l.i] END AS bayes_factor,
+       CASE WHEN c.u[l.i] > 0 AND c.m[l.i] > 0 THEN log(2, (c.m[l.i] / c.u[l.i])::numeric)::double precision END AS match_weight,
+       c.tf_adjust
+FROM ci.match_comparison c
+CROSS JOIN LATERAL (VALUES (1, 'exact', NULL::double precision),
+                           (2, 'close', c.close_threshold),
+                           (3, 'loose', c.loose_threshold),
+                           (4, 'else', NULL)) AS l(i, level, threshold)
+WHERE l.level IN ('exact', 'else') OR l.threshold IS NOT NULL;
+COMMENT ON VIEW ci.match_parameters IS 'One row per comparison level of every model: m, u, Bayes factor and match weight (log2 of the Bayes factor)';

@@ -1,0 +1,51 @@
+-- The shipped model for person-like customer records in ci.source_record,
+-- so that ci.resolve_identities() works with no configuration.  Its m and
+-- u are starting values; training (ci.train_model, or the first run)
+-- replaces them with estimates from the data.  The thresholds are fixed
+-- here, in advance: a pair is linked at a match probability of 0.9 or more,
+-- and queued for review from 0.5.
+
+INSERT INTO ci.match_model (model, description, link_threshold, review_threshold, prior)
+VALUES ('default', 'person-like customer records of ci.source_record: names, birth date, e-mail, phone, national id, address', 0.9, 0.5, 0.0001);
+
+INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u) VALUES
+    ('default', 'given_name',  1, 'given_name_norm',  'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.07,0.03,0.05}', '{0.005,0.005,0.03,0.96}'),
+    ('default', 'family_name', 2, 'family_name_norm', 'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.07,0.03,0.05}', '{0.002,0.003,0.02,0.975}'),
+    ('default', 'birth_date',  3, 'birth_date',       'birthdate',           0.85, 0.70, false, '{0.85,0.05,0.05,0.05}', '{0.0002,0.0005,0.002,0.9973}'),
+    ('default', 'email',       4, 'email_norm',       'damerau_levenshtein', 1,    NULL, false, '{0.85,0.05,0,0.10}',    '{0.00001,0.00001,0,0.99998}'),
+    ('default', 'phone',       5, 'phone_e164',       'damerau_levenshtein', 1,    NULL, false, '{0.80,0.05,0,0.15}',    '{0.0001,0.0005,0,0.9994}'),
+    ('default', 'national_id', 6, 'national_id_norm', 'damerau_levenshtein', 1,    2,    false, '{0.85,0.07,0.03,0.05}', '{0.00001,0.0001,0.001,0.99889}'),
+    ('default', 'street',      7, 'street_norm',      'jaro_winkler',        0.92, 0.80, false, '{0.80,0.08,0.04,0.08}', '{0.0005,0.002,0.02,0.9775}'),
+    ('default', 'city',        8, 'city_norm',        'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.05,0.03,0.07}', '{0.005,0.005,0.02,0.97}'),
+    ('default', 'postcode',    9, 'postcode_norm',    'damerau_levenshtein', 1,    NULL, false, '{0.85,0.07,0,0.08}',    '{0.005,0.02,0,0.975}');
+
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
+    ('default', 'same_email',             1,  '{email_norm}',                     true),
+    ('default', 'same_phone_birth_date',  2,  '{phone_e164,birth_date}',          true),
+    ('default', 'names',                  3,  '{name_pair_norm}',                 false),
+    ('default', 'family_name_birth_date', 4,  '{family_name_norm,birth_date}',    false),
+    ('default', 'given_name_birth_date',  5,  '{given_name_norm,birth_date}',     false),
+    ('default', 'national_id',            6,  '{national_id_norm}',               false),
+    ('default', 'birth_date_postcode',    7,  '{birth_date,postcode_norm}',       false),
+    ('default', 'street_postcode',        8,  '{street_norm,postcode_norm}',      false),
+    ('default', 'birth_date_city',        9,  '{birth_date,city_norm}',           false),
+    ('default', 'street_city',            10, '{street_norm,city_norm}',          false),
+    ('default', 'phonetic_names',         11, '{name_pair_dm}',                   false),
+    ('default', 'national_id_head',       12, ARRAY['left(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
+    ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 1)'], false);
+
+-- Indexes that serve the default blocking rules, so that resolving one
+-- record (ci.resolve_record) finds its candidates by index scans.
+CREATE INDEX source_record_email_norm_idx ON ci.source_record (email_norm);
+CREATE INDEX source_record_phone_birth_idx ON ci.source_record (phone_e164, birth_date);
+CREATE INDEX source_record_names_idx ON ci.source_record (name_pair_norm);
+CREATE INDEX source_record_family_birth_idx ON ci.source_record (family_name_norm, birth_date);
+CREATE INDEX source_record_given_birth_idx ON ci.source_record (given_name_norm, birth_date);
+CREATE INDEX source_record_national_id_idx ON ci.source_record (national_id_norm);
+CREATE INDEX source_record_birth_postcode_idx ON ci.source_record (birth_date, postcode_norm);
+CREATE INDEX source_record_street_postcode_idx ON ci.source_record (street_norm, postcode_norm);
+CREATE INDEX source_record_birth_city_idx ON ci.source_record (birth_date, city_norm);
+CREATE INDEX source_record_street_city_idx ON ci.source_record (street_norm, city_norm);
+CREATE INDEX source_record_names_dm_idx ON ci.source_record (name_pair_dm);
+CREATE INDEX source_record_national_id_head_idx ON ci.source_record (left(national_id_norm, 4), left(postcode_norm, 1));
+CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(national_id_norm, 4), left(postcode_norm, 1));

@@ -1,0 +1,245 @@
+/*
+ * match.h — what the identity-resolution files of the match capability
+ * share: a loaded match model, the in-memory record store (values interned
+ * per column), candidate pairs and their comparison patterns, and the
+ * entry points of training, blocking, scoring and clustering.
+ *
+ * A comparison's outcome for a pair is a level: exact, close, loose, else,
+ * or null (a value missing on either side: no evidence).  A pair's levels
+ * over all comparisons form its pattern, coded base 5 in a uint64.
+ */
+#ifndef MATCH_MATCH_H
+#define MATCH_MATCH_H
+
+#include "ci_common.h"
+
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+#include "portability/instr_time.h"
+#include "utils/date.h"
+#include "utils/palloc.h"
+
+#define MATCH_LEVEL_EXACT	0
+#define MATCH_LEVEL_CLOSE	1
+#define MATCH_LEVEL_LOOSE	2
+#define MATCH_LEVEL_ELSE	3
+#define MATCH_LEVEL_NULL	4
+#define MATCH_NLEVELS		4		/* levels carrying m and u */
+
+#define MATCH_MAX_COMPARISONS	24	/* 5^24 < 2^64 */
+#define MATCH_MAX_RULES			32	/* rule masks are uint32 */
+#define MATCH_MAX_KEYS			8
+#define MATCH_MAX_COLUMNS		(MATCH_MAX_COMPARISONS + MATCH_MAX_RULES * MATCH_MAX_KEYS)
+
+/* Floor of a trained m or u, so no level ever has a weight of -infinity. */
+#define MATCH_PROB_FLOOR	1e-6
+
+typedef enum MatchSimilarity
+{
+	MATCH_SIM_EXACT,
+	MATCH_SIM_JARO_WINKLER,
+	MATCH_SIM_JARO,
+	MATCH_SIM_LEVENSHTEIN,
+	MATCH_SIM_DAMERAU,
+	MATCH_SIM_BIRTHDATE
+} MatchSimilarity;
+
+extern const char *const match_level_names[5];
+
+typedef struct MatchComparison
+{
+	char	   *name;
+	char	   *field;
+	int			column;			/* index into the store's columns */
+	MatchSimilarity sim;
+	bool		has_close;
+	bool		has_loose;
+	double		close;
+	double		loose;
+	bool		tf_adjust;
+	double		m[MATCH_NLEVELS];
+	double		u[MATCH_NLEVELS];
+	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
+} MatchComparison;
+
+typedef struct MatchRule
+{
+	char	   *name;
+	int			nkeys;
+	int			column[MATCH_MAX_KEYS];	/* store columns of the keys */
+	char	   *key_sql[MATCH_MAX_KEYS];	/* display form */
+	bool		deterministic;
+	uint32		comparisons;	/* bit k: comparison k's field is a key field */
+} MatchRule;
+
+/* A column the store loads: an SQL expression over the relation. */
+typedef struct MatchColumn
+{
+	char	   *sql;			/* expression, with the relation aliased t */
+	char	   *field;			/* the relation's column it reads */
+	bool		is_date;		/* loaded as date (birthdate similarity) */
+} MatchColumn;
+
+typedef struct MatchModel
+{
+	char	   *name;
+	Oid			relid;
+	char	   *relation;		/* quoted, qualified */
+	char	   *id_column;
+	char	   *source_column;	/* NULL: one source */
+	bool		within_source;
+	double		link_threshold;
+	double		review_threshold;
+	double		prior;
+	int64		max_pairs;
+	int			u_sample;
+	int			em_max_iterations;
+	double		em_tolerance;
+	int64		seed;
+	bool		trained;
+	int			ncomparisons;
+	MatchComparison comp[MATCH_MAX_COMPARISONS];
+	int			nrules;
+	MatchRule	rule[MATCH_MAX_RULES];
+	int			ncolumns;
+	MatchColumn column[MATCH_MAX_COLUMNS];
+} MatchModel;
+
+/* One distinct value of a column. */
+typedef struct MatchValue
+{
+	const char *bytes;
+	int			nbytes;
+	int			nchars;
+	bool		ascii;
+	DateADT		date;
+	uint32		count;			/* records carrying it */
+	uint32		hash;
+	float		tf;				/* term frequency used by scoring */
+} MatchValue;
+
+typedef struct MatchDict
+{
+	MatchValue *values;			/* values[0] unused: id 0 is NULL */
+	uint32		nvalues;		/* including the unused slot */
+	uint32		capacity;
+	uint32	   *slots;			/* open addressing: value ids, 0 = empty */
+	uint32		nslots;
+	int64		nonnull;		/* records with a value */
+	char	   *arena;			/* bytes of the values */
+	Size		arena_used;
+	Size		arena_size;
+	List	   *arenas;
+} MatchDict;
+
+typedef struct MatchStore
+{
+	MatchModel *model;
+	MemoryContext cxt;
+	int			n;
+	int			capacity;
+	int64	   *ids;
+	uint32	   *source;			/* interned source (0 = NULL) */
+	uint32	   *vals;			/* n x ncolumns value ids */
+	int64	   *identity;		/* current identity (0 = none) */
+	MatchDict	dicts[MATCH_MAX_COLUMNS];
+	MatchDict	sources;
+	Size		mem;			/* bytes allocated, against ci.match_work_mem */
+} MatchStore;
+
+#define MATCH_VAL(st, rec, col)	((st)->vals[(Size) (rec) * (st)->model->ncolumns + (col)])
+
+/* A candidate pair: records a < b (store indexes) and its pattern class. */
+typedef struct MatchPair
+{
+	uint32		a;
+	uint32		b;
+	uint32		cls;
+} MatchPair;
+
+/* A distinct (pattern, rules satisfied) combination and its pair count. */
+typedef struct MatchClass
+{
+	uint64		pattern;
+	uint32		rules;
+	int64		count;
+} MatchClass;
+
+typedef struct MatchPairs
+{
+	MatchPair  *pairs;
+	int64		npairs;
+	int64		capacity;
+	MatchClass *classes;
+	uint32		nclasses;
+	uint32		class_capacity;
+	uint32	   *class_slots;
+	uint32		class_nslots;
+	int64		rule_pairs[MATCH_MAX_RULES];	/* pairs satisfying each rule */
+	int64		rule_new[MATCH_MAX_RULES];	/* pairs each rule added */
+} MatchPairs;
+
+/* A 64-bit integer mixer (the splitmix64 finaliser). */
+static inline uint64
+match_mix64(uint64 z)
+{
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* Progress reporting at a bounded rate. */
+typedef struct MatchProgress
+{
+	const char *what;
+	TimestampTz last;
+} MatchProgress;
+
+/* GUCs (match_init.c) */
+extern int	match_work_mem_kb;
+extern int	match_progress_interval_ms;
+
+/* match_model.c */
+extern MatchModel *match_load_model(const char *name);
+extern void match_model_weights(MatchModel *model);
+extern void match_save_parameters(MatchModel *model, const char *training_json);
+
+/* match_store.c */
+extern MatchStore *match_store_create(MatchModel *model, MemoryContext cxt);
+extern void match_store_load(MatchStore *st, const char *where, int nargs,
+							 Oid *argtypes, Datum *args, bool with_identity,
+							 MatchProgress *progress);
+extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
+								bool is_date, DateADT date, bool count);
+extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);
+extern void *match_alloc(MatchStore *st, Size size);
+extern void match_store_tf_from_counts(MatchStore *st);
+extern void match_store_tf_from_table(MatchStore *st);
+
+/* match_compare.c */
+extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
+								 const MatchValue *b, double *similarity);
+extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
+extern int	match_pattern_level(uint64 pattern, int k);
+extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
+extern double match_prior_weight(const MatchModel *model);
+extern double match_weight_to_probability(double w);
+extern double match_probability_to_weight(double p);
+
+/* match_block.c */
+extern uint32 match_rule_mask(MatchStore *st, uint32 a, uint32 b);
+extern void match_block_count(MatchStore *st, int64 *per_rule, int64 *largest);
+extern MatchPairs *match_block_pairs(MatchStore *st, MatchProgress *progress);
+
+/* match_train.c */
+extern char *match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress);
+
+/* match_progress (match_resolve.c) */
+extern void match_progress_start(MatchProgress *p, const char *what);
+extern void match_progress_report(MatchProgress *p, int64 done, int64 total);
+extern double match_elapsed_ms(instr_time start);
+
+/* errors */
+extern void match_check_memory(MatchStore *st, Size more, const char *what);
+
+#endif							/* MATCH_MATCH_H */

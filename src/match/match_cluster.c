@@ -1,0 +1,681 @@
+/*
+ * match_cluster.c — from scored candidate pairs to identities: links
+ * (pairs at or above the link threshold, deterministic-rule pairs, and a
+ * steward's forced links) are joined into connected components with a
+ * union-find that refuses any union putting a steward's forced non-link
+ * into one component.  Components then receive identity ids that stay
+ * stable: each existing identity stays with the component holding most of
+ * its records, a component holding several keeps the oldest (smallest) id
+ * and retires the others as merged, and a component with none gets a new
+ * id (logged as a split when its records came from an existing identity).
+ * Everything is written with set-based statements over arrays.
+ */
+#include "match.h"
+
+#include <math.h>
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "nodes/makefuncs.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "match_cluster.h"
+
+#define WRITE_CHUNK 100000
+
+typedef struct Edge
+{
+	uint32		a;
+	uint32		b;
+	double		weight;
+	int			rule;			/* -1 probabilistic, -2 steward, else deterministic rule */
+} Edge;
+
+static int
+edge_cmp(const void *x, const void *y)
+{
+	const Edge *a = x;
+	const Edge *b = y;
+
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : (a->b > b->b ? 1 : 0);
+}
+
+static uint32
+uf_find(uint32 *parent, uint32 x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+static int
+find_record(MatchStore *st, int64 id)
+{
+	int			lo = 0,
+				hi = st->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->ids[mid] == id)
+			return mid;
+		if (st->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Constraint lists per union-find root (forced non-links). */
+typedef struct Constraints
+{
+	int			n;
+	uint32	   *x;
+	uint32	   *y;
+	int		   *head;			/* per record: first node, -1 none */
+	int		   *tail;
+	int		   *size;
+	int		   *next;			/* per node (2 per constraint) */
+	int		   *node_cons;
+} Constraints;
+
+static bool
+union_allowed(Constraints *c, uint32 *parent, uint32 ra, uint32 rb)
+{
+	uint32		small;
+
+	if (c->n == 0)
+		return true;
+	small = c->size[ra] <= c->size[rb] ? ra : rb;
+	for (int node = c->head[small]; node >= 0; node = c->next[node])
+	{
+		int			k = c->node_cons[node];
+		uint32		fx = uf_find(parent, c->x[k]);
+		uint32		fy = uf_find(parent, c->y[k]);
+
+		if ((fx == ra && fy == rb) || (fx == rb && fy == ra))
+			return false;
+	}
+	return true;
+}
+
+static void
+union_do(Constraints *c, uint32 *parent, uint32 ra, uint32 rb, uint32 *ranksz)
+{
+	uint32		keep = ra,
+				gone = rb;
+
+	if (ranksz[ra] < ranksz[rb])
+	{
+		keep = rb;
+		gone = ra;
+	}
+	parent[gone] = keep;
+	ranksz[keep] += ranksz[gone];
+	if (c->n > 0 && c->head[gone] >= 0)
+	{
+		if (c->head[keep] < 0)
+			c->head[keep] = c->head[gone];
+		else
+			c->next[c->tail[keep]] = c->head[gone];
+		c->tail[keep] = c->tail[gone];
+		c->size[keep] += c->size[gone];
+	}
+}
+
+static void
+cons_add_node(Constraints *c, uint32 rec, int node, int k)
+{
+	c->node_cons[node] = k;
+	c->next[node] = -1;
+	if (c->head[rec] < 0)
+		c->head[rec] = node;
+	else
+		c->next[c->tail[rec]] = node;
+	c->tail[rec] = node;
+	c->size[rec]++;
+}
+
+typedef struct Claim
+{
+	int64		old;
+	uint32		comp;
+	uint32		rec;
+} Claim;
+
+static int
+claim_cmp(const void *x, const void *y)
+{
+	const Claim *a = x;
+	const Claim *b = y;
+
+	if (a->old != b->old)
+		return a->old < b->old ? -1 : 1;
+	if (a->comp != b->comp)
+		return a->comp < b->comp ? -1 : 1;
+	return a->rec < b->rec ? -1 : (a->rec > b->rec ? 1 : 0);
+}
+
+/* Growable parallel arrays of the events to log: (event, identity, other, record). */
+typedef struct EventRows
+{
+	int64		n,
+				cap;
+	Datum	   *event;
+	Datum	   *identity;
+	Datum	   *other;
+	bool	   *other_null;
+	Datum	   *record;
+} EventRows;
+
+static void
+event_add(EventRows *e, Datum ev, int64 identity, int64 other, int64 record)
+{
+	if (e->n >= e->cap)
+	{
+		int64		nc = e->cap ? e->cap * 2 : 1024;
+
+		e->event = e->cap ? repalloc_huge(e->event, sizeof(Datum) * nc) : palloc_extended(sizeof(Datum) * nc, MCXT_ALLOC_HUGE);
+		e->identity = e->cap ? repalloc_huge(e->identity, sizeof(Datum) * nc) : palloc_extended(sizeof(Datum) * nc, MCXT_ALLOC_HUGE);
+		e->other = e->cap ? repalloc_huge(e->other, sizeof(Datum) * nc) : palloc_extended(sizeof(Datum) * nc, MCXT_ALLOC_HUGE);
+		e->other_null = e->cap ? repalloc_huge(e->other_null, sizeof(bool) * nc) : palloc_extended(sizeof(bool) * nc, MCXT_ALLOC_HUGE);
+		e->record = e->cap ? repalloc_huge(e->record, sizeof(Datum) * nc) : palloc_extended(sizeof(Datum) * nc, MCXT_ALLOC_HUGE);
+		e->cap = nc;
+	}
+	e->event[e->n] = ev;
+	e->identity[e->n] = Int64GetDatum(identity);
+	e->other[e->n] = Int64GetDatum(other);
+	e->other_null[e->n] = other == 0;
+	e->record[e->n] = Int64GetDatum(record);
+	e->n++;
+}
+
+static ArrayType *
+int8_array(Datum *d, bool *nulls, int64 n)
+{
+	int			dims[1] = {(int) n};
+	int			lbs[1] = {1};
+
+	return construct_md_array(d, nulls, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+static void
+write_events(EventRows *e)
+{
+	Oid			types[4] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+
+	for (int64 off = 0; off < e->n; off += WRITE_CHUNK)
+	{
+		int64		n = Min(WRITE_CHUNK, e->n - off);
+		Datum		args[4];
+		int			dims[1] = {(int) n};
+		int			lbs[1] = {1};
+
+		args[0] = PointerGetDatum(construct_md_array(e->event + off, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		args[1] = PointerGetDatum(int8_array(e->identity + off, NULL, n));
+		args[2] = PointerGetDatum(int8_array(e->other + off, e->other_null + off, n));
+		args[3] = PointerGetDatum(int8_array(e->record + off, NULL, n));
+		if (SPI_execute_with_args(
+								  "INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids)"
+								  " SELECT ev, id, other, array_agg(rec ORDER BY rec)"
+								  " FROM unnest($1, $2, $3, $4) AS x(ev, id, other, rec)"
+								  " GROUP BY ev, id, other ORDER BY min(rec)",
+								  4, types, args, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write ci.identity_event");
+	}
+}
+
+/*
+ * Cluster the scored pairs and write identities, links, events and the
+ * review queue.  weights[i] is pair i's match weight.
+ */
+void
+match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights,
+						MatchRunStats *stats)
+{
+	MatchModel *model = st->model;
+	double		link_w = match_probability_to_weight(model->link_threshold);
+	double		review_w = match_probability_to_weight(model->review_threshold);
+	uint32	   *parent;
+	uint32	   *ranksz;
+	Edge	   *edges;
+	int64		nedges = 0;
+	int64		cap = 1024;
+	Constraints cons;
+	double	   *best;
+	int		   *best_rule;
+	uint32	   *comp_of;
+	int64	   *comp_id;
+	uint32		ncomp = 0;
+	Datum		det_names[MATCH_MAX_RULES];
+	Datum		rule_prob,
+				rule_single,
+				rule_steward;
+	int64		nreview = 0;
+	Oid			seqoid;
+	EventRows	ev = {0};
+	Datum		ev_create = CStringGetTextDatum("create");
+	Datum		ev_merge = CStringGetTextDatum("merge");
+	Datum		ev_split = CStringGetTextDatum("split");
+
+	for (int r = 0; r < model->nrules; r++)
+		det_names[r] = CStringGetTextDatum(psprintf("deterministic:%s", model->rule[r].name));
+	rule_prob = CStringGetTextDatum("probabilistic");
+	rule_single = CStringGetTextDatum("singleton");
+	rule_steward = CStringGetTextDatum("steward");
+
+	edges = palloc_extended(sizeof(Edge) * cap, MCXT_ALLOC_HUGE);
+
+	/* edges from candidate pairs; the review band */
+	{
+		Datum	   *ra = NULL,
+				   *rb = NULL,
+				   *rp = NULL,
+				   *rw = NULL;
+		int64		rcap = 0;
+		Oid			types[5] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+		Datum		args[5];
+
+		for (int64 i = 0; i < pairs->npairs; i++)
+		{
+			const MatchPair *p = &pairs->pairs[i];
+			uint32		rules = pairs->classes[p->cls].rules;
+			int			det = -1;
+
+			for (int r = 0; r < model->nrules; r++)
+				if ((rules & ((uint32) 1 << r)) && model->rule[r].deterministic)
+				{
+					det = r;
+					break;
+				}
+			if (det >= 0 || weights[i] >= link_w)
+			{
+				if (nedges >= cap)
+				{
+					cap *= 2;
+					match_check_memory(st, sizeof(Edge) * cap, "links");
+					edges = repalloc_huge(edges, sizeof(Edge) * cap);
+				}
+				edges[nedges].a = p->a;
+				edges[nedges].b = p->b;
+				edges[nedges].weight = det >= 0 ? Max(weights[i], 1000.0) : weights[i];
+				edges[nedges].rule = det;
+				nedges++;
+			}
+			else if (weights[i] >= review_w)
+			{
+				if (nreview >= rcap)
+				{
+					rcap = rcap ? rcap * 2 : 256;
+					ra = ra ? repalloc_huge(ra, sizeof(Datum) * rcap) : palloc_extended(sizeof(Datum) * rcap, MCXT_ALLOC_HUGE);
+					rb = rb ? repalloc_huge(rb, sizeof(Datum) * rcap) : palloc_extended(sizeof(Datum) * rcap, MCXT_ALLOC_HUGE);
+					rp = rp ? repalloc_huge(rp, sizeof(Datum) * rcap) : palloc_extended(sizeof(Datum) * rcap, MCXT_ALLOC_HUGE);
+					rw = rw ? repalloc_huge(rw, sizeof(Datum) * rcap) : palloc_extended(sizeof(Datum) * rcap, MCXT_ALLOC_HUGE);
+				}
+				ra[nreview] = Int64GetDatum(st->ids[p->a]);
+				rb[nreview] = Int64GetDatum(st->ids[p->b]);
+				rp[nreview] = Float8GetDatum(match_weight_to_probability(weights[i]));
+				rw[nreview] = Float8GetDatum(weights[i]);
+				nreview++;
+			}
+		}
+		args[0] = CStringGetTextDatum(model->name);
+		if (SPI_execute_with_args("DELETE FROM ci.match_review WHERE model = $1", 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not clear ci.match_review");
+		for (int64 off = 0; off < nreview; off += WRITE_CHUNK)
+		{
+			int64		n = Min(WRITE_CHUNK, nreview - off);
+
+			args[1] = PointerGetDatum(int8_array(ra + off, NULL, n));
+			args[2] = PointerGetDatum(int8_array(rb + off, NULL, n));
+			args[3] = PointerGetDatum(construct_array(rp + off, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			args[4] = PointerGetDatum(construct_array(rw + off, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			if (SPI_execute_with_args("INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight)"
+									  " SELECT $1, a, b, p, w FROM unnest($2, $3, $4, $5) AS x(a, b, p, w)",
+									  5, types, args, NULL, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not write ci.match_review");
+		}
+	}
+	stats->review_pairs = nreview;
+
+	/* steward decisions */
+	memset(&cons, 0, sizeof(cons));
+	if (SPI_execute("SELECT record_a, record_b, decision = 'link' FROM ci.match_decision ORDER BY 1, 2",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ci.match_decision");
+	{
+		uint64		nd = SPI_processed;
+		SPITupleTable *tt = SPI_tuptable;
+
+		cons.x = palloc(sizeof(uint32) * (nd + 1));
+		cons.y = palloc(sizeof(uint32) * (nd + 1));
+		for (uint64 i = 0; i < nd; i++)
+		{
+			bool		isnull;
+			int			a = find_record(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull)));
+			int			b = find_record(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull)));
+			bool		link = DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+
+			if (a < 0 || b < 0)
+				continue;
+			if (link)
+			{
+				if (nedges >= cap)
+				{
+					cap *= 2;
+					edges = repalloc_huge(edges, sizeof(Edge) * cap);
+				}
+				edges[nedges].a = (uint32) a;
+				edges[nedges].b = (uint32) b;
+				edges[nedges].weight = 1e9;
+				edges[nedges].rule = -2;
+				nedges++;
+			}
+			else
+			{
+				cons.x[cons.n] = (uint32) a;
+				cons.y[cons.n] = (uint32) b;
+				cons.n++;
+			}
+		}
+		SPI_freetuptable(tt);
+	}
+
+	/* union-find, strongest links first */
+	parent = match_alloc(st, sizeof(uint32) * (Size) st->n);
+	ranksz = match_alloc(st, sizeof(uint32) * (Size) st->n);
+	best = match_alloc(st, sizeof(double) * (Size) st->n);
+	best_rule = match_alloc(st, sizeof(int) * (Size) st->n);
+	for (int i = 0; i < st->n; i++)
+	{
+		parent[i] = (uint32) i;
+		ranksz[i] = 1;
+		best[i] = -INFINITY;
+		best_rule[i] = -3;
+	}
+	if (cons.n > 0)
+	{
+		cons.head = palloc(sizeof(int) * st->n);
+		cons.tail = palloc(sizeof(int) * st->n);
+		cons.size = palloc0(sizeof(int) * st->n);
+		cons.next = palloc(sizeof(int) * 2 * cons.n);
+		cons.node_cons = palloc(sizeof(int) * 2 * cons.n);
+		for (int i = 0; i < st->n; i++)
+			cons.head[i] = cons.tail[i] = -1;
+		for (int k = 0; k < cons.n; k++)
+		{
+			cons_add_node(&cons, cons.x[k], 2 * k, k);
+			cons_add_node(&cons, cons.y[k], 2 * k + 1, k);
+		}
+	}
+	qsort(edges, nedges, sizeof(Edge), edge_cmp);
+	stats->links = 0;
+	for (int64 i = 0; i < nedges; i++)
+	{
+		uint32		ra = uf_find(parent, edges[i].a);
+		uint32		rb = uf_find(parent, edges[i].b);
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (ra != rb)
+		{
+			if (!union_allowed(&cons, parent, ra, rb))
+			{
+				stats->blocked_by_steward++;
+				continue;
+			}
+			union_do(&cons, parent, ra, rb, ranksz);
+		}
+		stats->links++;
+		for (int s = 0; s < 2; s++)
+		{
+			uint32		r = s ? edges[i].b : edges[i].a;
+
+			if (edges[i].weight > best[r])
+			{
+				best[r] = edges[i].weight;
+				best_rule[r] = edges[i].rule;
+			}
+		}
+	}
+
+	/* components */
+	comp_of = match_alloc(st, sizeof(uint32) * (Size) st->n);
+	{
+		uint32	   *root_comp = match_alloc(st, sizeof(uint32) * (Size) st->n);
+
+		for (int i = 0; i < st->n; i++)
+			root_comp[i] = PG_UINT32_MAX;
+		for (int i = 0; i < st->n; i++)
+		{
+			uint32		r = uf_find(parent, (uint32) i);
+
+			if (root_comp[r] == PG_UINT32_MAX)
+				root_comp[r] = ncomp++;
+			comp_of[i] = root_comp[r];
+		}
+	}
+	stats->identities = ncomp;
+	comp_id = match_alloc(st, sizeof(int64) * (Size) Max(ncomp, 1));
+	memset(comp_id, 0, sizeof(int64) * (Size) Max(ncomp, 1));
+
+	/* stable ids: who owns each existing identity */
+	{
+		int64		nclaims = 0;
+		Claim	   *claims;
+		int64		i = 0;
+		Datum	   *mid = NULL,
+				   *minto = NULL;
+		int64		nmerge = 0;
+		uint32	   *owner_of;
+
+		for (int r = 0; r < st->n; r++)
+			if (st->identity[r] != 0)
+				nclaims++;
+		claims = palloc_extended(sizeof(Claim) * Max(nclaims, 1), MCXT_ALLOC_HUGE);
+		nclaims = 0;
+		for (int r = 0; r < st->n; r++)
+			if (st->identity[r] != 0)
+			{
+				claims[nclaims].old = st->identity[r];
+				claims[nclaims].comp = comp_of[r];
+				claims[nclaims].rec = (uint32) r;
+				nclaims++;
+			}
+		qsort(claims, nclaims, sizeof(Claim), claim_cmp);
+		mid = palloc_extended(sizeof(Datum) * Max(nclaims, 1), MCXT_ALLOC_HUGE);
+		minto = palloc_extended(sizeof(Datum) * Max(nclaims, 1), MCXT_ALLOC_HUGE);
+
+		/* owner component of each old identity: most records, ties to the smallest record */
+		owner_of = palloc_extended(sizeof(uint32) * Max(nclaims, 1), MCXT_ALLOC_HUGE);
+		while (i < nclaims)
+		{
+			int64		j = i;
+			uint32		owner = claims[i].comp;
+			int64		owner_n = 0;
+			uint32		owner_min = PG_UINT32_MAX;
+
+			while (j < nclaims && claims[j].old == claims[i].old)
+			{
+				int64		k = j;
+
+				while (k < nclaims && claims[k].old == claims[i].old && claims[k].comp == claims[j].comp)
+					k++;
+				if (k - j > owner_n || (k - j == owner_n && claims[j].rec < owner_min))
+				{
+					owner = claims[j].comp;
+					owner_n = k - j;
+					owner_min = claims[j].rec;
+				}
+				j = k;
+			}
+			for (int64 k = i; k < j; k++)
+				owner_of[k] = owner;
+			/* a component keeps the oldest (smallest) id it owns */
+			if (comp_id[owner] == 0 || claims[i].old < comp_id[owner])
+				comp_id[owner] = claims[i].old;
+			i = j;
+		}
+
+		/* new ids for components owning none */
+		seqoid = RangeVarGetRelid(makeRangeVar("ci", "identity_identity_id_seq", -1), NoLock, false);
+		{
+			Datum	   *newids = palloc_extended(sizeof(Datum) * Max(ncomp, 1), MCXT_ALLOC_HUGE);
+			bool	   *is_new = palloc0(sizeof(bool) * Max(ncomp, 1));
+			int64		nnew = 0;
+			Oid			t1[1] = {INT8ARRAYOID};
+
+			for (uint32 c = 0; c < ncomp; c++)
+				if (comp_id[c] == 0)
+				{
+					comp_id[c] = nextval_internal(seqoid, false);
+					newids[nnew++] = Int64GetDatum(comp_id[c]);
+					is_new[c] = true;
+				}
+			for (int64 off = 0; off < nnew; off += WRITE_CHUNK)
+			{
+				Datum		a1[1];
+
+				a1[0] = PointerGetDatum(int8_array(newids + off, NULL, Min(WRITE_CHUNK, nnew - off)));
+				if (SPI_execute_with_args("INSERT INTO ci.identity (identity_id) SELECT unnest($1)",
+										  1, t1, a1, NULL, false, 0) != SPI_OK_INSERT)
+					elog(ERROR, "could not write ci.identity");
+			}
+			stats->new_identities = nnew;
+			pfree(newids);
+
+			/* creations: new components none of whose records had an identity */
+			for (int r = 0; r < st->n; r++)
+				if (st->identity[r] != 0)
+					is_new[comp_of[r]] = false;
+			for (int r = 0; r < st->n; r++)
+				if (is_new[comp_of[r]])
+					event_add(&ev, ev_create, comp_id[comp_of[r]], 0, st->ids[r]);
+			pfree(is_new);
+		}
+
+		/* merges (an owned id that is not its component's id) and splits (records leaving their owner) */
+		i = 0;
+		while (i < nclaims)
+		{
+			int64		j = i;
+			uint32		owner = owner_of[i];
+			int64		old = claims[i].old;
+
+			while (j < nclaims && claims[j].old == old)
+				j++;
+			if (comp_id[owner] != old)
+			{
+				mid[nmerge] = Int64GetDatum(old);
+				minto[nmerge] = Int64GetDatum(comp_id[owner]);
+				nmerge++;
+			}
+			for (int64 k = i; k < j; k++)
+			{
+				if (claims[k].comp == owner)
+				{
+					if (comp_id[owner] != old)
+						event_add(&ev, ev_merge, comp_id[owner], old, st->ids[claims[k].rec]);
+				}
+				else
+				{
+					event_add(&ev, ev_split, old, comp_id[claims[k].comp], st->ids[claims[k].rec]);
+					stats->split_records++;
+				}
+			}
+			i = j;
+		}
+		stats->merged = nmerge;
+
+		/* retire merged identities */
+		if (nmerge > 0)
+		{
+			Oid			t2[2] = {INT8ARRAYOID, INT8ARRAYOID};
+			Datum		a2[2];
+
+			a2[0] = PointerGetDatum(int8_array(mid, NULL, nmerge));
+			a2[1] = PointerGetDatum(int8_array(minto, NULL, nmerge));
+			if (SPI_execute_with_args("UPDATE ci.identity i SET retired_at = now(), updated_at = now(), merged_into = m.tgt"
+									  " FROM unnest($1, $2) AS m(id, tgt) WHERE i.identity_id = m.id",
+									  2, t2, a2, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not update ci.identity");
+		}
+		pfree(claims);
+	}
+
+	/* links */
+	{
+		Oid			types[4] = {INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
+		Datum	   *ids = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		Datum	   *iid = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		Datum	   *prob = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		bool	   *probnull = palloc_extended(sizeof(bool) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		Datum	   *rule = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		int64		changed = 0;
+
+		for (int off = 0; off < st->n; off += WRITE_CHUNK)
+		{
+			int			n = Min(WRITE_CHUNK, st->n - off);
+			Datum		args[4];
+			int			dims[1] = {n};
+			int			lbs[1] = {1};
+
+			for (int i = 0; i < n; i++)
+			{
+				int			r = off + i;
+
+				ids[i] = Int64GetDatum(st->ids[r]);
+				iid[i] = Int64GetDatum(comp_id[comp_of[r]]);
+				if (best_rule[r] == -3)
+				{
+					probnull[i] = true;
+					prob[i] = (Datum) 0;
+					rule[i] = rule_single;
+				}
+				else
+				{
+					probnull[i] = false;
+					prob[i] = Float8GetDatum(best_rule[r] == -1 ? match_weight_to_probability(best[r]) : 1.0);
+					rule[i] = best_rule[r] == -1 ? rule_prob : best_rule[r] == -2 ? rule_steward : det_names[best_rule[r]];
+				}
+			}
+			args[0] = PointerGetDatum(int8_array(ids, NULL, n));
+			args[1] = PointerGetDatum(int8_array(iid, NULL, n));
+			args[2] = PointerGetDatum(construct_md_array(prob, probnull, 1, dims, lbs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			args[3] = PointerGetDatum(construct_md_array(rule, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+			if (SPI_execute_with_args(
+									  "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
+									  " SELECT * FROM unnest($1, $2, $3, $4)"
+									  " ON CONFLICT (record_id) DO UPDATE SET identity_id = excluded.identity_id,"
+									  " match_probability = excluded.match_probability, rule = excluded.rule, linked_at = now()"
+									  " WHERE (l.identity_id, l.match_probability, l.rule)"
+									  " IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
+									  4, types, args, NULL, false, 0) < 0)
+				elog(ERROR, "could not write ci.identity_link");
+			changed += SPI_processed;
+			CHECK_FOR_INTERRUPTS();
+		}
+		stats->links_written = changed;
+	}
+	write_events(&ev);
+	/* identities left without any record (their records deleted) are retired */
+	if (SPI_execute("WITH gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
+					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)"
+					" RETURNING i.identity_id)"
+					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
+					false, 0) < 0)
+		elog(ERROR, "could not retire empty identities");
+	stats->retired = SPI_processed;
+}

@@ -1,0 +1,234 @@
+/*
+ * match_compare.c — comparing two records: the level of each comparison,
+ * the pair's pattern, and its match weight (log2 of the Bayes factor,
+ * with term-frequency adjustment on exact agreement).  The similarity
+ * kernels are called directly (similarity.h), never through fmgr.
+ */
+#include "match.h"
+
+#include <math.h>
+
+#include "similarity.h"
+
+static const uint64 pow5[MATCH_MAX_COMPARISONS + 1] = {
+	UINT64CONST(1), UINT64CONST(5), UINT64CONST(25), UINT64CONST(125), UINT64CONST(625),
+	UINT64CONST(3125), UINT64CONST(15625), UINT64CONST(78125), UINT64CONST(390625),
+	UINT64CONST(1953125), UINT64CONST(9765625), UINT64CONST(48828125), UINT64CONST(244140625),
+	UINT64CONST(1220703125), UINT64CONST(6103515625), UINT64CONST(30517578125),
+	UINT64CONST(152587890625), UINT64CONST(762939453125), UINT64CONST(3814697265625),
+	UINT64CONST(19073486328125), UINT64CONST(95367431640625), UINT64CONST(476837158203125),
+	UINT64CONST(2384185791015625), UINT64CONST(11920928955078125), UINT64CONST(59604644775390625)
+};
+
+/* Similarity (or distance) of two distinct non-NULL values. */
+static double
+similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b)
+{
+	int			bound = -1;
+
+	if (c->sim == MATCH_SIM_BIRTHDATE)
+		return match_birthdate_similarity(a->date, b->date);
+	if (c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU)
+		bound = (int) (c->has_loose ? c->loose : c->has_close ? c->close : 0);
+
+	if (a->ascii && b->ascii)
+	{
+		const unsigned char *x = (const unsigned char *) a->bytes;
+		const unsigned char *y = (const unsigned char *) b->bytes;
+
+		switch (c->sim)
+		{
+			case MATCH_SIM_JARO_WINKLER:
+				return match_jaro_winkler_bytes(x, a->nbytes, y, b->nbytes,
+												MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
+			case MATCH_SIM_JARO:
+				return match_jaro_bytes(x, a->nbytes, y, b->nbytes);
+			case MATCH_SIM_LEVENSHTEIN:
+				return match_levenshtein_bytes(x, a->nbytes, y, b->nbytes, bound);
+			case MATCH_SIM_DAMERAU:
+				return match_damerau_osa_bytes(x, a->nbytes, y, b->nbytes, bound);
+			default:
+				return 0;
+		}
+	}
+	else
+	{
+		MatchTextPair p;
+		double		r = 0;
+
+		match_prepare_pair(&p, a->bytes, a->nbytes, b->bytes, b->nbytes, c->name);
+		if (p.bytes)
+		{
+			switch (c->sim)
+			{
+				case MATCH_SIM_JARO_WINKLER:
+					r = match_jaro_winkler_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen,
+												 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
+					break;
+				case MATCH_SIM_JARO:
+					r = match_jaro_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen);
+					break;
+				case MATCH_SIM_LEVENSHTEIN:
+					r = match_levenshtein_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen, bound);
+					break;
+				case MATCH_SIM_DAMERAU:
+					r = match_damerau_osa_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen, bound);
+					break;
+				default:
+					break;
+			}
+		}
+		else
+		{
+			switch (c->sim)
+			{
+				case MATCH_SIM_JARO_WINKLER:
+					r = match_jaro_winkler(p.a_chars, p.alen, p.b_chars, p.blen,
+										   MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
+					break;
+				case MATCH_SIM_JARO:
+					r = match_jaro(p.a_chars, p.alen, p.b_chars, p.blen);
+					break;
+				case MATCH_SIM_LEVENSHTEIN:
+					r = match_levenshtein(p.a_chars, p.alen, p.b_chars, p.blen, bound);
+					break;
+				case MATCH_SIM_DAMERAU:
+					r = match_damerau_osa(p.a_chars, p.alen, p.b_chars, p.blen, bound);
+					break;
+				default:
+					break;
+			}
+		}
+		match_release_pair(&p);
+		return r;
+	}
+}
+
+/*
+ * Level of comparison c for two values (NULL pointers: missing).  When
+ * similarity is not NULL it receives the similarity or distance computed
+ * (NaN when none was: missing, equal, or an exact comparison).
+ */
+int
+match_compare_values(const MatchComparison *c, const MatchValue *a,
+					 const MatchValue *b, double *similarity)
+{
+	double		s;
+
+	if (similarity)
+		*similarity = NAN;
+	if (a == NULL || b == NULL)
+		return MATCH_LEVEL_NULL;
+	if (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0))
+		return MATCH_LEVEL_EXACT;
+	if (c->sim == MATCH_SIM_EXACT || (!c->has_close && !c->has_loose))
+		return MATCH_LEVEL_ELSE;
+	s = similarity_of(c, a, b);
+	if (similarity)
+		*similarity = s;
+	if (c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU)
+	{
+		if (c->has_close && s <= c->close)
+			return MATCH_LEVEL_CLOSE;
+		if (c->has_loose && s <= c->loose)
+			return MATCH_LEVEL_LOOSE;
+	}
+	else
+	{
+		if (c->has_close && s >= c->close)
+			return MATCH_LEVEL_CLOSE;
+		if (c->has_loose && s >= c->loose)
+			return MATCH_LEVEL_LOOSE;
+	}
+	return MATCH_LEVEL_ELSE;
+}
+
+/* Pattern of records a and b (store indexes). */
+uint64
+match_pattern(MatchStore *st, uint32 a, uint32 b)
+{
+	MatchModel *model = st->model;
+	uint64		pattern = 0;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		MatchDict  *d = &st->dicts[c->column];
+		uint32		va = MATCH_VAL(st, a, c->column);
+		uint32		vb = MATCH_VAL(st, b, c->column);
+		int			level;
+
+		if (va == 0 || vb == 0)
+			level = MATCH_LEVEL_NULL;
+		else if (va == vb)
+			level = MATCH_LEVEL_EXACT;
+		else
+			level = match_compare_values(c, &d->values[va], &d->values[vb], NULL);
+		pattern += pow5[k] * (uint64) level;
+	}
+	return pattern;
+}
+
+int
+match_pattern_level(uint64 pattern, int k)
+{
+	return (int) ((pattern / pow5[k]) % 5);
+}
+
+double
+match_prior_weight(const MatchModel *model)
+{
+	return log2(model->prior / (1.0 - model->prior));
+}
+
+/*
+ * Match weight of a pair with a known pattern, prior included: the sum of
+ * each comparison's log2(m/u) for its level, where an exact agreement of a
+ * term-frequency-adjusted comparison uses the value's frequency in place of
+ * u (a rare surname says more than a common one).
+ */
+double
+match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
+{
+	MatchModel *model = st->model;
+	double		w = match_prior_weight(model);
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		int			level = (int) (pattern % 5);
+
+		pattern /= 5;
+		if (level == MATCH_LEVEL_NULL)
+			continue;
+		if (level == MATCH_LEVEL_EXACT && c->tf_adjust)
+		{
+			float		tf = st->dicts[c->column].values[MATCH_VAL(st, a, c->column)].tf;
+
+			if (tf > 0)
+			{
+				w += log2(c->m[MATCH_LEVEL_EXACT] / tf);
+				continue;
+			}
+		}
+		w += c->weight[level];
+	}
+	(void) b;
+	return w;
+}
+
+double
+match_weight_to_probability(double w)
+{
+	if (w > 60)
+		return 1.0;
+	if (w < -60)
+		return 0.0;
+	return exp2(w) / (1.0 + exp2(w));
+}
+
+double
+match_probability_to_weight(double p)
+{
+	return log2(p / (1.0 - p));
+}

@@ -1,0 +1,161 @@
+/*
+ * match_explain.c — ci.explain_match(): the match weight of two records as
+ * a waterfall of rows: the prior, then each comparison's level, similarity,
+ * m, u (the value's term frequency when adjusted) and weight, with the
+ * running total and its probability, then the decision.
+ */
+#include "match.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(match_explain);
+
+#define EXPLAIN_COLS 12
+
+static void
+put_row(ReturnSetInfo *rsinfo, int step, const char *comparison,
+		const MatchValue *a, const MatchValue *b, const char *level,
+		double similarity, double m, double u, double weight, double total)
+{
+	Datum		v[EXPLAIN_COLS];
+	bool		n[EXPLAIN_COLS] = {0};
+
+	v[0] = Int32GetDatum(step);
+	v[1] = CStringGetTextDatum(comparison);
+	if (a)
+		v[2] = PointerGetDatum(cstring_to_text_with_len(a->bytes, a->nbytes));
+	else
+		n[2] = true;
+	if (b)
+		v[3] = PointerGetDatum(cstring_to_text_with_len(b->bytes, b->nbytes));
+	else
+		n[3] = true;
+	if (level)
+		v[4] = CStringGetTextDatum(level);
+	else
+		n[4] = true;
+	v[5] = Float8GetDatum(similarity);
+	n[5] = isnan(similarity);
+	v[6] = Float8GetDatum(m);
+	n[6] = isnan(m);
+	v[7] = Float8GetDatum(u);
+	n[7] = isnan(u);
+	v[8] = Float8GetDatum(isnan(weight) ? 0 : exp2(weight));
+	n[8] = isnan(weight);
+	v[9] = Float8GetDatum(weight);
+	n[9] = isnan(weight);
+	v[10] = Float8GetDatum(total);
+	v[11] = Float8GetDatum(match_weight_to_probability(total));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
+}
+
+Datum
+match_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		ida = PG_GETARG_INT64(0);
+	int64		idb = PG_GETARG_INT64(1);
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	MemoryContext cxt,
+				old;
+	MatchModel *model;
+	MatchStore *st;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2];
+	StringInfoData w;
+	double		total;
+	uint32		a,
+				b;
+	uint32		mask;
+	const char *decision;
+
+	InitMaterializedSRF(fcinfo, 0);
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci explain", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	SPI_connect();
+	MemoryContextSwitchTo(cxt);
+	model = match_load_model(name);
+	st = match_store_create(model, cxt);
+	args[0] = Int64GetDatum(ida);
+	args[1] = Int64GetDatum(idb);
+	initStringInfo(&w);
+	appendStringInfo(&w, "t.%s IN ($1, $2)", quote_identifier(model->id_column));
+	match_store_load(st, w.data, 2, types, args, false, NULL);
+	if (st->n != 2 || ida == idb)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("records " INT64_FORMAT " and " INT64_FORMAT " are not two records of %s",
+						ida, idb, model->relation),
+				 errhint("Pass the ids of two different records of the model's relation.")));
+	match_store_tf_from_table(st);
+	a = st->ids[0] == ida ? 0 : 1;
+	b = 1 - a;
+
+	total = match_prior_weight(model);
+	put_row(rsinfo, 0, "prior", NULL, NULL, NULL, NAN, NAN, NAN, total, total);
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		MatchDict  *d = &st->dicts[c->column];
+		uint32		va = MATCH_VAL(st, a, c->column);
+		uint32		vb = MATCH_VAL(st, b, c->column);
+		double		sim = NAN;
+		int			level = match_compare_values(c, va ? &d->values[va] : NULL,
+												 vb ? &d->values[vb] : NULL, &sim);
+		double		u,
+					weight;
+		const char *lname = match_level_names[level];
+
+		CHECK_FOR_INTERRUPTS();
+		if (level == MATCH_LEVEL_NULL)
+		{
+			put_row(rsinfo, k + 1, c->name, va ? &d->values[va] : NULL, vb ? &d->values[vb] : NULL,
+					lname, NAN, NAN, NAN, 0.0, total);
+			continue;
+		}
+		u = c->u[level];
+		weight = c->weight[level];
+		if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d->values[va].tf > 0)
+		{
+			u = d->values[va].tf;
+			weight = log2(c->m[level] / u);
+			lname = "exact (term frequency)";
+		}
+		total += weight;
+		put_row(rsinfo, k + 1, c->name, &d->values[va], &d->values[vb], lname, sim,
+				c->m[level], u, weight, total);
+	}
+	mask = match_rule_mask(st, a, b);
+	decision = NULL;
+	for (int r = 0; r < model->nrules; r++)
+		if ((mask & ((uint32) 1 << r)) && model->rule[r].deterministic)
+		{
+			decision = psprintf("link (deterministic rule %s)", model->rule[r].name);
+			break;
+		}
+	if (decision == NULL)
+	{
+		if (mask == 0)
+			decision = total >= match_probability_to_weight(model->link_threshold)
+				? "not compared (no blocking rule pairs them)" : "non-link (no blocking rule pairs them)";
+		else if (total >= match_probability_to_weight(model->link_threshold))
+			decision = "link";
+		else if (total >= match_probability_to_weight(model->review_threshold))
+			decision = "review";
+		else
+			decision = "non-link";
+	}
+	put_row(rsinfo, model->ncomparisons + 1, "total", NULL, NULL, decision, NAN, NAN, NAN, NAN, total);
+	SPI_finish();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}

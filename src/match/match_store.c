@@ -1,0 +1,444 @@
+/*
+ * match_store.c — the in-memory record store of a resolution run: record
+ * ids, sources, current identities and, per model column, interned value
+ * ids (so exact agreement is an integer comparison, term frequencies are
+ * counts, and each distinct string is kept once).  Every allocation is
+ * counted against ci.match_work_mem.
+ */
+#include "match.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+
+#define ARENA_CHUNK		(1024 * 1024)
+#define FETCH_ROWS		10000
+
+void
+match_check_memory(MatchStore *st, Size more, const char *what)
+{
+	Size		limit = (Size) match_work_mem_kb * 1024;
+
+	if (st->mem + more > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("identity resolution needs more than ci.match_work_mem (%d kB) for %s",
+						match_work_mem_kb, what),
+				 errdetail("%zu kB are in use and %zu kB more were requested.",
+						   st->mem / 1024, more / 1024),
+				 errhint("Raise ci.match_work_mem for this session, or make the blocking rules of match model \"%s\" tighter.",
+						 st->model->name)));
+}
+
+void *
+match_alloc(MatchStore *st, Size size)
+{
+	match_check_memory(st, size, "the record store");
+	st->mem += size;
+	return MemoryContextAllocExtended(st->cxt, size, MCXT_ALLOC_HUGE);
+}
+
+static void
+dict_init(MatchStore *st, MatchDict *d)
+{
+	d->capacity = 1024;
+	d->values = match_alloc(st, sizeof(MatchValue) * d->capacity);
+	memset(&d->values[0], 0, sizeof(MatchValue));
+	d->nvalues = 1;
+	d->nslots = 2048;
+	d->slots = match_alloc(st, sizeof(uint32) * d->nslots);
+	memset(d->slots, 0, sizeof(uint32) * d->nslots);
+	d->arena = NULL;
+	d->arena_used = d->arena_size = 0;
+	d->nonnull = 0;
+}
+
+static void
+dict_grow_slots(MatchStore *st, MatchDict *d)
+{
+	uint32		nslots = d->nslots * 2;
+	uint32	   *slots = match_alloc(st, sizeof(uint32) * nslots);
+
+	memset(slots, 0, sizeof(uint32) * nslots);
+	for (uint32 id = 1; id < d->nvalues; id++)
+	{
+		uint32		h = d->values[id].hash & (nslots - 1);
+
+		while (slots[h] != 0)
+			h = (h + 1) & (nslots - 1);
+		slots[h] = id;
+	}
+	pfree(d->slots);
+	st->mem -= sizeof(uint32) * d->nslots;
+	d->slots = slots;
+	d->nslots = nslots;
+}
+
+uint32
+match_dict_lookup(MatchDict *d, const char *s, int len)
+{
+	uint32		hash = hash_bytes((const unsigned char *) s, len);
+	uint32		h = hash & (d->nslots - 1);
+
+	for (;;)
+	{
+		uint32		id = d->slots[h];
+
+		if (id == 0)
+			return 0;
+		if (d->values[id].hash == hash && d->values[id].nbytes == len &&
+			memcmp(d->values[id].bytes, s, len) == 0)
+			return id;
+		h = (h + 1) & (d->nslots - 1);
+	}
+}
+
+uint32
+match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
+				  bool is_date, DateADT date, bool count)
+{
+	uint32		hash = hash_bytes((const unsigned char *) s, len);
+	uint32		h = hash & (d->nslots - 1);
+	uint32		id;
+	MatchValue *v;
+
+	for (;;)
+	{
+		id = d->slots[h];
+		if (id == 0)
+			break;
+		if (d->values[id].hash == hash && d->values[id].nbytes == len &&
+			memcmp(d->values[id].bytes, s, len) == 0)
+		{
+			if (count)
+			{
+				d->values[id].count++;
+				d->nonnull++;
+			}
+			return id;
+		}
+		h = (h + 1) & (d->nslots - 1);
+	}
+
+	/* a new value */
+	if (d->nvalues == PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct values in one column for identity resolution")));
+	if (d->nvalues >= d->capacity)
+	{
+		Size		oldsize = sizeof(MatchValue) * d->capacity;
+		MatchValue *nv;
+
+		match_check_memory(st, oldsize * 2, "the value dictionaries");
+		nv = MemoryContextAllocExtended(st->cxt, oldsize * 2, MCXT_ALLOC_HUGE);
+		memcpy(nv, d->values, oldsize);
+		pfree(d->values);
+		st->mem += oldsize;
+		d->values = nv;
+		d->capacity *= 2;
+	}
+	if (d->arena == NULL || d->arena_used + len + 1 > d->arena_size)
+	{
+		Size		sz = Max(ARENA_CHUNK, (Size) len + 1);
+
+		d->arena = match_alloc(st, sz);
+		d->arena_size = sz;
+		d->arena_used = 0;
+	}
+	memcpy(d->arena + d->arena_used, s, len);
+	d->arena[d->arena_used + len] = '\0';
+	id = d->nvalues++;
+	v = &d->values[id];
+	v->bytes = d->arena + d->arena_used;
+	d->arena_used += len + 1;
+	v->nbytes = len;
+	v->ascii = ci_is_ascii(s, len);
+	v->nchars = v->ascii ? len : pg_mbstrlen_with_len(s, len);
+	if (v->nchars > CI_MAX_COMPARE_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a value of %d characters exceeds the comparison limit of %d characters",
+						v->nchars, CI_MAX_COMPARE_CHARS),
+				 errhint("Compared columns hold names, e-mails, phones and the like; shorten or exclude longer values.")));
+	v->date = is_date ? date : 0;
+	v->count = count ? 1 : 0;
+	v->hash = hash;
+	v->tf = 0;
+	if (count)
+		d->nonnull++;
+	d->slots[h] = id;
+	if ((Size) d->nvalues * 2 > d->nslots)
+		dict_grow_slots(st, d);
+	return id;
+}
+
+MatchStore *
+match_store_create(MatchModel *model, MemoryContext cxt)
+{
+	MatchStore *st = MemoryContextAllocZero(cxt, sizeof(MatchStore));
+
+	st->model = model;
+	st->cxt = cxt;
+	for (int c = 0; c < model->ncolumns; c++)
+		dict_init(st, &st->dicts[c]);
+	dict_init(st, &st->sources);
+	return st;
+}
+
+static void
+store_grow(MatchStore *st)
+{
+	int			ncol = st->model->ncolumns;
+	int			newcap = st->capacity == 0 ? 1024 : st->capacity * 2;
+	int64	   *ids = match_alloc(st, sizeof(int64) * newcap);
+	uint32	   *source = match_alloc(st, sizeof(uint32) * newcap);
+	uint32	   *vals = match_alloc(st, sizeof(uint32) * (Size) newcap * ncol);
+	int64	   *identity = match_alloc(st, sizeof(int64) * newcap);
+
+	if (st->n > 0)
+	{
+		memcpy(ids, st->ids, sizeof(int64) * st->n);
+		memcpy(source, st->source, sizeof(uint32) * st->n);
+		memcpy(vals, st->vals, sizeof(uint32) * (Size) st->n * ncol);
+		memcpy(identity, st->identity, sizeof(int64) * st->n);
+		pfree(st->ids);
+		pfree(st->source);
+		pfree(st->vals);
+		pfree(st->identity);
+		st->mem -= (sizeof(int64) * 2 + sizeof(uint32) * (1 + ncol)) * (Size) st->capacity;
+	}
+	st->ids = ids;
+	st->source = source;
+	st->vals = vals;
+	st->identity = identity;
+	st->capacity = newcap;
+}
+
+/* ISO text of a date, independent of DateStyle. */
+static int
+date_iso(DateADT d, char *buf)
+{
+	int			y,
+				m,
+				day;
+
+	if (DATE_NOT_FINITE(d))
+		return snprintf(buf, 16, "%s", DATE_IS_NOBEGIN(d) ? "-infinity" : "infinity");
+	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	if (y > 0)
+		return snprintf(buf, 16, "%04d-%02d-%02d", y, m, day);
+	return snprintf(buf, 20, "%04d-%02d-%02d BC", -y + 1, m, day);
+}
+
+/*
+ * Load the records of the model's relation (optionally restricted by a
+ * WHERE clause over alias t with parameters), ordered by id so that
+ * sampling with a seed is repeatable.
+ */
+void
+match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
+				 Datum *args, bool with_identity, MatchProgress *progress)
+{
+	MatchModel *model = st->model;
+	StringInfoData q;
+	Portal		portal;
+	SPIPlanPtr	plan;
+	int			ncol = model->ncolumns;
+	char		datebuf[32];
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT t.%s::int8, ", quote_identifier(model->id_column));
+	if (model->source_column)
+		appendStringInfo(&q, "t.%s::text", quote_identifier(model->source_column));
+	else
+		appendStringInfoString(&q, "NULL::text");
+	for (int c = 0; c < ncol; c++)
+	{
+		if (model->column[c].is_date)
+			appendStringInfo(&q, ", t.%s::date", quote_identifier(model->column[c].field));
+		else
+			appendStringInfo(&q, ", %s", model->column[c].sql);
+	}
+	if (with_identity)
+		appendStringInfo(&q, ", l.identity_id FROM %s t LEFT JOIN ci.identity_link l ON l.record_id = t.%s::int8",
+						 model->relation, quote_identifier(model->id_column));
+	else
+		appendStringInfo(&q, ", NULL::int8 FROM %s t", model->relation);
+	if (where)
+		appendStringInfo(&q, " WHERE %s", where);
+	appendStringInfo(&q, " ORDER BY 1");
+
+	plan = SPI_prepare(q.data, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
+			 model->name, SPI_result_code_string(SPI_result));
+	/* resolutions read with a fresh snapshot: they must see what committed while they waited for a lock */
+	portal = SPI_cursor_open(NULL, plan, args, NULL, !with_identity);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		TupleDesc	desc;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		tt = SPI_tuptable;
+		desc = tt->tupdesc;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			bool		isnull;
+			Datum		d;
+			int			r;
+
+			CHECK_FOR_INTERRUPTS();
+			if (st->n >= st->capacity)
+			{
+				if (st->n >= (int) (PG_INT32_MAX / 2))
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("identity resolution handles at most %d records in one run", PG_INT32_MAX / 2)));
+				store_grow(st);
+			}
+			r = st->n;
+			d = SPI_getbinval(tup, desc, 1, &isnull);
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("id column \"%s\" of %s is NULL in a record",
+								model->id_column, model->relation)));
+			st->ids[r] = DatumGetInt64(d);
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			if (isnull)
+				st->source[r] = 0;
+			else
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				st->source[r] = match_dict_intern(st, &st->sources, VARDATA_ANY(t),
+												  VARSIZE_ANY_EXHDR(t), false, 0, true);
+			}
+			for (int c = 0; c < ncol; c++)
+			{
+				uint32		id = 0;
+
+				d = SPI_getbinval(tup, desc, 3 + c, &isnull);
+				if (!isnull)
+				{
+					if (model->column[c].is_date)
+					{
+						DateADT		dt = DatumGetDateADT(d);
+						int			len = date_iso(dt, datebuf);
+
+						id = match_dict_intern(st, &st->dicts[c], datebuf, len, true, dt, true);
+					}
+					else
+					{
+						text	   *t = DatumGetTextPP(d);
+						int			len = VARSIZE_ANY_EXHDR(t);
+
+						/* empty strings carry no evidence: treated as NULL */
+						if (len > 0)
+							id = match_dict_intern(st, &st->dicts[c], VARDATA_ANY(t), len, false, 0, true);
+						if ((Pointer) t != DatumGetPointer(d))
+							pfree(t);
+					}
+				}
+				MATCH_VAL(st, r, c) = id;
+			}
+			d = SPI_getbinval(tup, desc, 3 + ncol, &isnull);
+			st->identity[r] = isnull ? 0 : DatumGetInt64(d);
+			st->n++;
+		}
+		SPI_freetuptable(tt);
+		if (progress)
+			match_progress_report(progress, st->n, -1);
+	}
+	SPI_cursor_close(portal);
+	SPI_freeplan(plan);
+}
+
+/* Term frequencies from the loaded data itself: count / records with a value. */
+void
+match_store_tf_from_counts(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		MatchDict  *d = &st->dicts[model->comp[k].column];
+
+		if (!model->comp[k].tf_adjust || d->nonnull == 0)
+			continue;
+		for (uint32 id = 1; id < d->nvalues; id++)
+			d->values[id].tf = (float) ((double) d->values[id].count / (double) d->nonnull);
+	}
+}
+
+/*
+ * Term frequencies stored by training (ci.match_term_frequency), for runs
+ * over a few records (incremental resolution, explanations).  A value
+ * training never saw gets the smallest stored frequency of its comparison.
+ */
+void
+match_store_tf_from_table(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		MatchComparison *c = &model->comp[k];
+		MatchDict  *d = &st->dicts[c->column];
+		Datum	   *vals;
+		Oid			types[3] = {TEXTOID, TEXTOID, TEXTARRAYOID};
+		Datum		args[3];
+		double		floor_tf = 0.0;
+		bool		isnull;
+
+		if (!c->tf_adjust || d->nvalues <= 1)
+			continue;
+		vals = palloc(sizeof(Datum) * d->nvalues);
+		for (uint32 id = 1; id < d->nvalues; id++)
+			vals[id - 1] = PointerGetDatum(cstring_to_text_with_len(d->values[id].bytes, d->values[id].nbytes));
+		args[0] = CStringGetTextDatum(model->name);
+		args[1] = CStringGetTextDatum(c->name);
+		args[2] = PointerGetDatum(construct_array(vals, d->nvalues - 1, TEXTOID, -1, false, TYPALIGN_INT));
+		if (SPI_execute_with_args(
+								  "SELECT (m.training->'tf_floor'->>$2)::float8 FROM ci.match_model m WHERE m.model = $1",
+								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read ci.match_model");
+		if (SPI_processed == 1)
+		{
+			Datum		f = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				floor_tf = DatumGetFloat8(f);
+		}
+		/* an untrained model has no stored frequencies: no adjustment */
+		if (floor_tf <= 0)
+			continue;
+		for (uint32 id = 1; id < d->nvalues; id++)
+			d->values[id].tf = (float) floor_tf;
+		if (SPI_execute_with_args(
+								  "SELECT value, frequency FROM ci.match_term_frequency"
+								  " WHERE model = $1 AND comparison = $2 AND value = ANY ($3)",
+								  3, types, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read ci.match_term_frequency");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			text	   *v = DatumGetTextPP(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+			double		f = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+			uint32		id = match_dict_lookup(d, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+
+			if (id)
+				d->values[id].tf = (float) f;
+		}
+	}
+}

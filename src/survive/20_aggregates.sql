@@ -1,0 +1,108 @@
+-- Survivorship aggregates: usable in any GROUP BY, on any table.
+--
+--   ci.survive(value, source, updated_at, rule)            -> the winning value
+--   ci.survive_lineage(value, record_id, source, updated_at, rules [, scope])
+--                                                           -> jsonb: winner and lineage
+--
+-- Rules are jsonb ({"kind": "most_recent"}, an array of them for a chain) or,
+-- for ci.survive, text ('most_recent', 'source_priority:crm,pos').  NULL
+-- values are counted but never win unless every value is NULL (then the
+-- result is NULL); a NULL updated_at is the oldest.  Ties are broken by the
+-- fixed chain documented in doc/survivorship.md.  The transition functions
+-- are STABLE: trust_recency may read ci.source.
+
+CREATE FUNCTION ci.survive_transfn_text(internal, anyelement, text, timestamptz, text)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_transfn_text'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_transfn_text(internal, anyelement, text, timestamptz, text) IS 'transition function of ci.survive with a text rule';
+
+CREATE FUNCTION ci.survive_transfn_jsonb(internal, anyelement, text, timestamptz, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_transfn_jsonb'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_transfn_jsonb(internal, anyelement, text, timestamptz, jsonb) IS 'transition function of ci.survive with a jsonb rule';
+
+CREATE FUNCTION ci.survive_finalfn_text(internal, anyelement, text, timestamptz, text)
+RETURNS anyelement AS 'MODULE_PATHNAME', 'survive_finalfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_finalfn_text(internal, anyelement, text, timestamptz, text) IS 'final function of ci.survive with a text rule: the winning value';
+
+CREATE FUNCTION ci.survive_finalfn_jsonb(internal, anyelement, text, timestamptz, jsonb)
+RETURNS anyelement AS 'MODULE_PATHNAME', 'survive_finalfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_finalfn_jsonb(internal, anyelement, text, timestamptz, jsonb) IS 'final function of ci.survive with a jsonb rule: the winning value';
+
+CREATE FUNCTION ci.survive_lineage_transfn(internal, anyelement, bigint, text, timestamptz, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_lineage_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_lineage_transfn(internal, anyelement, bigint, text, timestamptz, jsonb) IS 'transition function of ci.survive_lineage';
+
+CREATE FUNCTION ci.survive_lineage_transfn(internal, anyelement, bigint, text, timestamptz, jsonb, integer)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_lineage_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_lineage_transfn(internal, anyelement, bigint, text, timestamptz, jsonb, integer) IS 'transition function of ci.survive_lineage with a scope mask';
+
+CREATE FUNCTION ci.survive_lineage_finalfn(internal)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'survive_lineage_finalfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_lineage_finalfn(internal) IS 'final function of ci.survive_lineage: the winner and its lineage as jsonb';
+
+CREATE FUNCTION ci.survive_combinefn(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_combinefn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_combinefn(internal, internal) IS 'combine function of the survivorship aggregates (parallel aggregation)';
+
+CREATE FUNCTION ci.survive_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'survive_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_serialize(internal) IS 'serialises a survivorship aggregate state for parallel aggregation';
+
+CREATE FUNCTION ci.survive_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'survive_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_deserialize(bytea, internal) IS 'restores a serialised survivorship aggregate state';
+
+CREATE AGGREGATE ci.survive(value anyelement, source text, updated_at timestamptz, rule text) (
+    SFUNC = ci.survive_transfn_text,
+    STYPE = internal,
+    FINALFUNC = ci.survive_finalfn_text,
+    FINALFUNC_EXTRA,
+    COMBINEFUNC = ci.survive_combinefn,
+    SERIALFUNC = ci.survive_serialize,
+    DESERIALFUNC = ci.survive_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ci.survive(anyelement, text, timestamptz, text) IS 'the value that survives by a rule given as text (most_recent, source_priority:crm,pos, most_frequent:longest, …)';
+
+CREATE AGGREGATE ci.survive(value anyelement, source text, updated_at timestamptz, rule jsonb) (
+    SFUNC = ci.survive_transfn_jsonb,
+    STYPE = internal,
+    FINALFUNC = ci.survive_finalfn_jsonb,
+    FINALFUNC_EXTRA,
+    COMBINEFUNC = ci.survive_combinefn,
+    SERIALFUNC = ci.survive_serialize,
+    DESERIALFUNC = ci.survive_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ci.survive(anyelement, text, timestamptz, jsonb) IS 'the value that survives by a rule given as jsonb ({"kind": "source_priority", "sources": ["crm", "pos"]}, …)';
+
+CREATE AGGREGATE ci.survive_lineage(value anyelement, record_id bigint, source text, updated_at timestamptz, rules jsonb) (
+    SFUNC = ci.survive_lineage_transfn,
+    STYPE = internal,
+    FINALFUNC = ci.survive_lineage_finalfn,
+    COMBINEFUNC = ci.survive_combinefn,
+    SERIALFUNC = ci.survive_serialize,
+    DESERIALFUNC = ci.survive_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ci.survive_lineage(anyelement, bigint, text, timestamptz, jsonb) IS 'the surviving value with its lineage (winning record, source, rule, candidates beaten) as jsonb';
+
+CREATE AGGREGATE ci.survive_lineage(value anyelement, record_id bigint, source text, updated_at timestamptz, rules jsonb, scope integer) (
+    SFUNC = ci.survive_lineage_transfn,
+    STYPE = internal,
+    FINALFUNC = ci.survive_lineage_finalfn,
+    COMBINEFUNC = ci.survive_combinefn,
+    SERIALFUNC = ci.survive_serialize,
+    DESERIALFUNC = ci.survive_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ci.survive_lineage(anyelement, bigint, text, timestamptz, jsonb, integer) IS 'survivorship with a rule chain: bit i of scope puts the row in the scope of rule i+1; the first rule with a candidate decides';

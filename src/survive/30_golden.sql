@@ -1,0 +1,164 @@
+-- Golden profiles: one survivor record per identity, with per-field lineage,
+-- steward overrides, and the queue of identities whose profile is stale.
+
+CREATE TABLE ci.golden_profile (
+    identity_id  bigint PRIMARY KEY REFERENCES ci.identity ON DELETE CASCADE,
+    given_name   text,
+    family_name  text,
+    email        text,
+    phone        text,
+    birth_date   date,
+    national_id  text,
+    street       text,
+    city         text,
+    postcode     text,
+    country      text,
+    record_count integer NOT NULL DEFAULT 0,
+    sources      text[] NOT NULL DEFAULT '{}',
+    lineage      jsonb NOT NULL DEFAULT '{}',
+    changed_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ci.golden_profile IS 'One survivor record per identity; lineage holds, per field, the winning record, source, rule and the candidates it beat';
+COMMENT ON COLUMN ci.golden_profile.lineage IS 'per attribute: {"value", "record_id", "source", "updated_at", "rule", "rule_id", "rule_index", "candidates", "nulls", "support", "beaten": [...], "beaten_total"} (NULL when no record had a value), plus "pinned" when a steward override holds';
+COMMENT ON COLUMN ci.golden_profile.changed_at IS 'when a refresh last changed this row';
+
+CREATE TABLE ci.golden_override (
+    identity_id  bigint NOT NULL REFERENCES ci.identity ON DELETE CASCADE,
+    attribute    text NOT NULL REFERENCES ci.golden_attribute ON UPDATE CASCADE,
+    value        text,
+    actor        text NOT NULL DEFAULT current_user,
+    reason       text NOT NULL CHECK (btrim(reason) <> ''),
+    at           timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (identity_id, attribute)
+);
+COMMENT ON TABLE ci.golden_override IS 'Values pinned by data stewards: they replace the survivor in every refresh until unpinned';
+
+-- A pinned value must be castable to the attribute's type.
+CREATE FUNCTION ci.golden_override_check()
+RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_type regtype;
+BEGIN
+    SELECT a.atttypid::regtype INTO v_type
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = 'ci.golden_profile'::regclass AND a.attname = NEW.attribute AND NOT a.attisdropped;
+    IF v_type IS NULL THEN
+        RAISE EXCEPTION 'unknown golden attribute "%"', NEW.attribute USING ERRCODE = 'undefined_column';
+    END IF;
+    IF NEW.value IS NOT NULL AND v_type <> 'text'::regtype THEN
+        EXECUTE format('SELECT %L::%s', NEW.value, v_type);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_override_check() IS 'trigger: a pinned value must name a golden attribute and cast to its type';
+CREATE TRIGGER golden_override_check
+    BEFORE INSERT OR UPDATE ON ci.golden_override
+    FOR EACH ROW EXECUTE FUNCTION ci.golden_override_check();
+
+-- The dirty-identity queue.  Triggers append (never update), so a writer
+-- never waits for a refresher and a change committed after a refresher took
+-- its snapshot always leaves a row behind for the next refresh.
+CREATE TABLE ci.golden_dirty (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    identity_id  bigint NOT NULL,
+    queued_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX golden_dirty_identity_idx ON ci.golden_dirty (identity_id);
+COMMENT ON TABLE ci.golden_dirty IS 'Identities whose golden profile must be recomputed (filled by triggers, drained by ci.refresh_golden_profiles)';
+
+-- Unmerge decisions go to ci.match_decision, which identity resolution
+-- (src/match) owns and honours on every run.
+
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_profile', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_override', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty_seq_seq', '');
+
+-- Queue triggers: statement level, one set-based INSERT per statement.
+CREATE FUNCTION ci.golden_queue_record_change()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ci.golden_dirty (identity_id)
+    SELECT DISTINCT l.identity_id
+      FROM new_rows n
+      JOIN old_rows o ON o.record_id = n.record_id
+      JOIN ci.identity_link l ON l.record_id = n.record_id
+     WHERE (n.source, n.given_name, n.family_name, n.email, n.phone, n.birth_date, n.national_id,
+            n.street, n.city, n.postcode, n.country, n.attributes, n.updated_at)
+           IS DISTINCT FROM
+           (o.source, o.given_name, o.family_name, o.email, o.phone, o.birth_date, o.national_id,
+            o.street, o.city, o.postcode, o.country, o.attributes, o.updated_at)
+     ORDER BY 1;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_queue_record_change() IS 'trigger: queues the identities of changed source records for a golden refresh';
+
+CREATE TRIGGER golden_queue_record_update
+    AFTER UPDATE ON ci.source_record
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_record_change();
+
+CREATE FUNCTION ci.golden_queue_link_change()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO ci.golden_dirty (identity_id)
+        SELECT DISTINCT identity_id FROM new_rows ORDER BY 1;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO ci.golden_dirty (identity_id)
+        SELECT identity_id FROM new_rows UNION SELECT identity_id FROM old_rows ORDER BY 1;
+    ELSE
+        INSERT INTO ci.golden_dirty (identity_id)
+        SELECT DISTINCT identity_id FROM old_rows ORDER BY 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_queue_link_change() IS 'trigger: queues the identities a link was added to, moved between or removed from';
+
+CREATE TRIGGER golden_queue_link_insert
+    AFTER INSERT ON ci.identity_link
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_link_change();
+CREATE TRIGGER golden_queue_link_update
+    AFTER UPDATE ON ci.identity_link
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_link_change();
+CREATE TRIGGER golden_queue_link_delete
+    AFTER DELETE ON ci.identity_link
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_link_change();
+
+CREATE FUNCTION ci.golden_queue_override_change()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO ci.golden_dirty (identity_id) SELECT DISTINCT identity_id FROM old_rows ORDER BY 1;
+    ELSE
+        INSERT INTO ci.golden_dirty (identity_id) SELECT DISTINCT identity_id FROM new_rows ORDER BY 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_queue_override_change() IS 'trigger: queues identities whose pinned values changed';
+CREATE TRIGGER golden_queue_override_insert
+    AFTER INSERT ON ci.golden_override REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_override_change();
+CREATE TRIGGER golden_queue_override_update
+    AFTER UPDATE ON ci.golden_override REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_override_change();
+CREATE TRIGGER golden_queue_override_delete
+    AFTER DELETE ON ci.golden_override REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_override_change();
+
+-- Lineage is a few kB per profile: lz4 compresses it several times faster
+-- than pglz.  Servers built without lz4 keep the default.
+DO $$
+BEGIN
+    ALTER TABLE ci.golden_profile ALTER COLUMN lineage SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    NULL;
+END;
+$$;

@@ -1,0 +1,87 @@
+-- The survivorship API contract: signatures, volatility, strictness,
+-- parallel safety, and the SQLSTATEs of its errors.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS customer_intel;
+SELECT plan(52);
+
+-- aggregates
+SELECT has_function('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'text'], 'ci.survive with a text rule');
+SELECT has_function('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'jsonb'], 'ci.survive with a jsonb rule');
+SELECT has_function('ci', 'survive_lineage', ARRAY['anyelement', 'bigint', 'text', 'timestamp with time zone', 'jsonb'], 'ci.survive_lineage');
+SELECT has_function('ci', 'survive_lineage', ARRAY['anyelement', 'bigint', 'text', 'timestamp with time zone', 'jsonb', 'integer'], 'ci.survive_lineage with scope');
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+            WHERE p.pronamespace = 'ci'::regnamespace AND p.proname IN ('survive', 'survive_lineage')), 4, 'four survivorship aggregates');
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+            WHERE p.pronamespace = 'ci'::regnamespace AND p.proname IN ('survive', 'survive_lineage')
+              AND a.aggcombinefn <> 0 AND a.aggserialfn <> 0 AND a.aggdeserialfn <> 0), 4,
+          'every survivorship aggregate has combine, serial and deserial functions');
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace
+            AND proname IN ('survive', 'survive_lineage') AND proparallel = 's'), 4, 'the aggregates are PARALLEL SAFE');
+SELECT function_returns('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'text'], 'anyelement', 'ci.survive returns the value''s type');
+SELECT function_returns('ci', 'survive_lineage', ARRAY['anyelement', 'bigint', 'text', 'timestamp with time zone', 'jsonb'], 'jsonb', 'ci.survive_lineage returns jsonb');
+
+-- support functions: STABLE (trust may be read from ci.source), not strict (internal state), parallel safe
+SELECT is((SELECT string_agg(DISTINCT provolatile::text || proisstrict::text || proparallel::text, ',') FROM pg_proc
+            WHERE pronamespace = 'ci'::regnamespace AND proname ~ '^survive_(transfn|finalfn|lineage_transfn|lineage_finalfn|combinefn)'),
+          'sfalses', 'transition, final and combine functions are STABLE, not STRICT, PARALLEL SAFE');
+SELECT volatility_is('ci', 'survive_serialize', ARRAY['internal'], 'immutable', 'serialize is IMMUTABLE');
+SELECT is_strict('ci', 'survive_serialize', ARRAY['internal'], 'serialize is STRICT');
+SELECT volatility_is('ci', 'survive_deserialize', ARRAY['bytea', 'internal'], 'immutable', 'deserialize is IMMUTABLE');
+
+-- SQL API
+SELECT volatility_is('ci', 'build_golden_profiles', ARRAY[]::text[], 'volatile', 'build is VOLATILE');
+SELECT function_returns('ci', 'build_golden_profiles', ARRAY[]::text[], 'bigint', 'build returns a count');
+SELECT volatility_is('ci', 'refresh_golden_profiles', ARRAY['integer'], 'volatile', 'refresh is VOLATILE');
+SELECT volatility_is('ci', 'refresh_golden_profiles_for', ARRAY['bigint[]'], 'volatile', 'refresh_for is VOLATILE');
+SELECT volatility_is('ci', 'pin_golden_value', ARRAY['bigint', 'text', 'text', 'text'], 'volatile', 'pin is VOLATILE');
+SELECT volatility_is('ci', 'unpin_golden_value', ARRAY['bigint', 'text'], 'volatile', 'unpin is VOLATILE');
+SELECT volatility_is('ci', 'unmerge_records', ARRAY['bigint[]', 'bigint', 'text'], 'volatile', 'unmerge is VOLATILE');
+SELECT function_returns('ci', 'unmerge_records', ARRAY['bigint[]', 'bigint', 'text'], 'bigint', 'unmerge returns the identity');
+SELECT volatility_is('ci', 'golden_lineage', ARRAY['bigint'], 'stable', 'golden_lineage is STABLE');
+SELECT volatility_is('ci', 'golden_profile_json', ARRAY['bigint'], 'stable', 'golden_profile_json is STABLE');
+SELECT volatility_is('ci', 'survivorship_rules', ARRAY['text'], 'stable', 'survivorship_rules is STABLE');
+SELECT volatility_is('ci', 'golden_profile_sql', ARRAY['boolean'], 'stable', 'golden_profile_sql is STABLE');
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace
+            AND proname IN ('build_golden_profiles', 'refresh_golden_profiles', 'refresh_golden_profiles_for', 'golden_upsert',
+                            'pin_golden_value', 'unpin_golden_value', 'unmerge_records') AND proparallel = 'u'), 7,
+          'functions that write are PARALLEL UNSAFE');
+SELECT is((SELECT count(*)::int FROM pg_proc p WHERE pronamespace = 'ci'::regnamespace
+            AND (proname LIKE 'survive%' OR proname LIKE '%golden%' OR proname LIKE 'survivorship%' OR proname = 'unmerge_records')
+            AND obj_description(p.oid, 'pg_proc') IS NULL), 0, 'every survivorship function has a comment');
+
+-- tables and views
+SELECT has_table('ci', 'survivorship_rule', 'rule table');
+SELECT has_table('ci', 'golden_profile', 'golden profile table');
+SELECT has_table('ci', 'golden_override', 'override table');
+SELECT has_table('ci', 'golden_dirty', 'dirty-identity queue');
+SELECT has_table('ci', 'match_decision', 'steward match decisions (owned by identity resolution)');
+SELECT has_view('ci', 'golden_conflict', 'conflict view');
+SELECT col_is_pk('ci', 'golden_profile', 'identity_id', 'one golden row per identity');
+SELECT is((SELECT count(*)::int FROM ci.survivorship_rule WHERE builtin), 11, 'a default rule set ships');
+SELECT is((SELECT count(DISTINCT attribute)::int FROM ci.survivorship_rule), 10, 'every attribute has a default rule');
+
+-- error SQLSTATEs of the aggregates
+CREATE TEMP TABLE t (v text, d date, s text, ts timestamptz);
+INSERT INTO t VALUES ('a', '2000-01-01', 'crm', now());
+SELECT throws_ok($$SELECT ci.survive(v, s, ts, 'newest') FROM t$$, '22023', NULL, 'unknown kind: 22023');
+SELECT throws_ok($$SELECT ci.survive(v, s, ts, 'source_priority') FROM t$$, '22023', NULL, 'missing sources: 22023');
+SELECT throws_ok($$SELECT ci.survive(d, s, ts, 'longest') FROM t$$, '42804', NULL, 'longest on a date: 42804');
+SELECT throws_ok($$SELECT ci.survive(point(1,1), s, ts, 'min') FROM t$$, '42883', NULL, 'min without ordering: 42883');
+SELECT throws_ok($$SELECT ci.survive(v, s, ts, NULL::text) FROM t$$, '22004', NULL, 'NULL rule: 22004');
+SELECT throws_ok($$SELECT ci.survive(v, s || 'x', ts, '{"kind": "trust_recency"}') FROM t$$, '42704', NULL, 'source without trust: 42704');
+SELECT throws_ok($$SELECT ci.survive(v, s, ts, repeat('x', 1100000)) FROM t$$, '54000', NULL, 'huge rule: 54000');
+SELECT throws_ok($$SELECT ci.survive_transfn_text(NULL::internal, 'a'::text, 'crm'::text, now(), 'min'::text)$$, '42846', NULL, 'transition functions cannot be called from SQL (internal argument): 42846');
+
+-- error SQLSTATEs of rules and steward functions
+SELECT throws_ok($$INSERT INTO ci.survivorship_rule (attribute, priority, kind) VALUES ('shoe_size', 9, 'min')$$, '42703', NULL, 'unknown attribute: 42703');
+SELECT throws_ok($$INSERT INTO ci.survivorship_rule (attribute, priority, kind, sources) VALUES ('email', 9, 'source_priority', '{erp}')$$, '42704', NULL, 'unknown source: 42704');
+SELECT throws_ok($$INSERT INTO ci.survivorship_rule (attribute, priority, kind) VALUES ('birth_date', 9, 'longest')$$, '42804', NULL, 'rule does not fit the type: 42804');
+SELECT throws_ok($$INSERT INTO ci.survivorship_rule (attribute, priority, kind) VALUES ('email', 9, 'source_priority')$$, '23514', NULL, 'source_priority without sources: 23514');
+SELECT throws_ok($$SELECT ci.pin_golden_value(1, 'email', 'x', NULL)$$, '22004', NULL, 'pin without reason: 22004');
+SELECT throws_ok($$SELECT ci.pin_golden_value(-1, 'email', 'x', 'why')$$, 'P0002', NULL, 'pin on unknown identity: P0002');
+SELECT throws_ok($$SELECT ci.unmerge_records('{}', NULL, 'x')$$, '22023', NULL, 'empty unmerge: 22023');
+SELECT throws_ok($$SELECT ci.refresh_golden_profiles(0)$$, '22023', NULL, 'bad batch size: 22023');
+
+SELECT * FROM finish();
+ROLLBACK;
