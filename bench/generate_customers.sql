@@ -29,6 +29,8 @@
 --   ci_bench.household the households (shared address, landline, email)
 -- record_id values are a seeded permutation of 1..N, so nothing about a
 -- record's identity can be read from its id or its physical position.
+-- The ci_bench tables are UNLOGGED (bench data, like pgbench
+-- --unlogged-tables): after a crash they are empty; generate again.
 --
 -- What makes the records messy (rates are per record unless said otherwise;
 -- see the comments of generate_customers for the full list):
@@ -563,6 +565,29 @@ UPDATE ci_bench.pool_given SET email_form = ci_bench.email_form(name, culture);
 ALTER TABLE ci_bench.pool_family ADD COLUMN email_m text, ADD COLUMN email_f text;
 UPDATE ci_bench.pool_family SET email_m = ci_bench.email_form(name_m, culture), email_f = ci_bench.email_form(name_f, culture);
 
+-- Source-specific attributes (jsonb): 128 variants per source and culture,
+-- drawn once here (from the fixed pool seed 0), picked per record by its seed.
+DROP TABLE IF EXISTS ci_bench.pool_attributes;
+CREATE TABLE ci_bench.pool_attributes AS
+SELECT s.source, c.culture, i AS idx,
+       CASE s.source
+         WHEN 'crm' THEN jsonb_build_object('segment', ('{gold,silver,bronze,prospect}'::text[])[ci_bench.pick(0, k + 1, 4)],
+                                            'customer_since', 1994 + ci_bench.pick(0, k + 2, 30),
+                                            'marketing_opt_in', ci_bench.u(0, k + 3) < 0.6)
+         WHEN 'pos' THEN jsonb_build_object('store_id', 100 + ci_bench.pick(0, k + 1, 400),
+                                            'loyalty_points', ci_bench.pick(0, k + 2, 20000) - 1)
+         WHEN 'support' THEN jsonb_build_object('tickets', ci_bench.pick(0, k + 1, 12), 'language', c.culture,
+                                                'last_channel', ('{phone,chat,email}'::text[])[ci_bench.pick(0, k + 2, 3)])
+         ELSE jsonb_build_object('newsletter', ci_bench.u(0, k + 1) < 0.4,
+                                 'signup_channel', ('{organic,google,facebook,referral,newsletter}'::text[])[ci_bench.pick(0, k + 2, 5)],
+                                 'device', ('{mobile,desktop,tablet}'::text[])[ci_bench.pick(0, k + 3, 3)])
+       END AS attributes
+  FROM (VALUES (1, 'crm'), (2, 'pos'), (3, 'support'), (4, 'web')) AS s(n, source)
+ CROSS JOIN (SELECT culture, row_number() OVER (ORDER BY culture) AS n FROM (SELECT DISTINCT culture FROM ci_bench.pool_culture) x) c
+ CROSS JOIN generate_series(1, 128) i
+ CROSS JOIN LATERAL (SELECT ((s.n * 16 + c.n) * 256 + i) * 8 AS k) kk;
+ALTER TABLE ci_bench.pool_attributes ADD PRIMARY KEY (source, culture, idx);
+
 -- Pool sizes, for uniform picks by index.
 CREATE TABLE ci_bench.pool_count AS
 SELECT c.culture,
@@ -594,12 +619,15 @@ ALTER TABLE ci_bench.country_slot ADD PRIMARY KEY (slot);
 ALTER TABLE ci_bench.culture_slot ADD PRIMARY KEY (country, slot);
 ALTER TABLE ci_bench.domain_slot ADD PRIMARY KEY (country, slot);
 
-ALTER TABLE ci_bench.pool_country ADD COLUMN n_cities integer, ADD COLUMN n_streets integer;
+ALTER TABLE ci_bench.pool_country ADD COLUMN n_cities integer, ADD COLUMN n_streets integer,
+    ADD COLUMN mobile_free integer GENERATED ALWAYS AS (mobile_len - length(mobile_prefixes[1])) STORED,
+    ADD COLUMN mobile_space bigint GENERATED ALWAYS AS (cardinality(mobile_prefixes) * (10::bigint ^ (mobile_len - length(mobile_prefixes[1])))::bigint) STORED;
 UPDATE ci_bench.pool_country c
    SET n_cities = (SELECT count(*) FROM ci_bench.pool_city y WHERE y.country = c.country),
        n_streets = (SELECT count(*) FROM ci_bench.pool_street s WHERE s.country_style = c.street_style);
 ANALYZE ci_bench.pool_country, ci_bench.pool_culture, ci_bench.pool_domain, ci_bench.pool_given, ci_bench.pool_family,
-        ci_bench.pool_city, ci_bench.pool_street, ci_bench.pool_count, ci_bench.country_slot, ci_bench.culture_slot, ci_bench.domain_slot;
+        ci_bench.pool_city, ci_bench.pool_street, ci_bench.pool_count, ci_bench.country_slot, ci_bench.culture_slot, ci_bench.domain_slot,
+        ci_bench.pool_attributes;
 
 -- A seeded bijection of 0..space-1: x ↦ (x·P + offset) mod space, P a prime
 -- (Knuth's 2654435761) larger than any space used here, so coprime to it;
@@ -631,6 +659,15 @@ END
 $$;
 COMMENT ON FUNCTION ci_bench.phone_number(bigint, bigint, text[], text, integer, integer[]) IS
   'the x-th number of a numbering range, distinct for distinct x, grouped (generator helper)';
+
+-- The idx-th number of a range (prefix, one digit from firsts, free digits):
+-- the inlinable form of the same arithmetic, for a precomputed idx.
+CREATE OR REPLACE FUNCTION ci_bench.range_number(idx bigint, prefixes text[], firsts text, free integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT prefixes[1 + (idx / (greatest(length(firsts), 1) * (10::bigint ^ free)::bigint))::integer]
+          || substr(firsts, 1 + ((idx / (10::bigint ^ free)::bigint) % greatest(length(firsts), 1))::integer, 1)
+          || lpad((idx % (10::bigint ^ free)::bigint)::text, free, '0') $$;
+COMMENT ON FUNCTION ci_bench.range_number(bigint, text[], text, integer) IS 'the idx-th number of a numbering range (generator helper)';
 
 CREATE OR REPLACE FUNCTION ci_bench.postcode(seed bigint, k bigint, pc_codes text[], pc_lo integer, pc_hi integer, pc_len integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -713,34 +750,34 @@ FROM (
                         WHEN 2 THEN c.e_local || '@@' || c.e_domain
                         WHEN 3 THEN c.e_local || '@' || split_part(c.e_domain, '.', 1)   -- no top-level domain
                         ELSE replace(c.e_local, '.', ' ') || ' @' || c.e_domain END
-              WHEN ci_bench.u(seed, c.rk + 45) < 0.09 THEN initcap(c.e_local) || '@' || initcap(c.e_domain)
-              WHEN ci_bench.u(seed, c.rk + 45) < 0.12 THEN upper(c.e_local || '@' || c.e_domain)
-              WHEN ci_bench.u(seed, c.rk + 45) < 0.13 THEN ' ' || c.e_local || '@' || c.e_domain || ' '
+              WHEN c.r45 < 0.09 THEN initcap(c.e_local) || '@' || initcap(c.e_domain)
+              WHEN c.r45 < 0.12 THEN upper(c.e_local || '@' || c.e_domain)
+              WHEN c.r45 < 0.13 THEN ' ' || c.e_local || '@' || c.e_domain || ' '
               ELSE c.e_local || '@' || c.e_domain END AS email_c,
          CASE WHEN c.phone_g IS NULL THEN NULL
               WHEN ci_bench.u(seed, c.rk + 46) < 0.003 THEN ('{0000000000,n/a,unknown,123,none,0}'::text[])[ci_bench.pick(seed, c.rk + 47, 6)]
               ELSE ci_bench.format_phone(c.phone_g, c.cc, c.trunk, c.idd,
                        ('{0,0,0,0,0,0,0,0,1,1,1,2,2,2,3,3,4,5,5,6,7,8}'::int[])[ci_bench.pick(seed, c.rk + 48, 22)]) END AS phone_c,
          CASE WHEN c.birth_b IS NULL THEN NULL
-              WHEN ci_bench.u(seed, c.rk + 49) < 0.02 THEN
+              WHEN c.r49 < 0.02 THEN
                    CASE WHEN extract(day FROM c.birth_b) <= 12 AND extract(day FROM c.birth_b) <> extract(month FROM c.birth_b)
                         THEN make_date(extract(year FROM c.birth_b)::int, extract(day FROM c.birth_b)::int, extract(month FROM c.birth_b)::int)
                         ELSE c.birth_b END
-              WHEN ci_bench.u(seed, c.rk + 49) < 0.03 THEN
+              WHEN c.r49 < 0.03 THEN
                    (c.birth_b + ('{1,-1,10,-10}'::int[])[ci_bench.pick(seed, c.rk + 50, 4)] * interval '1 year')::date
-              WHEN ci_bench.u(seed, c.rk + 49) < 0.04 THEN c.birth_b + ('{1,-1}'::int[])[ci_bench.pick(seed, c.rk + 50, 2)]
-              WHEN ci_bench.u(seed, c.rk + 49) < 0.045 THEN date '1900-01-01'
+              WHEN c.r49 < 0.04 THEN c.birth_b + ('{1,-1}'::int[])[ci_bench.pick(seed, c.rk + 50, 2)]
+              WHEN c.r49 < 0.045 THEN date '1900-01-01'
               ELSE c.birth_b END AS birth_c,
          CASE WHEN c.natid_b IS NULL THEN NULL
               WHEN ci_bench.u(seed, c.rk + 51) < 0.01 THEN ci_bench.typo(c.natid_b, hashint8extended(c.rk + 52, seed) | 3)
-              WHEN c.country = 'US' THEN CASE WHEN ci_bench.u(seed, c.rk + 53) < 0.3 THEN replace(c.natid_b, '-', '')
-                                              WHEN ci_bench.u(seed, c.rk + 53) < 0.4 THEN replace(c.natid_b, '-', ' ') ELSE c.natid_b END
-              WHEN c.country = 'GB' THEN CASE WHEN ci_bench.u(seed, c.rk + 53) < 0.4
+              WHEN c.country = 'US' THEN CASE WHEN c.r53 < 0.3 THEN replace(c.natid_b, '-', '')
+                                              WHEN c.r53 < 0.4 THEN replace(c.natid_b, '-', ' ') ELSE c.natid_b END
+              WHEN c.country = 'GB' THEN CASE WHEN c.r53 < 0.4
                                               THEN concat_ws(' ', substr(c.natid_b, 1, 2), substr(c.natid_b, 3, 2), substr(c.natid_b, 5, 2), substr(c.natid_b, 7, 2), substr(c.natid_b, 9, 1))
-                                              WHEN ci_bench.u(seed, c.rk + 53) < 0.45 THEN lower(c.natid_b) ELSE c.natid_b END
-              WHEN c.country = 'AU' THEN CASE WHEN ci_bench.u(seed, c.rk + 53) < 0.5
+                                              WHEN c.r53 < 0.45 THEN lower(c.natid_b) ELSE c.natid_b END
+              WHEN c.country = 'AU' THEN CASE WHEN c.r53 < 0.5
                                               THEN concat_ws(' ', substr(c.natid_b, 1, 3), substr(c.natid_b, 4, 3), substr(c.natid_b, 7, 3)) ELSE c.natid_b END
-              WHEN c.country = 'FR' THEN CASE WHEN ci_bench.u(seed, c.rk + 53) < 0.5
+              WHEN c.country = 'FR' THEN CASE WHEN c.r53 < 0.5
                                               THEN concat_ws(' ', substr(c.natid_b, 1, 1), substr(c.natid_b, 2, 2), substr(c.natid_b, 4, 2), substr(c.natid_b, 6, 2),
                                                              substr(c.natid_b, 8, 3), substr(c.natid_b, 11, 3), substr(c.natid_b, 14, 2)) ELSE c.natid_b END
               ELSE c.natid_b END AS natid_c,
@@ -748,9 +785,9 @@ FROM (
          ci_bench.mess(c.city_b, hashint8extended(c.rk + 55, seed), 0.02, 0.05) AS city_c,
          CASE WHEN c.postcode_b IS NULL THEN NULL
               WHEN ci_bench.u(seed, c.rk + 56) < 0.01 THEN ci_bench.typo(c.postcode_b, hashint8extended(c.rk + 57, seed) & ~3::bigint)
-              WHEN c.country = 'GB' AND ci_bench.u(seed, c.rk + 58) < 0.15 THEN replace(c.postcode_b, ' ', '')
-              WHEN c.country = 'GB' AND ci_bench.u(seed, c.rk + 58) < 0.20 THEN lower(c.postcode_b)
-              WHEN c.country = 'US' AND ci_bench.u(seed, c.rk + 58) < 0.10 THEN c.postcode_b || '-' || ci_bench.digits(seed, c.rk + 59, 4)
+              WHEN c.country = 'GB' AND c.r58 < 0.15 THEN replace(c.postcode_b, ' ', '')
+              WHEN c.country = 'GB' AND c.r58 < 0.20 THEN lower(c.postcode_b)
+              WHEN c.country = 'US' AND c.r58 < 0.10 THEN c.postcode_b || '-' || ci_bench.digits(seed, c.rk + 59, 4)
               ELSE c.postcode_b END AS postcode_c
     FROM (
       SELECT b.*,
@@ -761,27 +798,16 @@ FROM (
                        || CASE WHEN ci_bench.u(seed, b.rk + 31) < 0.07
                                THEN '+' || ('{shop,news,promo,2019,amazon,orders,spam,work}'::text[])[ci_bench.pick(seed, b.rk + 32, 8)] ELSE '' END
                   END AS e_local,
-             CASE WHEN split_part(b.email_b, '@', 2) = 'gmail.com' AND ci_bench.u(seed, b.rk + 33) < 0.06 THEN 'googlemail.com'
-                  WHEN ci_bench.u(seed, b.rk + 33) > 0.99 THEN ci_bench.typo(split_part(b.email_b, '@', 2), hashint8extended(b.rk + 34, seed))
+             CASE WHEN split_part(b.email_b, '@', 2) = 'gmail.com' AND b.r33 < 0.06 THEN 'googlemail.com'
+                  WHEN b.r33 > 0.99 THEN ci_bench.typo(split_part(b.email_b, '@', 2), hashint8extended(b.rk + 34, seed))
                   ELSE split_part(b.email_b, '@', 2) END AS e_domain,
              CASE WHEN b.phone_b IS NULL THEN NULL
-                  WHEN ci_bench.u(seed, b.rk + 35) < 0.012 THEN left(b.phone_b, -1)
-                  WHEN ci_bench.u(seed, b.rk + 35) < 0.020 THEN ci_bench.typo(b.phone_b, hashint8extended(b.rk + 36, seed) << 2)
-                  ELSE b.phone_b END AS phone_g,
-             CASE b.source
-               WHEN 'crm' THEN jsonb_build_object('segment', ('{gold,silver,bronze,prospect}'::text[])[ci_bench.pick(seed, b.rk + 60, 4)],
-                                                  'customer_since', 1994 + ci_bench.pick(seed, b.rk + 61, 30),
-                                                  'marketing_opt_in', ci_bench.u(seed, b.rk + 62) < 0.6)
-               WHEN 'pos' THEN jsonb_build_object('store_id', 100 + ci_bench.pick(seed, b.rk + 60, 400),
-                                                  'loyalty_points', ci_bench.pick(seed, b.rk + 61, 20000) - 1)
-               WHEN 'support' THEN jsonb_build_object('tickets', ci_bench.pick(seed, b.rk + 60, 12), 'language', b.culture,
-                                                      'last_channel', ('{phone,chat,email}'::text[])[ci_bench.pick(seed, b.rk + 61, 3)])
-               ELSE jsonb_build_object('newsletter', ci_bench.u(seed, b.rk + 60) < 0.4,
-                                       'signup_channel', ('{organic,google,facebook,referral,newsletter}'::text[])[ci_bench.pick(seed, b.rk + 61, 5)],
-                                       'device', ('{mobile,desktop,tablet}'::text[])[ci_bench.pick(seed, b.rk + 62, 3)])
-             END AS attributes
+                  WHEN b.r35 < 0.012 THEN left(b.phone_b, -1)
+                  WHEN b.r35 < 0.020 THEN ci_bench.typo(b.phone_b, hashint8extended(b.rk + 36, seed) << 2)
+                  ELSE b.phone_b END AS phone_g
         FROM (
-          SELECT a.record_id, a.rk, a.source, a.updated_at, a.country, a.cc, a.trunk, a.idd, a.culture, sp.p_upper,
+          SELECT a.record_id, a.rk, a.source, a.updated_at, a.country, a.cc, a.trunk, a.idd, a.culture, sp.p_upper, pa.attributes,
+                 a.r33, a.r35, a.r45, a.r49, a.r53, a.r58,
                  CASE WHEN ci_bench.u(seed, a.rk + 4) >= sp.p_given THEN NULL
                       WHEN a.script THEN a.given_native
                       WHEN ci_bench.u(seed, a.rk + 5) < 0.02 THEN left(a.given_name, 1) || '.'
@@ -808,19 +834,19 @@ FROM (
                       ELSE a.mobile END AS phone_b,
                  CASE WHEN ci_bench.u(seed, a.rk + 18) >= sp.p_birth THEN NULL ELSE a.birth_date END AS birth_b,
                  CASE WHEN ci_bench.u(seed, a.rk + 19) >= sp.p_natid THEN NULL ELSE a.national_id END AS natid_b,
-                 CASE WHEN ci_bench.u(seed, a.rk + 20) >= sp.p_address THEN NULL
-                      WHEN a.street_style = 'en' THEN a.a_no || ' ' || CASE WHEN ci_bench.u(seed, a.rk + 21) < 0.4 THEN a.a_short ELSE a.a_full END
-                      WHEN a.street_style = 'de' THEN CASE WHEN ci_bench.u(seed, a.rk + 21) < 0.3 THEN a.a_short
-                                                           WHEN ci_bench.u(seed, a.rk + 21) < 0.45 THEN ci_bench.german_fold(a.a_full)
+                 CASE WHEN a.r20 >= sp.p_address THEN NULL
+                      WHEN a.street_style = 'en' THEN a.a_no || ' ' || CASE WHEN a.r21 < 0.4 THEN a.a_short ELSE a.a_full END
+                      WHEN a.street_style = 'de' THEN CASE WHEN a.r21 < 0.3 THEN a.a_short
+                                                           WHEN a.r21 < 0.45 THEN ci_bench.german_fold(a.a_full)
                                                            ELSE a.a_full END || ' ' || a.a_no
-                      ELSE a.a_no || ' ' || CASE WHEN ci_bench.u(seed, a.rk + 21) < 0.3 THEN a.a_short
-                                                 WHEN ci_bench.u(seed, a.rk + 21) < 0.45 THEN ci_bench.ascii_fold(a.a_full)
+                      ELSE a.a_no || ' ' || CASE WHEN a.r21 < 0.3 THEN a.a_short
+                                                 WHEN a.r21 < 0.45 THEN ci_bench.ascii_fold(a.a_full)
                                                  ELSE a.a_full END END AS street_b,
-                 CASE WHEN ci_bench.u(seed, a.rk + 20) >= sp.p_address OR ci_bench.u(seed, a.rk + 22) < 0.04 THEN NULL
+                 CASE WHEN a.r20 >= sp.p_address OR ci_bench.u(seed, a.rk + 22) < 0.04 THEN NULL
                       WHEN cardinality(a.a_city_alts) > 0 AND ci_bench.u(seed, a.rk + 23) < 0.25
                            THEN a.a_city_alts[ci_bench.pick(seed, a.rk + 24, cardinality(a.a_city_alts))]
                       ELSE a.a_city END AS city_b,
-                 CASE WHEN ci_bench.u(seed, a.rk + 20) >= sp.p_address OR ci_bench.u(seed, a.rk + 25) < 0.05 THEN NULL
+                 CASE WHEN a.r20 >= sp.p_address OR ci_bench.u(seed, a.rk + 25) < 0.05 THEN NULL
                       ELSE a.a_postcode END AS postcode_b,
                  CASE WHEN ci_bench.u(seed, a.rk + 26) < 0.03 THEN NULL ELSE a.country END AS country_c
             FROM (
@@ -839,9 +865,12 @@ FROM (
                   SELECT t.record_id, t.record_id * 64 AS rk, p.*,
                          h.cc, h.trunk, h.idd, h.street_style, h.street_full, h.street_short, h.house_no,
                          h.city, h.city_alts, h.postcode, h.landline,
-                         CASE WHEN ci_bench.u(seed, t.record_id * 64 + 1) < 0.35 THEN 'crm'
-                              WHEN ci_bench.u(seed, t.record_id * 64 + 1) < 0.55 THEN 'pos'
-                              WHEN ci_bench.u(seed, t.record_id * 64 + 1) < 0.70 THEN 'support' ELSE 'web' END AS source,
+                         ('{crm,pos,support,web}'::text[])[1 + width_bucket(ci_bench.u(seed, t.record_id * 64 + 1), '{0.35,0.55,0.70}'::float8[])] AS source,
+                         -- draws used by several fields or several branches, made once
+                         ci_bench.u(seed, t.record_id * 64 + 20) AS r20, ci_bench.u(seed, t.record_id * 64 + 21) AS r21,
+                         ci_bench.u(seed, t.record_id * 64 + 33) AS r33, ci_bench.u(seed, t.record_id * 64 + 35) AS r35,
+                         ci_bench.u(seed, t.record_id * 64 + 45) AS r45, ci_bench.u(seed, t.record_id * 64 + 49) AS r49,
+                         ci_bench.u(seed, t.record_id * 64 + 53) AS r53, ci_bench.u(seed, t.record_id * 64 + 58) AS r58,
                          timestamptz '2014-01-01 00:00:00+00' + floor(ci_bench.u(seed, t.record_id * 64 + 2) * 347155200) * interval '1 second' AS updated_at
                     FROM ci_bench.truth t
                     JOIN ci_bench.person p ON p.person_id = t.person_id
@@ -856,6 +885,8 @@ FROM (
                          ('web',     0.97, 0.95,  1.00, 0.40, 0.50, 0.00, 0.50, 0.60, 0.02))
                  AS sp(source, p_given, p_family, p_email, p_phone, p_birth, p_natid, p_address, p_nick, p_upper)
               ON sp.source = a.source
+            JOIN ci_bench.pool_attributes pa
+              ON pa.source = a.source AND pa.culture = a.culture AND pa.idx = ci_bench.pick(seed, a.rk + 60, 128)
           OFFSET 0) b
       OFFSET 0) c
   OFFSET 0) d;
@@ -921,11 +952,10 @@ BEGIN
     -- the household), twins ('siblings': the two adults of a 2-person
     -- household; 'kids': members 3 and 4), a shared family email (8 % of
     -- households of 2 or more), the first adult's birth date.
-    CREATE TABLE ci_bench.household AS
+    CREATE UNLOGGED TABLE ci_bench.household AS
     WITH h AS (
         SELECT id AS household_id, id * 64 AS k,
-               CASE WHEN ci_bench.u(seed, id * 64 + 1) < 0.45 THEN 1 WHEN ci_bench.u(seed, id * 64 + 1) < 0.75 THEN 2
-                    WHEN ci_bench.u(seed, id * 64 + 1) < 0.87 THEN 3 WHEN ci_bench.u(seed, id * 64 + 1) < 0.96 THEN 4 ELSE 5 END AS size
+               1 + width_bucket(ci_bench.u(seed, id * 64 + 1), '{0.45,0.75,0.87,0.96}'::float8[]) AS size
           FROM generate_series(1, n_households) id
     ), h1 AS (
         SELECT h.*, sum(size) OVER (ORDER BY household_id) - size + 1 AS first_person_id,
@@ -1049,67 +1079,28 @@ BEGIN
            floor(ci_bench.u(seed, pk + 27) * 100)::integer AS domain_slot,
            floor(ci_bench.u(seed, pk + 28) * 100)::integer AS old_domain_slot,
            -- 1 to 6 records per person (30 30 20 12 5 3 %: 2.41 on average)
-           CASE WHEN ci_bench.u(seed, pk + 34) < 0.30 THEN 1 WHEN ci_bench.u(seed, pk + 34) < 0.60 THEN 2
-                WHEN ci_bench.u(seed, pk + 34) < 0.80 THEN 3 WHEN ci_bench.u(seed, pk + 34) < 0.92 THEN 4
-                WHEN ci_bench.u(seed, pk + 34) < 0.97 THEN 5 ELSE 6 END AS record_count
+           1 + width_bucket(ci_bench.u(seed, pk + 34), '{0.30,0.60,0.80,0.92,0.97}'::float8[]) AS record_count
       FROM m2;
     ANALYZE ci_gen_pkey (own_culture, gender, given_idx, fam_culture, fam_idx, maiden_idx, country, street_style);
 
-    -- Persons with their names, numbers and email address parts.
-    CREATE TEMP TABLE ci_gen_person ON COMMIT DROP AS
-    SELECT m3.person_id, m3.household_id, m3.member_no, m3.is_twin, m3.gender, m3.own_culture AS culture, m3.country, m3.pk,
-           m3.record_count,
-           g.name AS given_name, g.nicks, g.alts AS given_alts, g.native AS given_native,
-           -- 30 % of the persons whose name has nicknames go by one
+    -- The parts of email addresses: names ASCII-folded (precomputed in the
+    -- pools), the nickname a person goes by (30 % of those whose name has
+    -- one), providers.
+    CREATE TEMP TABLE ci_gen_name ON COMMIT DROP AS
+    SELECT m3.person_id, m3.household_id, m3.pk, m3.birth_date, m3.has_email, m3.new_email,
            CASE WHEN cardinality(g.nicks) > 0 AND ci_bench.u(seed, m3.pk + 17) < 0.3
                 THEN g.nicks[ci_bench.pick(seed, m3.pk + 18, cardinality(g.nicks))] END AS nick,
-           substr('ABCDEFGHJKLMNPRSTW', ci_bench.pick(seed, m3.pk + 19, 18), 1) AS middle_initial,
-           CASE WHEN m3.gender = 'F' THEN f.name_f ELSE f.name_m END AS family_name,
-           CASE WHEN m3.gender = 'F' THEN f.alts_f ELSE f.alts_m END AS family_alts,
-           CASE WHEN m3.gender = 'F' THEN f.native_f ELSE f.native_m END AS family_native,
-           mf.name_f AS maiden_name, mf.alts_f AS maiden_alts, mf.native_f AS maiden_native,
-           m3.birth_date, m3.event_at, m3.moved, m3.has_email, m3.new_email,
-           -- a mobile for 90 % of adults and 30 % of the young; one number per person
-           CASE WHEN ci_bench.u(seed, m3.pk + 20) < CASE WHEN m3.birth_date > date '2008-01-01' THEN 0.3 ELSE 0.9 END THEN
-                CASE WHEN m3.country = 'US'      -- NANP: the city's area codes, exchange 2xx–5xx (landlines 6xx–9xx)
-                     THEN ci_bench.phone_number(seed, m3.person_id, m3.area_codes, '2345', 6, c.mobile_groups)
-                     ELSE ci_bench.phone_number(seed, m3.person_id, c.mobile_prefixes, '', c.mobile_len - length(c.mobile_prefixes[1]), c.mobile_groups) END
-                END AS mobile,
-           -- national identifiers, one per person: US SSN, GB National Insurance number,
-           -- AU tax file number (check digit), FR NIR (sex, birth year and month, key); none for DE
-           CASE m3.country
-             WHEN 'US' THEN (SELECT lpad((CASE WHEN a >= 666 THEN a + 1 ELSE a END)::text, 3, '0') || '-' || lpad((1 + (i / 9999) % 99)::text, 2, '0')
-                                    || '-' || lpad((1 + i % 9999)::text, 4, '0')
-                               FROM (SELECT ci_bench.perm(seed, m3.person_id, 898 * 99 * 9999) AS i) x,
-                                    LATERAL (SELECT 1 + (x.i / (99 * 9999))::integer AS a) y)
-             WHEN 'GB' THEN (SELECT ('{AB,AE,CE,JB,JE,JH,JK,JL,JM,JP,JR,JS,JT,KA,KB,KC,NA,NB,NE,NH,NL,NM,NP,NR,NS,NW,NX,NY,NZ,PA,PB,PC,SA,SB,SC,SE,SH,SJ,SK,SL,SM,SN,SP,SR,SS,ST,SW,SX,SY,SZ,TA,TB,WA,WB,WE,WK,WL,WM,WP,WR,WT,YA,YB,YE,YH,YK,YL,YM,YP,YR,YS,YT,YW,YX,YZ,ZA,ZB,ZE,ZH,ZL}'::text[])[1 + (i / 4000000)::integer]
-                                    || lpad(((i / 4) % 1000000)::text, 6, '0') || substr('ABCD', 1 + (i % 4)::integer, 1)
-                               FROM (SELECT ci_bench.perm(seed, m3.person_id, 80 * 4000000) AS i) x)
-             WHEN 'AU' THEN ci_bench.tfn(ci_bench.pick(seed, m3.pk + 21, 10) - 1, lpad(ci_bench.perm(seed, m3.person_id, 10000000)::text, 7, '0'))
-             WHEN 'FR' THEN (SELECT n::text || lpad((97 - n % 97)::text, 2, '0')
-                               FROM (SELECT (CASE m3.gender WHEN 'M' THEN '1' ELSE '2' END || to_char(m3.birth_date, 'YYMM')
-                                             || lpad((ci_bench.pick(seed, m3.pk + 22, 94) + CASE WHEN ci_bench.pick(seed, m3.pk + 22, 94) >= 20 THEN 1 ELSE 0 END)::text, 2, '0')
-                                             || lpad(ci_bench.perm(seed, m3.person_id, 1000000)::text, 6, '0'))::bigint AS n) x)
-             END AS national_id,
-           ps.full_name AS prev_street_full, ps.short_name AS prev_street_short,
-           CASE WHEN m3.moved THEN ci_bench.pick(seed, m3.pk + 23, CASE m3.street_style WHEN 'en' THEN 250 ELSE 120 END) END AS prev_house_no,
-           py.city AS prev_city, py.alts AS prev_city_alts,
-           CASE WHEN m3.moved THEN ci_bench.postcode(seed, m3.pk + 24, py.pc_codes, py.pc_lo, py.pc_hi, py.pc_len) END AS prev_postcode,
-           -- email local parts from the names, ASCII-folded (precomputed in the pools)
-           g.email_form AS gl,
+           m3.own_culture AS culture, g.email_form AS gl,
            CASE WHEN m3.gender = 'F' THEN f.email_f ELSE f.email_m END AS fl,
            coalesce(mf.email_f, CASE WHEN m3.gender = 'F' THEN f.email_f ELSE f.email_m END) AS old_fl,
            d1.domain AS domain, d2.domain AS old_domain
       FROM ci_gen_pkey m3
-      JOIN ci_bench.pool_country c ON c.country = m3.country
       JOIN ci_bench.pool_given g ON g.culture = m3.own_culture AND g.gender = m3.gender AND g.idx = m3.given_idx
       JOIN ci_bench.pool_family f ON f.culture = m3.fam_culture AND f.idx = m3.fam_idx
       LEFT JOIN ci_bench.pool_family mf ON mf.culture = m3.own_culture AND mf.idx = m3.maiden_idx
-      LEFT JOIN ci_bench.pool_city py ON py.country = m3.country AND py.idx = m3.prev_city_idx
-      LEFT JOIN ci_bench.pool_street ps ON ps.country_style = m3.street_style AND ps.idx = m3.prev_street_idx
       JOIN ci_bench.domain_slot d1 ON d1.country = m3.country AND d1.slot = m3.domain_slot
-      JOIN ci_bench.domain_slot d2 ON d2.country = m3.country AND d2.slot = m3.old_domain_slot;
-    RAISE NOTICE 'generate_customers: persons done at % s', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
+      JOIN ci_bench.domain_slot d2 ON d2.country = m3.country AND d2.slot = m3.old_domain_slot
+     WHERE m3.has_email;
 
     -- Email addresses, unique per owner: the same mailbox (gmail ignores
     -- dots) never goes to two persons by accident; a suffix _N separates them.
@@ -1121,16 +1112,16 @@ BEGIN
                     WHEN 1 THEN eg || '.' || fl WHEN 2 THEN eg || fl WHEN 3 THEN left(eg, 1) || fl WHEN 4 THEN fl || '.' || eg
                     WHEN 5 THEN eg || '_' || fl WHEN 6 THEN eg || '.' || fl || to_char(birth_date, 'YY')
                     WHEN 7 THEN eg || fl || ci_bench.digits(seed, pk + 31, 2) ELSE eg || '.' || left(fl, 1) || ci_bench.digits(seed, pk + 31, 3) END AS local
-          FROM (SELECT p.person_id, p.pk, p.domain, p.fl, p.birth_date,
-                       CASE WHEN p.nick IS NOT NULL AND ci_bench.u(seed, p.pk + 29) < 0.6
-                            THEN ci_bench.email_form(p.nick, p.culture) ELSE p.gl END AS eg
-                  FROM ci_gen_person p WHERE p.has_email OFFSET 0) p
+          FROM (SELECT n.person_id, n.pk, n.domain, n.fl, n.birth_date,
+                       CASE WHEN n.nick IS NOT NULL AND ci_bench.u(seed, n.pk + 29) < 0.6
+                            THEN ci_bench.email_form(n.nick, n.culture) ELSE n.gl END AS eg
+                  FROM ci_gen_name n OFFSET 0) p
         UNION ALL
         SELECT person_id, 2, old_domain,
                CASE ci_bench.pick(seed, pk + 32, 4)
                     WHEN 1 THEN gl || '.' || old_fl WHEN 2 THEN gl || old_fl || ci_bench.digits(seed, pk + 33, 2)
                     WHEN 3 THEN left(gl, 1) || '.' || old_fl ELSE old_fl || gl END
-          FROM ci_gen_person WHERE has_email AND new_email
+          FROM ci_gen_name WHERE new_email
         UNION ALL
         SELECT -household_id, 3, shared_domain, shared_local FROM ci_bench.household WHERE shared_local IS NOT NULL
     )
@@ -1141,42 +1132,94 @@ BEGIN
               FROM raw) r;
     RAISE NOTICE 'generate_customers: email addresses done at % s', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
 
-    CREATE TABLE ci_bench.person AS
-    SELECT p.person_id, p.household_id, p.member_no, p.is_twin, p.gender, p.culture, p.country, p.record_count,
-           p.given_name, p.nicks, p.given_alts, p.given_native, p.nick, p.middle_initial,
-           p.family_name, p.family_alts, p.family_native, p.maiden_name, p.maiden_alts, p.maiden_native,
-           p.birth_date, p.event_at, p.moved, e1.email, e2.email AS old_email, e3.email AS shared_email,
-           p.mobile, p.national_id,
-           p.prev_street_full, p.prev_street_short, p.prev_house_no, p.prev_city, p.prev_city_alts, p.prev_postcode
-      FROM ci_gen_person p
-      LEFT JOIN (SELECT owner, email FROM ci_gen_email WHERE kind = 1) e1 ON e1.owner = p.person_id
-      LEFT JOIN (SELECT owner, email FROM ci_gen_email WHERE kind = 2) e2 ON e2.owner = p.person_id
-      LEFT JOIN (SELECT -owner AS household_id, email FROM ci_gen_email WHERE kind = 3) e3 ON e3.household_id = p.household_id;
-    RAISE NOTICE 'generate_customers: person table done at % s', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
+    -- The persons, in one write.  Phone numbers in three steps (range index,
+    -- digits, groups) so that each helper is inlined.
+    CREATE UNLOGGED TABLE ci_bench.person AS
+    SELECT q.person_id, q.household_id, q.member_no, q.is_twin, q.gender, q.culture, q.country, q.record_count,
+           q.given_name, q.nicks, q.given_alts, q.given_native, q.nick, q.middle_initial,
+           q.family_name, q.family_alts, q.family_native, q.maiden_name, q.maiden_alts, q.maiden_native,
+           q.birth_date, q.event_at, q.moved, q.email, q.old_email, q.shared_email,
+           ci_bench.group_digits(q.mobile_nsn, q.mobile_groups) AS mobile,
+           q.national_id,
+           q.prev_street_full, q.prev_street_short, q.prev_house_no, q.prev_city, q.prev_city_alts, q.prev_postcode
+      FROM (
+        SELECT r.*,
+               CASE WHEN r.mobile_idx IS NOT NULL
+                    THEN ci_bench.range_number(r.mobile_idx, r.mobile_prefixes, r.mobile_firsts, r.mobile_free) END AS mobile_nsn
+          FROM (
+            SELECT m3.person_id, m3.household_id, m3.member_no, m3.is_twin, m3.gender, m3.own_culture AS culture, m3.country,
+                   m3.record_count,
+                   g.name AS given_name, g.nicks, g.alts AS given_alts, g.native AS given_native,
+                   -- the same draw as for the email address
+                   CASE WHEN cardinality(g.nicks) > 0 AND ci_bench.u(seed, m3.pk + 17) < 0.3
+                        THEN g.nicks[ci_bench.pick(seed, m3.pk + 18, cardinality(g.nicks))] END AS nick,
+                   substr('ABCDEFGHJKLMNPRSTW', ci_bench.pick(seed, m3.pk + 19, 18), 1) AS middle_initial,
+                   CASE WHEN m3.gender = 'F' THEN f.name_f ELSE f.name_m END AS family_name,
+                   CASE WHEN m3.gender = 'F' THEN f.alts_f ELSE f.alts_m END AS family_alts,
+                   CASE WHEN m3.gender = 'F' THEN f.native_f ELSE f.native_m END AS family_native,
+                   mf.name_f AS maiden_name, mf.alts_f AS maiden_alts, mf.native_f AS maiden_native,
+                   m3.birth_date, m3.event_at, m3.moved, e1.email, e2.email AS old_email, e3.email AS shared_email,
+                   -- a mobile for 90 % of adults and 30 % of the young, one number per person; NANP
+                   -- mobiles use the city's area codes with exchanges 2xx–5xx (landlines 6xx–9xx)
+                   CASE WHEN ci_bench.u(seed, m3.pk + 20) < CASE WHEN m3.birth_date > date '2008-01-01' THEN 0.3 ELSE 0.9 END
+                        THEN ci_bench.perm(seed, m3.person_id, CASE WHEN m3.country = 'US' THEN cardinality(m3.area_codes) * 4000000::bigint
+                                                                     ELSE c.mobile_space END) END AS mobile_idx,
+                   CASE WHEN m3.country = 'US' THEN m3.area_codes ELSE c.mobile_prefixes END AS mobile_prefixes,
+                   CASE WHEN m3.country = 'US' THEN '2345' ELSE '' END AS mobile_firsts,
+                   CASE WHEN m3.country = 'US' THEN 6 ELSE c.mobile_free END AS mobile_free,
+                   c.mobile_groups,
+                   -- national identifiers, one per person: US SSN, GB National Insurance number,
+                   -- AU tax file number (check digit), FR NIR (sex, birth year and month, key); none for DE
+                   CASE m3.country
+                     WHEN 'US' THEN (SELECT lpad((CASE WHEN a >= 666 THEN a + 1 ELSE a END)::text, 3, '0') || '-' || lpad((1 + (i / 9999) % 99)::text, 2, '0')
+                                            || '-' || lpad((1 + i % 9999)::text, 4, '0')
+                                       FROM (SELECT ci_bench.perm(seed, m3.person_id, 898 * 99 * 9999) AS i) x,
+                                            LATERAL (SELECT 1 + (x.i / (99 * 9999))::integer AS a) y)
+                     WHEN 'GB' THEN (SELECT ('{AB,AE,CE,JB,JE,JH,JK,JL,JM,JP,JR,JS,JT,KA,KB,KC,NA,NB,NE,NH,NL,NM,NP,NR,NS,NW,NX,NY,NZ,PA,PB,PC,SA,SB,SC,SE,SH,SJ,SK,SL,SM,SN,SP,SR,SS,ST,SW,SX,SY,SZ,TA,TB,WA,WB,WE,WK,WL,WM,WP,WR,WT,YA,YB,YE,YH,YK,YL,YM,YP,YR,YS,YT,YW,YX,YZ,ZA,ZB,ZE,ZH,ZL}'::text[])[1 + (i / 4000000)::integer]
+                                            || lpad(((i / 4) % 1000000)::text, 6, '0') || substr('ABCD', 1 + (i % 4)::integer, 1)
+                                       FROM (SELECT ci_bench.perm(seed, m3.person_id, 80 * 4000000) AS i) x)
+                     WHEN 'AU' THEN ci_bench.tfn(ci_bench.pick(seed, m3.pk + 21, 10) - 1, lpad(ci_bench.perm(seed, m3.person_id, 10000000)::text, 7, '0'))
+                     WHEN 'FR' THEN (SELECT n::text || lpad((97 - n % 97)::text, 2, '0')
+                                       FROM (SELECT (CASE m3.gender WHEN 'M' THEN '1' ELSE '2' END || to_char(m3.birth_date, 'YYMM')
+                                                     || lpad((ci_bench.pick(seed, m3.pk + 22, 94) + CASE WHEN ci_bench.pick(seed, m3.pk + 22, 94) >= 20 THEN 1 ELSE 0 END)::text, 2, '0')
+                                                     || lpad(ci_bench.perm(seed, m3.person_id, 1000000)::text, 6, '0'))::bigint AS n) x)
+                     END AS national_id,
+                   ps.full_name AS prev_street_full, ps.short_name AS prev_street_short,
+                   CASE WHEN m3.moved THEN ci_bench.pick(seed, m3.pk + 23, CASE m3.street_style WHEN 'en' THEN 250 ELSE 120 END) END AS prev_house_no,
+                   py.city AS prev_city, py.alts AS prev_city_alts,
+                   CASE WHEN m3.moved THEN ci_bench.postcode(seed, m3.pk + 24, py.pc_codes, py.pc_lo, py.pc_hi, py.pc_len) END AS prev_postcode
+              FROM ci_gen_pkey m3
+              JOIN ci_bench.pool_country c ON c.country = m3.country
+              JOIN ci_bench.pool_given g ON g.culture = m3.own_culture AND g.gender = m3.gender AND g.idx = m3.given_idx
+              JOIN ci_bench.pool_family f ON f.culture = m3.fam_culture AND f.idx = m3.fam_idx
+              LEFT JOIN ci_bench.pool_family mf ON mf.culture = m3.own_culture AND mf.idx = m3.maiden_idx
+              LEFT JOIN ci_bench.pool_city py ON py.country = m3.country AND py.idx = m3.prev_city_idx
+              LEFT JOIN ci_bench.pool_street ps ON ps.country_style = m3.street_style AND ps.idx = m3.prev_street_idx
+              LEFT JOIN (SELECT owner, email FROM ci_gen_email WHERE kind = 1) e1 ON e1.owner = m3.person_id
+              LEFT JOIN (SELECT owner, email FROM ci_gen_email WHERE kind = 2) e2 ON e2.owner = m3.person_id
+              LEFT JOIN (SELECT -owner AS household_id, email FROM ci_gen_email WHERE kind = 3) e3 ON e3.household_id = m3.household_id
+            OFFSET 0) r
+        OFFSET 0) q;
+    RAISE NOTICE 'generate_customers: persons done at % s', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
 
     -- The ground truth.  record_id is a seeded permutation of 1..N; with
     -- n_records, the first n_records records in person order are kept.
-    IF generate_customers.n_records IS NULL THEN
-        CREATE TABLE ci_bench.truth AS
-        SELECT row_number() OVER (ORDER BY hashint8extended(p.person_id * 8 + r, seed), p.person_id, r) AS record_id,
-               p.person_id, r AS record_no
-          FROM ci_bench.person p, generate_series(1, p.record_count) r
-         ORDER BY 1;
-    ELSE
-        CREATE TABLE ci_bench.truth AS
-        SELECT row_number() OVER (ORDER BY hashint8extended(s.person_id * 8 + s.record_no, seed), s.person_id, s.record_no) AS record_id,
-               s.person_id, s.record_no
-          FROM (SELECT p.person_id, r AS record_no, row_number() OVER (ORDER BY p.person_id, r) AS seq
-                  FROM ci_bench.person p, generate_series(1, p.record_count) r) s
-         WHERE s.seq <= generate_customers.n_records
-         ORDER BY 1;
-        DELETE FROM ci_bench.person p WHERE p.person_id > (SELECT max(t.person_id) FROM ci_bench.truth t);
-        UPDATE ci_bench.person p SET record_count = (SELECT count(*) FROM ci_bench.truth t WHERE t.person_id = p.person_id)
-         WHERE p.person_id = (SELECT max(t.person_id) FROM ci_bench.truth t);
-        DELETE FROM ci_bench.household h WHERE h.first_person_id > (SELECT max(t.person_id) FROM ci_bench.truth t);
+    IF generate_customers.n_records IS NOT NULL THEN
+        -- keep the persons whose records fit, in person order; the last one may lose some
+        WITH c AS (SELECT p.person_id, sum(p.record_count) OVER (ORDER BY p.person_id) AS upto FROM ci_bench.person p),
+             cut AS (SELECT min(c.person_id) AS last_person FROM c WHERE c.upto >= generate_customers.n_records)
+        DELETE FROM ci_bench.person p USING cut WHERE p.person_id > cut.last_person;
+        UPDATE ci_bench.person p
+           SET record_count = p.record_count - ((SELECT sum(q.record_count) FROM ci_bench.person q) - generate_customers.n_records)
+         WHERE p.person_id = (SELECT max(q.person_id) FROM ci_bench.person q);
+        DELETE FROM ci_bench.household h WHERE h.first_person_id > (SELECT max(p.person_id) FROM ci_bench.person p);
         UPDATE ci_bench.household h SET size = (SELECT count(*) FROM ci_bench.person p WHERE p.household_id = h.household_id)
          WHERE h.household_id = (SELECT p.household_id FROM ci_bench.person p ORDER BY p.person_id DESC LIMIT 1);
     END IF;
+    CREATE UNLOGGED TABLE ci_bench.truth AS
+    SELECT row_number() OVER (ORDER BY hashint8extended(p.person_id * 8 + r, seed), p.person_id, r) AS record_id,
+           p.person_id, r AS record_no
+      FROM ci_bench.person p, generate_series(1, p.record_count) r;   -- in record_id order: the window's sort
     ALTER TABLE ci_bench.person ADD PRIMARY KEY (person_id);
     ALTER TABLE ci_bench.truth ADD PRIMARY KEY (record_id);
     CREATE INDEX truth_person_idx ON ci_bench.truth (person_id);
