@@ -13,6 +13,7 @@ ALTER TABLE ci.source_record
     ADD COLUMN street_norm      text GENERATED ALWAYS AS (ci.normalize_name(street)) STORED,
     ADD COLUMN city_norm        text GENERATED ALWAYS AS (ci.normalize_name(city)) STORED,
     ADD COLUMN postcode_norm    text GENERATED ALWAYS AS (nullif(upper(regexp_replace(postcode, '\s', '', 'g')), '')) STORED,
+    ADD COLUMN birth_year       integer GENERATED ALWAYS AS (extract(year FROM birth_date)::integer) STORED,
     ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (
         least(ci.normalize_name(given_name), ci.normalize_name(family_name)) || ' ' ||
         greatest(ci.normalize_name(given_name), ci.normalize_name(family_name))) STORED,
@@ -30,3 +31,4 @@ COMMENT ON COLUMN ci.source_record.city_norm IS 'city normalised for matching (c
 COMMENT ON COLUMN ci.source_record.postcode_norm IS 'postcode without white space, upper case';
 COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking)';
 COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking)';
+COMMENT ON COLUMN ci.source_record.birth_year IS 'year of birth_date (blocking)';

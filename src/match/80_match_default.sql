@@ -3,7 +3,9 @@
 -- u are starting values; training (ci.train_model, or the first run)
 -- replaces them with estimates from the data.  The thresholds are fixed
 -- here, in advance: a pair is linked at a match probability of 0.9 or more,
--- and queued for review from 0.5.
+-- and queued for review from 0.5.  Deterministic rules link outright only
+-- when a shared e-mail or phone comes with the same given name: households
+-- share mailboxes and landlines.
 
 INSERT INTO ci.match_model (model, description, link_threshold, review_threshold, prior)
 VALUES ('default', 'person-like customer records of ci.source_record: names, birth date, e-mail, phone, national id, address', 0.9, 0.5, 0.0001);
@@ -20,9 +22,11 @@ INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, 
     ('default', 'postcode',    9, 'postcode_norm',    'damerau_levenshtein', 1,    NULL, false, '{0.85,0.07,0,0.08}',    '{0.005,0.02,0,0.975}');
 
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
-    ('default', 'same_email',             1,  '{email_norm}',                     true),
-    ('default', 'same_phone_birth_date',  2,  '{phone_e164,birth_date}',          true),
-    ('default', 'names',                  3,  '{name_pair_norm}',                 false),
+    ('default', 'same_email_given_name',  1,  '{email_norm,given_name_norm}',     true),
+    ('default', 'same_phone_birth_date_given_name', 2, '{phone_e164,birth_date,given_name_norm}', true),
+    ('default', 'email',                  15, '{email_norm}',                     false),
+    ('default', 'phone',                  16, '{phone_e164}',                     false),
+    ('default', 'names_birth_year',       3,  '{name_pair_norm,birth_year}',      false),
     ('default', 'family_name_birth_date', 4,  '{family_name_norm,birth_date}',    false),
     ('default', 'given_name_birth_date',  5,  '{given_name_norm,birth_date}',     false),
     ('default', 'national_id',            6,  '{national_id_norm}',               false),
@@ -30,15 +34,16 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
     ('default', 'street_postcode',        8,  '{street_norm,postcode_norm}',      false),
     ('default', 'birth_date_city',        9,  '{birth_date,city_norm}',           false),
     ('default', 'street_city',            10, '{street_norm,city_norm}',          false),
-    ('default', 'phonetic_names',         11, '{name_pair_dm}',                   false),
+    ('default', 'phonetic_names_birth_year', 11, '{name_pair_dm,birth_year}',     false),
+    ('default', 'phonetic_names_postcode',   14, '{name_pair_dm,postcode_norm}',  false),
     ('default', 'national_id_head',       12, ARRAY['left(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
     ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 1)'], false);
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.
-CREATE INDEX source_record_email_norm_idx ON ci.source_record (email_norm);
-CREATE INDEX source_record_phone_birth_idx ON ci.source_record (phone_e164, birth_date);
-CREATE INDEX source_record_names_idx ON ci.source_record (name_pair_norm);
+CREATE INDEX source_record_email_norm_idx ON ci.source_record (email_norm, given_name_norm);
+CREATE INDEX source_record_phone_birth_idx ON ci.source_record (phone_e164, birth_date, given_name_norm);
+CREATE INDEX source_record_names_idx ON ci.source_record (name_pair_norm, birth_year);
 CREATE INDEX source_record_family_birth_idx ON ci.source_record (family_name_norm, birth_date);
 CREATE INDEX source_record_given_birth_idx ON ci.source_record (given_name_norm, birth_date);
 CREATE INDEX source_record_national_id_idx ON ci.source_record (national_id_norm);
@@ -46,6 +51,7 @@ CREATE INDEX source_record_birth_postcode_idx ON ci.source_record (birth_date, p
 CREATE INDEX source_record_street_postcode_idx ON ci.source_record (street_norm, postcode_norm);
 CREATE INDEX source_record_birth_city_idx ON ci.source_record (birth_date, city_norm);
 CREATE INDEX source_record_street_city_idx ON ci.source_record (street_norm, city_norm);
-CREATE INDEX source_record_names_dm_idx ON ci.source_record (name_pair_dm);
+CREATE INDEX source_record_names_dm_idx ON ci.source_record (name_pair_dm, birth_year);
+CREATE INDEX source_record_names_dm_postcode_idx ON ci.source_record (name_pair_dm, postcode_norm);
 CREATE INDEX source_record_national_id_head_idx ON ci.source_record (left(national_id_norm, 4), left(postcode_norm, 1));
 CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(national_id_norm, 4), left(postcode_norm, 1));

@@ -229,8 +229,8 @@ match_block_pairs(MatchStore *st, MatchProgress *progress)
 {
 	MatchModel *model = st->model;
 	MatchPairs *p = MemoryContextAllocZero(st->cxt, sizeof(MatchPairs));
-	int64		per_rule[MATCH_MAX_RULES];
-	int64		largest[MATCH_MAX_RULES];
+	int64		per_rule[MATCH_MAX_RULES] = {0};
+	int64		largest[MATCH_MAX_RULES] = {0};
 	int64		total = 0;
 	int64		done = 0;
 	int			worst = 0;

@@ -45,11 +45,11 @@ match_alloc(MatchStore *st, Size size)
 static void
 dict_init(MatchStore *st, MatchDict *d)
 {
-	d->capacity = 1024;
+	d->capacity = 16;
 	d->values = match_alloc(st, sizeof(MatchValue) * d->capacity);
 	memset(&d->values[0], 0, sizeof(MatchValue));
 	d->nvalues = 1;
-	d->nslots = 2048;
+	d->nslots = 32;
 	d->slots = match_alloc(st, sizeof(uint32) * d->nslots);
 	memset(d->slots, 0, sizeof(uint32) * d->nslots);
 	d->arena = NULL;
