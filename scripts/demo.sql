@@ -23,10 +23,10 @@ SELECT extversion AS customer_intel FROM pg_extension WHERE extname = 'customer_
 \set replace true
 \ir ../bench/generate_customers.sql
 
-SELECT coalesce(source, 'all') AS source, count(*) AS records,
-       count(given_name) AS given, count(family_name) AS family, count(email) AS email,
-       count(phone) AS phone, count(birth_date) AS birth, count(street) AS address
-  FROM ci.source_record GROUP BY ROLLUP (source) ORDER BY source NULLS LAST;
+SELECT coalesce(r.source, 'all') AS source, count(*) AS records,
+       count(r.given_name) AS given, count(r.family_name) AS family, count(r.email) AS email,
+       count(r.phone) AS phone, count(r.birth_date) AS birth, count(r.street) AS address
+  FROM ci.source_record r GROUP BY ROLLUP (r.source) ORDER BY GROUPING(r.source), r.source;
 
 -- Normalised keys of every record, as an identity model would compare them.
 CREATE TEMP TABLE demo_norm AS

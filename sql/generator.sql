@@ -144,5 +144,5 @@ SELECT (SELECT sum(record_count) FROM ci_bench.person) AS person_record_counts,
        (SELECT count(*) FROM ci_bench.person p WHERE NOT EXISTS (SELECT FROM ci_bench.truth t WHERE t.person_id = p.person_id)) AS persons_without_records;
 
 -- Leave the database as the other tests expect it.
-TRUNCATE ci.source_record, ci.identity, ci.identity_event CASCADE;
+TRUNCATE ci.source_record, ci.identity, ci.identity_event RESTART IDENTITY CASCADE;
 DROP SCHEMA ci_bench CASCADE;
