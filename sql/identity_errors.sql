@@ -78,7 +78,9 @@ SET LOCAL ci.match_work_mem = '1MB';
 UPDATE ci.match_model SET max_candidate_pairs = 10000000 WHERE model = 'bad';
 INSERT INTO ci.source_record (source, source_key, given_name, country)
 SELECT 'web', 'w' || g, 'x', 'AU' FROM generate_series(1, 2000) g;
+\set VERBOSITY terse
 SELECT * FROM ci.resolve_identities('bad');
+\set VERBOSITY default
 ROLLBACK;
 
 -- Explanations need two existing, different records.
