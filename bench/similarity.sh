@@ -10,7 +10,7 @@
 #                                extension into the system PostgreSQL
 #                                (scripts/build.sh), run in a throwaway
 #                                cluster (pg_virtualenv)
-#   bench/similarity.sh --here   run against the server the PG* environment
+#   CI_BENCH_NO_BUILD=1 bench/similarity.sh   run against the server the PG* environment
 #                                variables name; customer_intel, pg_similarity
 #                                and fuzzystrmatch must be installed there
 #
@@ -25,7 +25,7 @@ mkdir -p bench/results
 out=bench/results/similarity-$(date -u +%Y%m%dT%H%M%SZ).txt
 run_sql='psql -X -q -v pairs="$PAIRS" -v runs="$RUNS" -f bench/similarity.sql'
 
-if [ "${1:-}" = "--here" ]; then
+if [ -n "${CI_BENCH_NO_BUILD:-}" ]; then
   bash -c "$run_sql" | tee "$out"
 else
   scripts/setup.sh
