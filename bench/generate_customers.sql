@@ -15,7 +15,8 @@
 --              same rows, byte for byte, on any machine of the same
 --              endianness and PostgreSQL major version
 --   replace    true to empty ci.source_record (and the identity tables,
---              which reference it) first; without it a non-empty
+--              steward decisions and review pairs, which reference its
+--              records) first; without it a non-empty
 --              ci.source_record is an error
 --   generate   false to only (re)define the generator objects
 --
@@ -940,7 +941,8 @@ BEGIN
                       DETAIL = 'The generator fills an empty table so that its ground truth covers every record.',
                       HINT = 'Pass replace_existing => true (psql: -v replace=true) to empty ci.source_record and the identity tables first.';
         END IF;
-        TRUNCATE ci.source_record, ci.identity, ci.identity_event CASCADE;
+        -- steward decisions and review pairs name record ids of the old rows
+        TRUNCATE ci.source_record, ci.identity, ci.identity_event, ci.match_decision, ci.match_review, ci.golden_dirty CASCADE;
     END IF;
     DROP TABLE IF EXISTS ci_bench.truth, ci_bench.person, ci_bench.household;
 

@@ -3,7 +3,8 @@
 # the extension into the system PostgreSQL, then in a throwaway cluster
 # (pg_virtualenv) creates the extension, loads a generated sample of messy
 # multi-source customer records and prints what the extension makes of them
-# (scripts/demo.sql).  The cluster is removed afterwards.
+# (scripts/demo.sql: normalisation, candidate pairs, identity resolution,
+# golden profiles).  The cluster is removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PG_MAJOR=${PG_MAJOR:-15}

@@ -227,5 +227,227 @@ SELECT count(*) AS true_pairs,
   FROM ci_bench.truth ta JOIN ci_bench.truth tb ON tb.person_id = ta.person_id AND tb.record_id > ta.record_id
   LEFT JOIN demo_pair p ON p.a = ta.record_id AND p.b = tb.record_id;
 
--- Later capabilities (identity resolution, survivorship, …) add their
--- sections here, working on the same sample in ci.source_record.
+\echo
+\echo '== 7. Identity resolution: ci.resolve_identities ===================='
+\echo 'One call links the records into identities with the shipped default model'
+\echo '(Fellegi–Sunter), trained here on the sample itself, unsupervised: block,'
+\echo 'compare, train, score, cluster and write; times are milliseconds per phase.'
+\echo
+SELECT records, candidate_pairs, links, review_pairs, identities, trained,
+       round(load_ms::numeric, 1) AS load_ms, round(block_ms::numeric, 1) AS block_ms,
+       round(train_ms::numeric, 1) AS train_ms, round(score_ms::numeric, 1) AS score_ms,
+       round(cluster_ms::numeric, 1) AS cluster_ms, round(total_ms::numeric, 1) AS total_ms
+  FROM ci.resolve_identities(retrain => true);
+
+SELECT link_threshold, review_threshold FROM ci.match_model WHERE model = 'default' \gset
+SELECT rule AS linked_by, count(*) AS records FROM ci.identity_link GROUP BY rule ORDER BY count(*) DESC;
+
+\echo
+\echo 'Evaluation only — the generator''s truth (ci_bench.truth), which the model never'
+\echo 'saw.  A pair of records is predicted when it shares an identity, true when it'
+\echo 'shares a person:'
+CREATE TEMP TABLE demo_eval AS
+SELECT l.record_id, l.identity_id, t.person_id, p.household_id, p.is_twin
+  FROM ci.identity_link l JOIN ci_bench.truth t USING (record_id) JOIN ci_bench.person p USING (person_id);
+WITH c AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) AS n FROM demo_eval GROUP BY identity_id, person_id) x),
+     p AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) AS n FROM demo_eval GROUP BY identity_id) x),
+     t AS (SELECT sum(n * (n - 1) / 2) AS v FROM (SELECT count(*) AS n FROM demo_eval GROUP BY person_id) x)
+SELECT (SELECT count(DISTINCT person_id) FROM demo_eval) AS persons,
+       (SELECT count(DISTINCT identity_id) FROM demo_eval) AS identities,
+       t.v AS true_pairs, p.v AS predicted_pairs, c.v AS correct_pairs,
+       round(c.v / p.v, 3) AS precision, round(c.v / t.v, 3) AS recall, round(2 * c.v / (p.v + t.v), 3) AS f1
+  FROM c, p, t;
+
+\echo 'Who is in the wrongly merged pairs (household members share an address, often'
+\echo 'a landline and a family name; twins also a birth date):'
+SELECT CASE WHEN a.household_id <> b.household_id THEN 'different households'
+            WHEN a.is_twin AND b.is_twin THEN 'twins'
+            ELSE 'same household, not twins' END AS wrong_pair,
+       count(*) AS pairs
+  FROM demo_eval a JOIN demo_eval b ON b.identity_id = a.identity_id AND b.record_id > a.record_id
+ WHERE a.person_id <> b.person_id
+ GROUP BY 1 ORDER BY 2 DESC;
+
+-- Every candidate pair with its weight and probability, for the picks below.
+CREATE TEMP TABLE demo_cand AS SELECT * FROM ci.candidate_pairs();
+
+-- One identity to follow: one person's records from all four sources, with
+-- different spellings of the given name and a probabilistic link inside it.
+SELECT e.identity_id AS demo_identity
+  FROM demo_eval e JOIN ci.source_record r USING (record_id)
+ GROUP BY e.identity_id
+HAVING count(DISTINCT r.source) = 4 AND count(DISTINCT e.person_id) = 1 AND count(*) <= 6
+   AND count(DISTINCT r.given_name) >= 3
+   AND EXISTS (SELECT 1 FROM demo_cand c JOIN ci.identity_link la ON la.record_id = c.record_a
+                 JOIN ci.identity_link lb ON lb.record_id = c.record_b
+                 JOIN ci.source_record ra ON ra.record_id = c.record_a JOIN ci.source_record rb ON rb.record_id = c.record_b
+                WHERE la.identity_id = e.identity_id AND lb.identity_id = e.identity_id
+                  AND c.match_probability >= :link_threshold AND ra.given_name_norm <> rb.given_name_norm)
+ ORDER BY e.identity_id LIMIT 1 \gset
+
+\echo
+\echo 'One identity, as the four systems recorded it:'
+SELECT r.record_id, r.source, r.given_name, r.family_name, r.email, r.phone, r.birth_date, r.city,
+       l.rule AS linked_by, round(l.match_probability::numeric, 3) AS probability
+  FROM ci.identity_link l JOIN ci.source_record r USING (record_id)
+ WHERE l.identity_id = :demo_identity
+ ORDER BY r.record_id;
+
+\echo
+\echo 'Why two of its records match: ci.explain_match, a waterfall of match weights'
+\echo '(log2 of m/u per comparison, added to the prior''s); a missing value is no'
+SELECT format('evidence (weight 0).  Link at probability %s, review from %s.', link_threshold, review_threshold) AS msg
+  FROM ci.match_model WHERE model = 'default' \gset
+\echo :msg
+SELECT c.record_a AS explain_a, c.record_b AS explain_b
+  FROM demo_cand c JOIN ci.identity_link la ON la.record_id = c.record_a JOIN ci.identity_link lb ON lb.record_id = c.record_b
+  JOIN ci.source_record ra ON ra.record_id = c.record_a JOIN ci.source_record rb ON rb.record_id = c.record_b
+ WHERE la.identity_id = :demo_identity AND lb.identity_id = :demo_identity
+   AND c.match_probability >= :link_threshold AND ra.given_name_norm <> rb.given_name_norm
+ ORDER BY c.match_probability, c.record_a, c.record_b LIMIT 1 \gset
+SELECT step, comparison, value_a, value_b, level, round(match_weight::numeric, 2) AS weight,
+       round(cumulative_weight::numeric, 2) AS cumulative, round(match_probability::numeric, 4) AS probability
+  FROM ci.explain_match(:explain_a, :explain_b) ORDER BY step;
+
+\echo
+\echo 'A look-alike the model kept apart: the closest candidate pair of twins (same'
+\echo 'family name and birth date, different people) left in separate identities:'
+SELECT c.record_a AS twin_a, c.record_b AS twin_b
+  FROM demo_cand c JOIN demo_eval a ON a.record_id = c.record_a JOIN demo_eval b ON b.record_id = c.record_b
+ WHERE a.is_twin AND b.is_twin AND a.household_id = b.household_id AND a.person_id <> b.person_id
+   AND a.identity_id <> b.identity_id
+ ORDER BY c.match_probability DESC, c.record_a, c.record_b LIMIT 1 \gset
+SELECT step, comparison, value_a, value_b, level, round(match_weight::numeric, 2) AS weight,
+       round(cumulative_weight::numeric, 2) AS cumulative, round(match_probability::numeric, 4) AS probability
+  FROM ci.explain_match(:twin_a, :twin_b) ORDER BY step;
+
+\echo
+\echo 'The steward''s queue: pairs in the review band, most likely first'
+\echo '(ci.match_review_queue; the last column is the truth, for evaluation only):'
+SELECT q.record_a, q.record_b, round(q.match_probability::numeric, 3) AS probability, q.name_a, q.name_b,
+       q.birth_date_a, q.birth_date_b, ta.person_id = tb.person_id AS same_person
+  FROM ci.match_review_queue q
+  JOIN ci_bench.truth ta ON ta.record_id = q.record_a JOIN ci_bench.truth tb ON tb.record_id = q.record_b
+ ORDER BY q.match_probability DESC, q.record_a, q.record_b LIMIT 5;
+SELECT count(*) AS pairs_in_queue, count(*) FILTER (WHERE ta.person_id = tb.person_id) AS of_which_same_person
+  FROM ci.match_review_queue q
+  JOIN ci_bench.truth ta ON ta.record_id = q.record_a JOIN ci_bench.truth tb ON tb.record_id = q.record_b;
+
+\echo
+\echo 'Incremental: a new, messy record of the same person arrives (given name in'
+\echo 'capitals, two letters of the family name swapped, no email);'
+\echo 'ci.resolve_record finds its candidates through the blocking indexes and'
+\echo 'attaches it to the existing identity, without a full run.'
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date,
+                              national_id, street, city, postcode, country, updated_at)
+SELECT 'support', 'demo-new-' || r.record_id, upper(r.given_name),
+       overlay(r.family_name placing substr(r.family_name, 3, 1) || substr(r.family_name, 2, 1) from 2 for 2),
+       NULL, r.phone, r.birth_date, NULL, r.street, lower(r.city), r.postcode, r.country, now()
+  FROM ci.identity_link l JOIN ci.source_record r USING (record_id)
+ WHERE l.identity_id = :demo_identity AND r.given_name IS NOT NULL AND length(r.family_name) >= 3
+ ORDER BY num_nonnulls(r.phone, r.birth_date, r.street, r.city, r.postcode) DESC, r.record_id LIMIT 1
+RETURNING record_id AS new_record \gset
+SELECT record_id, source, given_name, family_name, email, phone, birth_date, city
+  FROM ci.source_record WHERE record_id = :new_record;
+SELECT s.identity_id AS resolved_to, round(1000 * extract(epoch FROM clock_timestamp() - t.t0), 1) AS resolve_ms
+  FROM (SELECT clock_timestamp() AS t0 OFFSET 0) t
+ CROSS JOIN LATERAL (SELECT ci.resolve_record(:new_record) AS identity_id OFFSET 0) s \gset
+SELECT :new_record AS record_id, l.identity_id, l.identity_id = :demo_identity AS joined_that_identity,
+       l.rule AS linked_by, round(l.match_probability::numeric, 3) AS probability, :resolve_ms AS ms
+  FROM ci.identity_link l WHERE l.record_id = :new_record AND l.identity_id = :resolved_to;
+
+\echo
+\echo '== 8. Golden profiles: ci.build_golden_profiles ====================='
+\echo 'One row per identity in ci.golden_profile, chosen field by field by the rules'
+\echo 'in ci.survivorship_rule (defaults: the most frequent name, a verified CRM email'
+\echo 'first, the newest phone, the most trusted recent address …), with lineage.'
+\echo
+SELECT p.profiles, round(1000 * extract(epoch FROM clock_timestamp() - t.t0)) AS ms
+  FROM (SELECT clock_timestamp() AS t0 OFFSET 0) t
+ CROSS JOIN LATERAL (SELECT ci.build_golden_profiles() AS profiles OFFSET 0) p;
+
+-- A second identity to show: three records, one person, three given-name spellings.
+SELECT e.identity_id AS demo_identity2
+  FROM demo_eval e JOIN ci.source_record r USING (record_id)
+ WHERE e.identity_id <> :demo_identity
+ GROUP BY e.identity_id
+HAVING count(*) = 3 AND count(DISTINCT e.person_id) = 1 AND count(DISTINCT r.given_name) = 3
+   AND count(DISTINCT r.source) = 3
+ ORDER BY e.identity_id LIMIT 1 \gset
+
+\echo 'Two golden profiles (★) above their source records:'
+SELECT identity_id, "row", given_name, family_name, email, phone, birth_date, city
+  FROM (SELECT g.identity_id, '★ golden' AS "row", 0 AS k, g.given_name, g.family_name, g.email, g.phone, g.birth_date, g.city
+          FROM ci.golden_profile g WHERE g.identity_id IN (:demo_identity, :demo_identity2)
+        UNION ALL
+        SELECT l.identity_id, r.source || ' ' || r.record_id, r.record_id, r.given_name, r.family_name, r.email, r.phone, r.birth_date, r.city
+          FROM ci.identity_link l JOIN ci.source_record r USING (record_id)
+         WHERE l.identity_id IN (:demo_identity, :demo_identity2)) x
+ ORDER BY identity_id, k;
+
+\echo
+\echo 'Lineage of the first (ci.golden_lineage): which record won each field, by'
+\echo 'which rule, how many records agree, and the other values it beat:'
+SELECT attribute, value, source, record_id, rule, support,
+       (SELECT string_agg(DISTINCT b ->> 'value', ' | ') FROM jsonb_array_elements(beaten) b) AS beaten
+  FROM ci.golden_lineage(:demo_identity);
+
+\echo
+\echo 'Conflicts for a steward (ci.golden_conflict): identities whose records hold'
+\echo 'different birth dates, national ids or email domains.  Many reveal a wrong'
+\echo 'merge (section 7); others a slip in one source:'
+SELECT attribute, reason, count(*) AS identities FROM ci.golden_conflict GROUP BY 1, 2 ORDER BY 1;
+\echo 'The widest conflict of each kind:'
+SELECT DISTINCT ON (c.attribute) c.identity_id, c.attribute, c.distinct_values, c.survivor,
+       jsonb_array_length(c.candidates) AS records,
+       (SELECT CASE WHEN length(x) > 64 THEN left(x, 63) || '…' ELSE x END
+          FROM (SELECT string_agg(DISTINCT v ->> 'value', ' | ') AS x FROM jsonb_array_elements(c.candidates) v) y) AS candidates
+  FROM ci.golden_conflict c
+ ORDER BY c.attribute, c.distinct_values DESC, c.identity_id;
+
+\echo
+\echo 'A steward pin (ci.pin_golden_value): one person''s birth date differs between'
+\echo 'sources and the survivor is the slip; the steward pins the date on the'
+\echo 'passport (here: the generator''s true date).  A source record then changes and'
+\echo 'the profile is refreshed: the pin survives, the lineage says who and why.'
+SELECT c.identity_id AS pin_identity, p.birth_date AS pin_value, c.survivor AS pin_old
+  FROM ci.golden_conflict c
+  JOIN demo_eval e ON e.identity_id = c.identity_id JOIN ci_bench.person p ON p.person_id = e.person_id
+ WHERE c.attribute = 'birth_date'
+   AND c.identity_id IN (SELECT identity_id FROM demo_eval GROUP BY identity_id HAVING count(DISTINCT person_id) = 1)
+   AND c.survivor IS DISTINCT FROM p.birth_date::text
+   AND c.candidates @> jsonb_build_array(jsonb_build_object('value', p.birth_date::text))
+ ORDER BY c.identity_id LIMIT 1 \gset
+SELECT ci.pin_golden_value(:pin_identity, 'birth_date', :'pin_value', 'passport seen at the service desk') AS pin_done \gset
+UPDATE ci.source_record SET city = upper(city), updated_at = now()
+ WHERE record_id = (SELECT min(record_id) FROM ci.identity_link WHERE identity_id = :pin_identity);
+SELECT ci.refresh_golden_profiles() AS profiles_refreshed;
+SELECT g.identity_id, :'pin_old' AS survivor_before, g.birth_date AS golden_birth_date, l.pinned, l.pinned_by, l.pin_reason
+  FROM ci.golden_profile g CROSS JOIN LATERAL ci.golden_lineage(g.identity_id) l
+ WHERE g.identity_id = :pin_identity AND l.attribute = 'birth_date';
+
+\echo
+\echo 'An unmerge (ci.unmerge_records): an identity that joined twins; the steward'
+\echo 'moves one twin''s records to a new identity.  Both profiles are recomputed,'
+\echo 'and identity resolution remembers the decision (no_link pairs).'
+SELECT e.identity_id AS twins_identity, min(e.person_id) AS twin_keep
+  FROM demo_eval e
+ GROUP BY e.identity_id
+HAVING count(DISTINCT e.person_id) = 2 AND bool_and(e.is_twin) AND count(*) >= 4
+ ORDER BY e.identity_id LIMIT 1 \gset
+SELECT array_agg(record_id ORDER BY record_id) AS twin_records
+  FROM demo_eval WHERE identity_id = :twins_identity AND person_id <> :twin_keep \gset
+SELECT identity_id, given_name, family_name, birth_date, email, record_count, sources
+  FROM ci.golden_profile WHERE identity_id = :twins_identity;
+SELECT ci.unmerge_records(:'twin_records'::bigint[], NULL, 'twins: different given names') AS new_identity \gset
+SELECT identity_id, given_name, family_name, birth_date, email, record_count, sources
+  FROM ci.golden_profile WHERE identity_id IN (:twins_identity, :new_identity) ORDER BY identity_id;
+SELECT count(*) AS no_link_decisions FROM ci.match_decision WHERE decision = 'no_link';
+
+\echo 'A later full run keeps the twins apart:'
+SELECT identities, merged_identities, split_records FROM ci.resolve_identities();
+SELECT count(DISTINCT l.identity_id) AS identities_of_the_twins_records
+  FROM demo_eval e JOIN ci.identity_link l USING (record_id) WHERE e.identity_id = :twins_identity;
+
+-- Later capabilities (consent, retention, audit, …) add their sections
+-- here, working on the same sample in ci.source_record.
