@@ -4,7 +4,7 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 -- Tests share one database: start from empty canonical tables.
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
-         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
+         ci.golden_override, ci.golden_dirty, ci.match_decision, ci.match_review RESTART IDENTITY CASCADE;
 
 -- Two customers, four sources.  Identity 1 has three records, identity 2 two.
 INSERT INTO ci.source_record (record_id, source, source_key, given_name, family_name, email, phone, birth_date,
@@ -129,4 +129,4 @@ SELECT count(*) AS orphan_profiles FROM ci.golden_profile WHERE identity_id = :n
 
 -- Leave the canonical tables empty for the tests that follow.
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
-         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
+         ci.golden_override, ci.golden_dirty, ci.match_decision, ci.match_review RESTART IDENTITY CASCADE;

@@ -2,7 +2,7 @@
 -- reader may do once ci.grant_role has granted their kind.
 -- Tests share one database: start from empty canonical tables.
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
-         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
+         ci.golden_override, ci.golden_dirty, ci.match_decision, ci.match_review RESTART IDENTITY CASCADE;
 CREATE ROLE regress_sv_reader;
 CREATE ROLE regress_sv_app;
 CREATE ROLE regress_sv_steward;
@@ -49,4 +49,4 @@ DROP ROLE regress_sv_steward;
 
 -- Leave the canonical tables empty for the tests that follow.
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
-         ci.golden_override, ci.golden_dirty, ci.match_decision RESTART IDENTITY CASCADE;
+         ci.golden_override, ci.golden_dirty, ci.match_decision, ci.match_review RESTART IDENTITY CASCADE;

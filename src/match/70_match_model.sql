@@ -105,9 +105,11 @@ CREATE TABLE ci.match_term_frequency (
 );
 COMMENT ON TABLE ci.match_term_frequency IS 'Share of records carrying each value of a term-frequency-adjusted comparison, stored by training and read by incremental resolution';
 
+-- Decisions and review entries go with their records: deleting a source
+-- record (an erasure, a reload) removes them.
 CREATE TABLE ci.match_decision (
-    record_a    bigint NOT NULL,
-    record_b    bigint NOT NULL,
+    record_a    bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
+    record_b    bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
     decision    text NOT NULL CHECK (decision IN ('link', 'no_link')),
     note        text,
     actor       text NOT NULL DEFAULT current_user,
@@ -115,18 +117,21 @@ CREATE TABLE ci.match_decision (
     PRIMARY KEY (record_a, record_b),
     CHECK (record_a < record_b)
 );
+CREATE INDEX match_decision_record_b_idx ON ci.match_decision (record_b);
 COMMENT ON TABLE ci.match_decision IS 'A data steward''s forced link or non-link of two records; every later run honours it';
 
 CREATE TABLE ci.match_review (
     model              text NOT NULL REFERENCES ci.match_model ON UPDATE CASCADE ON DELETE CASCADE,
-    record_a           bigint NOT NULL,
-    record_b           bigint NOT NULL,
+    record_a           bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
+    record_b           bigint NOT NULL REFERENCES ci.source_record ON DELETE CASCADE,
     match_probability  double precision NOT NULL,
     match_weight       double precision NOT NULL,
     found_at           timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (model, record_a, record_b),
     CHECK (record_a < record_b)
 );
+CREATE INDEX match_review_record_a_idx ON ci.match_review (record_a);
+CREATE INDEX match_review_record_b_idx ON ci.match_review (record_b);
 COMMENT ON TABLE ci.match_review IS 'Pairs whose match probability fell in the review band [review_threshold, link_threshold) in the latest run';
 
 CREATE TABLE ci.match_run (
