@@ -30,7 +30,7 @@ INSERT INTO ci.source_record (source, source_key, given_name, family_name, email
     ('crm',     't-bob-1',   'Robert',  'Smith',   NULL,                      NULL,             '1970-01-01', '123-45-6789', '1 Main Street',    'Springfield', '12345', 'US'),
     ('support', 't-bob-2',   'Robert',  'Smyth',   NULL,                      NULL,             '1970-01-01', '123456789',   '1 Main Street',    'Springfield', '12345', 'US'),
     ('crm',     't-carol-1', 'Carol',   'Jones',   NULL,                      NULL,             '1990-05-05', NULL,          '7 Oak Road',       'London',      'N1 9GU', 'GB'),
-    ('web',     't-carol-2', 'Carole',  'Jones',   NULL,                      NULL,             '1990-05-05', NULL,          NULL,               'Leeds',       NULL,    'GB'),
+    ('web',     't-carol-2', 'Karole',  'Jones',   NULL,                      NULL,             '1990-05-05', NULL,          NULL,               'Leeds',       NULL,    'GB'),
     ('crm',     't-dave-1',  'David',   'Brown',   NULL,                      NULL,             '1965-07-07', NULL,          '12 Elm Avenue',    'Boston',      '02108', 'US'),
     ('pos',     't-dave-2',  'David',   'Brown',   NULL,                      NULL,             '1966-08-08', NULL,          '99 Pine Street',   'Denver',      '80202', 'US'),
     ('crm',     't-eve-1',   'Eve',     'Stone',   'eve@example.org',         NULL,             '1999-12-31', NULL,          NULL,               'Paris',       '75001', 'FR');

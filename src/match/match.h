@@ -220,6 +220,10 @@ extern void match_store_tf_from_table(MatchStore *st);
 extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 								 const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
+
+/* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */
+#define MATCH_TF_PSEUDO 100.0
+extern double match_tf_shrunk(double count, double nonnull, double u_exact);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
 extern double match_prior_weight(const MatchModel *model);

@@ -211,6 +211,64 @@ int8_array(Datum *d, bool *nulls, int64 n)
 	return construct_md_array(d, nulls, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
+/*
+ * Cluster-level guard against transitive chaining: two components are not
+ * joined when some record of one and some record of the other are, by the
+ * model itself, almost surely different people — their own match weight
+ * (prior included) is MATCH_CONFLICT_WEIGHT or less, a match probability
+ * under 1/1000 (e.g. twins or a couple linked through a shared landline or
+ * e-mail: other given name, birth date, national id).  The link being added
+ * is one such cross pair.  Steward links bypass the guard.  Components with
+ * more than MATCH_CONFLICT_MAX_PAIRS cross pairs are not checked (bounded
+ * cost).  Member lists are circular, so a union concatenates them in O(1).
+ */
+#define MATCH_CONFLICT_WEIGHT (-10.0)
+#define MATCH_CONFLICT_AGAINST (-6.0)
+#define MATCH_CONFLICT_MAX_PAIRS 10000
+
+static bool
+conflict_pair(MatchStore *st, uint32 a, uint32 b)
+{
+	const MatchModel *model = st->model;
+	uint64		pattern = match_pattern(st, a, b);
+	double		against = 0;
+
+	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
+		return false;
+	/* a low weight from missing values and the prior alone is no conflict */
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		int			l = match_pattern_level(pattern, k);
+
+		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
+			against += model->comp[k].weight[l];
+	}
+	return against <= MATCH_CONFLICT_AGAINST;
+}
+
+static bool
+components_conflict(MatchStore *st, const uint32 *next_member, const uint32 *ranksz,
+					uint32 ra, uint32 rb)
+{
+	uint32		x = ra;
+
+	if ((int64) ranksz[ra] * (int64) ranksz[rb] > MATCH_CONFLICT_MAX_PAIRS)
+		return false;
+	do
+	{
+		uint32		y = rb;
+
+		do
+		{
+			if (conflict_pair(st, x, y))
+				return true;
+			y = next_member[y];
+		} while (y != rb);
+		x = next_member[x];
+	} while (x != ra);
+	return false;
+}
+
 static void
 write_events(EventRows *e)
 {
@@ -249,6 +307,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	double		link_w = match_probability_to_weight(model->link_threshold);
 	double		review_w = match_probability_to_weight(model->review_threshold);
 	uint32	   *parent;
+	uint32	   *next_member;
 	uint32	   *ranksz;
 	Edge	   *edges;
 	int64		nedges = 0;
@@ -420,6 +479,9 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			cons_add_node(&cons, cons.y[k], 2 * k + 1, k);
 		}
 	}
+	next_member = match_alloc(st, sizeof(uint32) * (Size) st->n);
+	for (int i = 0; i < st->n; i++)
+		next_member[i] = (uint32) i;
 	qsort(edges, nedges, sizeof(Edge), edge_cmp);
 	stats->links = 0;
 	for (int64 i = 0; i < nedges; i++)
@@ -435,6 +497,18 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			{
 				stats->blocked_by_steward++;
 				continue;
+			}
+			if (edges[i].rule != -2 &&
+				components_conflict(st, next_member, ranksz, ra, rb))
+			{
+				stats->blocked_by_conflict++;
+				continue;
+			}
+			{
+				uint32		t = next_member[ra];
+
+				next_member[ra] = next_member[rb];
+				next_member[rb] = t;
 			}
 			union_do(&cons, parent, ra, rb, ranksz);
 		}

@@ -18,6 +18,7 @@ typedef struct MatchRunStats
 	int64		retired;
 	int64		links_written;
 	int64		blocked_by_steward;
+	int64		blocked_by_conflict;	/* unions refused: strong negative evidence */
 } MatchRunStats;
 
 extern void match_cluster_and_write(MatchStore *st, MatchPairs *pairs,

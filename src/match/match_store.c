@@ -364,7 +364,22 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 	SPI_freeplan(plan);
 }
 
-/* Term frequencies from the loaded data itself: count / records with a value. */
+/*
+ * The u of an exact agreement on one value: its share of the records with a
+ * value, shrunk toward the comparison's exact-level u with a Dirichlet
+ * prior worth MATCH_TF_PSEUDO records,
+ *     u_tf = (count + K * u_exact) / (nonnull + K).
+ * On a large table this is the plain share; on a tiny one (two of four
+ * records share a phone) it stays near u_exact instead of reaching 1/2 or 1,
+ * so an exact agreement keeps its evidence.
+ */
+double
+match_tf_shrunk(double count, double nonnull, double u_exact)
+{
+	return (count + MATCH_TF_PSEUDO * u_exact) / (nonnull + MATCH_TF_PSEUDO);
+}
+
+/* Term frequencies from the loaded data itself (match_tf_shrunk). */
 void
 match_store_tf_from_counts(MatchStore *st)
 {
@@ -377,7 +392,8 @@ match_store_tf_from_counts(MatchStore *st)
 		if (!model->comp[k].tf_adjust || d->nonnull == 0)
 			continue;
 		for (uint32 id = 1; id < d->nvalues; id++)
-			d->values[id].tf = (float) ((double) d->values[id].count / (double) d->nonnull);
+			d->values[id].tf = (float) match_tf_shrunk((double) d->values[id].count, (double) d->nonnull,
+													   model->comp[k].u[MATCH_LEVEL_EXACT]);
 	}
 }
 

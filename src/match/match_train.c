@@ -129,6 +129,9 @@ typedef struct Session
 	double		prior;
 } Session;
 
+/* weight, in pairs, of the random-pair u as the prior of a session's u */
+#define SESSION_U_PSEUDO 10.0
+
 /* One EM session over the candidate pairs satisfying rule r. */
 static bool
 em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS],
@@ -141,6 +144,7 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 	int			npc = 0;
 	int			out = 0;
 	double		m[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
+	double		u[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
 	double		lambda = 0.3;
 	double		total = 0;
 	int			ncomp = model->ncomparisons;
@@ -195,6 +199,7 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 
 		memcpy(m[k], start, sizeof(m[k]));
 		normalise_levels(&model->comp[k], m[k]);
+		memcpy(u[k], model->comp[k].u, sizeof(u[k]));
 	}
 
 	s->rule = r;
@@ -203,11 +208,13 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 	for (s->iterations = 1; s->iterations <= model->em_max_iterations; s->iterations++)
 	{
 		double		acc[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
+		double		uacc[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
 		double		matched = 0;
 		double		delta;
 
 		CHECK_FOR_INTERRUPTS();
 		memset(acc, 0, sizeof(acc));
+		memset(uacc, 0, sizeof(uacc));
 		for (int i = 0; i < npc; i++)
 		{
 			double		lm = lambda;
@@ -223,7 +230,7 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 				if (l == MATCH_LEVEL_NULL)
 					continue;
 				lm *= m[k][l];
-				lu *= model->comp[k].u[l];
+				lu *= u[k][l];
 			}
 			post = (lm + lu) > 0 ? lm / (lm + lu) : 0;
 			matched += post * pc[i].count;
@@ -234,7 +241,10 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 
 				p /= 5;
 				if (l != MATCH_LEVEL_NULL)
+				{
 					acc[k][l] += post * pc[i].count;
+					uacc[k][l] += (1.0 - post) * pc[i].count;
+				}
 			}
 		}
 		delta = fabs(matched / total - lambda);
@@ -242,10 +252,25 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 		for (int k = 0; k < ncomp; k++)
 		{
 			double		sum = 0;
+			double		usum = 0;
 			double		nm[MATCH_NLEVELS];
 
 			if (excluded & ((uint32) 1 << k))
 				continue;
+			/*
+			 * The non-match class of the session is estimated too: pairs in a
+			 * block are not random pairs (people in one household share a
+			 * family name and an address), so the random-pair u would push
+			 * them into the match class.  The random-pair u is the prior, with
+			 * SESSION_U_PSEUDO pairs' weight.
+			 */
+			for (int l = 0; l < MATCH_NLEVELS; l++)
+				usum += uacc[k][l];
+			for (int l = 0; l < MATCH_NLEVELS; l++)
+				nm[l] = (uacc[k][l] + SESSION_U_PSEUDO * model->comp[k].u[l]) / (usum + SESSION_U_PSEUDO);
+			normalise_levels(&model->comp[k], nm);
+			for (int l = 0; l < MATCH_NLEVELS; l++)
+				u[k][l] = nm[l];
 			for (int l = 0; l < MATCH_NLEVELS; l++)
 				sum += acc[k][l];
 			if (sum <= 0)
@@ -336,7 +361,8 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 		for (uint32 id = 1; id <= n; id++)
 		{
 			vals[id - 1] = PointerGetDatum(cstring_to_text_with_len(d->values[id].bytes, d->values[id].nbytes));
-			freqs[id - 1] = Float8GetDatum((double) d->values[id].count / (double) d->nonnull);
+			freqs[id - 1] = Float8GetDatum(match_tf_shrunk((double) d->values[id].count, (double) d->nonnull,
+														   c->u[MATCH_LEVEL_EXACT]));
 		}
 		args[0] = CStringGetTextDatum(model->name);
 		args[1] = CStringGetTextDatum(c->name);
@@ -346,7 +372,8 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 								  " SELECT $1, $2, v, f FROM unnest($3, $4) AS x(v, f)",
 								  4, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not write ci.match_term_frequency");
-		appendStringInfo(report, "%s\"%s\": %.17g", first ? "" : ", ", c->name, 1.0 / (double) d->nonnull);
+		appendStringInfo(report, "%s\"%s\": %.17g", first ? "" : ", ", c->name,
+						 match_tf_shrunk(1.0, (double) d->nonnull, c->u[MATCH_LEVEL_EXACT]));
 		first = false;
 		for (uint32 i = 0; i < n; i++)
 			pfree(DatumGetPointer(vals[i]));
