@@ -310,8 +310,10 @@ SELECT step, comparison, value_a, value_b, level, round(match_weight::numeric, 2
   FROM ci.explain_match(:explain_a, :explain_b) ORDER BY step;
 
 \echo
-\echo 'A look-alike the model kept apart: the closest candidate pair of twins (same'
-\echo 'family name and birth date, different people) left in separate identities:'
+\echo 'A look-alike kept apart: the most alike pair of twins (same family name and'
+\echo 'birth date, different people) left in separate identities.  Where the pair'
+\echo 'alone scores as a link, the clustering kept it apart: joining the two clusters'
+\echo 'would have put records with strongly conflicting evidence into one identity.'
 SELECT c.record_a AS twin_a, c.record_b AS twin_b
   FROM demo_cand c JOIN demo_eval a ON a.record_id = c.record_a JOIN demo_eval b ON b.record_id = c.record_b
  WHERE a.is_twin AND b.is_twin AND a.household_id = b.household_id AND a.person_id <> b.person_id
@@ -352,9 +354,16 @@ SELECT record_id, source, given_name, family_name, email, phone, birth_date, cit
 SELECT s.identity_id AS resolved_to, round(1000 * extract(epoch FROM clock_timestamp() - t.t0), 1) AS resolve_ms
   FROM (SELECT clock_timestamp() AS t0 OFFSET 0) t
  CROSS JOIN LATERAL (SELECT ci.resolve_record(:new_record) AS identity_id OFFSET 0) s \gset
-SELECT :new_record AS record_id, l.identity_id, l.identity_id = :demo_identity AS joined_that_identity,
+SELECT :new_record AS record_id, l.identity_id,
+       l.identity_id = coalesce(i.merged_into, i.identity_id) AS joined_that_identity,
+       i.merged_into IS NOT NULL AS merged_on_the_way,
        l.rule AS linked_by, round(l.match_probability::numeric, 3) AS probability, :resolve_ms AS ms
-  FROM ci.identity_link l WHERE l.record_id = :new_record AND l.identity_id = :resolved_to;
+  FROM ci.identity_link l, ci.identity i
+ WHERE l.record_id = :new_record AND l.identity_id = :resolved_to AND i.identity_id = :demo_identity;
+\echo '(merged_on_the_way: the new record also linked to another identity, so the two'
+\echo 'merged into the older id, logged in ci.identity_event.)'
+-- Follow the person to wherever the record went.
+\set demo_identity :resolved_to
 
 \echo
 \echo '== 8. Golden profiles: ci.build_golden_profiles ====================='
