@@ -209,6 +209,10 @@ extern MatchStore *match_store_create(MatchModel *model, MemoryContext cxt);
 extern void match_store_load(MatchStore *st, const char *where, int nargs,
 							 Oid *argtypes, Datum *args, bool with_identity,
 							 MatchProgress *progress);
+struct _SPI_plan;
+extern char *match_store_sql(MatchModel *model, const char *where, bool with_identity);
+extern void match_store_load_plan(MatchStore *st, struct _SPI_plan *plan, Datum *args,
+								  const char *nulls, bool read_only, MatchProgress *progress);
 extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);

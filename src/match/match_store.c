@@ -240,16 +240,11 @@ date_iso(DateADT d, char *buf)
  * WHERE clause over alias t with parameters), ordered by id so that
  * sampling with a seed is repeatable.
  */
-void
-match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
-				 Datum *args, bool with_identity, MatchProgress *progress)
+char *
+match_store_sql(MatchModel *model, const char *where, bool with_identity)
 {
-	MatchModel *model = st->model;
 	StringInfoData q;
-	Portal		portal;
-	SPIPlanPtr	plan;
 	int			ncol = model->ncolumns;
-	char		datebuf[32];
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT t.%s::int8, ", quote_identifier(model->id_column));
@@ -272,13 +267,35 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 	if (where)
 		appendStringInfo(&q, " WHERE %s", where);
 	appendStringInfo(&q, " ORDER BY 1");
+	return q.data;
+}
 
-	plan = SPI_prepare(q.data, nargs, argtypes);
+void
+match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
+				 Datum *args, bool with_identity, MatchProgress *progress)
+{
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare(match_store_sql(st->model, where, with_identity), nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
-			 model->name, SPI_result_code_string(SPI_result));
+			 st->model->name, SPI_result_code_string(SPI_result));
 	/* resolutions read with a fresh snapshot: they must see what committed while they waited for a lock */
-	portal = SPI_cursor_open(NULL, plan, args, NULL, !with_identity);
+	match_store_load_plan(st, plan, args, NULL, !with_identity, progress);
+	SPI_freeplan(plan);
+}
+
+/* Load the rows of a plan prepared from match_store_sql(). */
+void
+match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *nulls,
+					  bool read_only, MatchProgress *progress)
+{
+	MatchModel *model = st->model;
+	Portal		portal;
+	int			ncol = model->ncolumns;
+	char		datebuf[32];
+
+	portal = SPI_cursor_open(NULL, plan, args, nulls, read_only);
 
 	for (;;)
 	{
@@ -361,7 +378,6 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 			match_progress_report(progress, st->n, -1);
 	}
 	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
 }
 
 /* Term frequencies from the loaded data itself: count / records with a value. */
