@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 #include "storage/itemptr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(match_resolve_record);
@@ -160,15 +161,13 @@ inc_model_free(IncModel *im)
 }
 
 static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *types)
+prepare_plan(const char *sql, int nargs, Oid *types)
 {
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare identity resolution query (%s): %s",
 			 SPI_result_code_string(SPI_result), sql);
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep identity resolution query");
 	return plan;
 }
 
@@ -222,9 +221,13 @@ inc_model_get(const char *name)
 		StringInfoData w;
 		Oid			t1[1] = {INT8OID};
 
+		/* the queries name the relation schema-qualified: they may be replanned under another search_path */
+		model->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(model->relid)),
+													 get_rel_name(model->relid));
+
 		initStringInfo(&w);
 		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
-		im->self_plan = keep_plan(match_store_sql(model, w.data, true), 1, t1);
+		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
 
 		resetStringInfo(&w);
 		im->cand_types[im->cand_nargs++] = INT8OID;
@@ -248,7 +251,7 @@ inc_model_get(const char *name)
 			appendStringInfoChar(&w, ')');
 		}
 		appendStringInfoChar(&w, ')');
-		im->cand_plan = keep_plan(match_store_sql(model, w.data, true), im->cand_nargs, im->cand_types);
+		im->cand_plan = prepare_plan(match_store_sql(model, w.data, true), im->cand_nargs, im->cand_types);
 
 		/* floors of the stored term frequencies (0: untrained, no adjustment) */
 		{
@@ -275,6 +278,17 @@ inc_model_get(const char *name)
 		}
 	}
 	MemoryContextSwitchTo(old);
+
+	/*
+	 * A version written by this very transaction is used for this call only:
+	 * the transaction could write another version of the row that, after a
+	 * table rewrite, lands at the same ctid with the same xmin.  Versions
+	 * committed before are unique by (xmin, ctid).
+	 */
+	if (TransactionIdIsCurrentTransactionId(xmin))
+		return im;				/* its plans and context go with this call's */
+	if (SPI_keepplan(im->self_plan) != 0 || SPI_keepplan(im->cand_plan) != 0)
+		elog(ERROR, "could not keep identity resolution queries");
 	MemoryContextSetParent(cxt, CacheMemoryContext);
 	im->next = inc_models;
 	inc_models = im;
