@@ -144,7 +144,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	}
 	if (d->arena == NULL || d->arena_used + len + 1 > d->arena_size)
 	{
-		Size		sz = Max(ARENA_CHUNK, (Size) len + 1);
+		/* arenas grow from 4 kB to 1 MB: resolving one record needs a few hundred bytes per column */
+		Size		sz = Max(d->arena_size ? Min(ARENA_CHUNK, d->arena_size * 2) : 4096, (Size) len + 1);
 
 		d->arena = match_alloc(st, sz);
 		d->arena_size = sz;
