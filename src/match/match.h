@@ -145,6 +145,7 @@ typedef struct MatchStore
 	MatchDict	dicts[MATCH_MAX_COLUMNS];
 	MatchDict	sources;
 	Size		mem;			/* bytes allocated, against ci.match_work_mem */
+	Size		arena_first;	/* first value arena of a column (1 MB; less for a few records) */
 } MatchStore;
 
 #define MATCH_VAL(st, rec, col)	((st)->vals[(Size) (rec) * (st)->model->ncolumns + (col)])

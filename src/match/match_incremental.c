@@ -389,6 +389,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	link_w = match_probability_to_weight(model->link_threshold);
 	review_w = match_probability_to_weight(model->review_threshold);
 	st = match_store_create(model, cxt);
+	st->arena_first = 4096;		/* one record and its candidates: small arenas, no mmap per column */
 
 	/* the record itself */
 	{

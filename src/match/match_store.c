@@ -144,8 +144,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	}
 	if (d->arena == NULL || d->arena_used + len + 1 > d->arena_size)
 	{
-		/* arenas grow from 4 kB to 1 MB: resolving one record needs a few hundred bytes per column */
-		Size		sz = Max(d->arena_size ? Min(ARENA_CHUNK, d->arena_size * 2) : 4096, (Size) len + 1);
+		/* arenas grow from st->arena_first to 1 MB */
+		Size		sz = Max(d->arena_size ? Min(ARENA_CHUNK, d->arena_size * 2) : st->arena_first, (Size) len + 1);
 
 		d->arena = match_alloc(st, sz);
 		d->arena_size = sz;
@@ -185,6 +185,7 @@ match_store_create(MatchModel *model, MemoryContext cxt)
 
 	st->model = model;
 	st->cxt = cxt;
+	st->arena_first = ARENA_CHUNK;
 	for (int c = 0; c < model->ncolumns; c++)
 		dict_init(st, &st->dicts[c]);
 	dict_init(st, &st->sources);
