@@ -35,6 +35,10 @@ PG_FUNCTION_INFO_V1(match_resolve_record);
  *
  * - the statements that do not depend on a model are prepared once
  *   (SPI_keepplan; the plan cache replans them after DDL);
+ * - all plans are generic: every statement is a handful of index lookups
+ *   whatever its parameters, and planning a custom plan per call (the
+ *   candidate query is an OR of one arm per blocking rule) would cost more
+ *   than running it;
  * - per model: the parsed model, its stored term-frequency floors and its
  *   two record queries (the record itself; candidates sharing a key of any
  *   blocking rule, each key a parameter — NULL when the record lacks it, so
@@ -134,8 +138,8 @@ stmt_exec(IncStmt s, Datum *args, const char *nulls)
 
 	if (inc_stmt[s] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(inc_stmt_def[s].sql, inc_stmt_def[s].nargs,
-									   (Oid *) inc_stmt_def[s].types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(inc_stmt_def[s].sql, inc_stmt_def[s].nargs,
+											  (Oid *) inc_stmt_def[s].types, CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare identity resolution statement (%s): %s",
@@ -163,7 +167,7 @@ inc_model_free(IncModel *im)
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *types)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare identity resolution query (%s): %s",
