@@ -125,3 +125,53 @@ LEFT JOIN ci.identity_link lb ON lb.record_id = r.record_b
 WHERE NOT EXISTS (SELECT 1 FROM ci.match_decision d WHERE d.record_a = r.record_a AND d.record_b = r.record_b)
 ORDER BY r.match_probability DESC;
 COMMENT ON VIEW ci.match_review_queue IS 'Pairs in the review band awaiting a steward''s decision (ci.decide_match), most likely first';
+
+-- ci.resolve_record keeps each model parsed, with its queries planned, for
+-- the life of a session, and checks per call that the model's row of
+-- ci.match_model is still the version it parsed.  These triggers give the
+-- row a new version whenever a comparison, blocking rule or stored term
+-- frequency of the model changes, so that every session sees the change.
+CREATE FUNCTION ci.match_model_touch() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE ci.match_model m SET model = m.model;
+    ELSIF TG_OP = 'INSERT' THEN
+        UPDATE ci.match_model m SET model = m.model WHERE m.model IN (SELECT n.model FROM new_rows n);
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE ci.match_model m SET model = m.model WHERE m.model IN (SELECT o.model FROM old_rows o);
+    ELSE
+        UPDATE ci.match_model m SET model = m.model
+        WHERE m.model IN (SELECT n.model FROM new_rows n UNION SELECT o.model FROM old_rows o);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ci.match_model_touch() IS
+'Statement trigger on the tables that define a match model: writes a new version of the model''s ci.match_model row, so that sessions caching the parsed model (ci.resolve_record) reload it';
+
+CREATE TRIGGER match_comparison_touch_ins AFTER INSERT ON ci.match_comparison
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_comparison_touch_upd AFTER UPDATE ON ci.match_comparison
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_comparison_touch_del AFTER DELETE ON ci.match_comparison
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_comparison_touch_trunc AFTER TRUNCATE ON ci.match_comparison
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_blocking_rule_touch_ins AFTER INSERT ON ci.match_blocking_rule
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_blocking_rule_touch_upd AFTER UPDATE ON ci.match_blocking_rule
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_blocking_rule_touch_del AFTER DELETE ON ci.match_blocking_rule
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_blocking_rule_touch_trunc AFTER TRUNCATE ON ci.match_blocking_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_term_frequency_touch_ins AFTER INSERT ON ci.match_term_frequency
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_term_frequency_touch_upd AFTER UPDATE ON ci.match_term_frequency
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_term_frequency_touch_del AFTER DELETE ON ci.match_term_frequency
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();
+CREATE TRIGGER match_term_frequency_touch_trunc AFTER TRUNCATE ON ci.match_term_frequency
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.match_model_touch();

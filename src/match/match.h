@@ -145,6 +145,7 @@ typedef struct MatchStore
 	MatchDict	dicts[MATCH_MAX_COLUMNS];
 	MatchDict	sources;
 	Size		mem;			/* bytes allocated, against ci.match_work_mem */
+	Size		arena_first;	/* first value arena of a column (1 MB; less for a few records) */
 } MatchStore;
 
 #define MATCH_VAL(st, rec, col)	((st)->vals[(Size) (rec) * (st)->model->ncolumns + (col)])
@@ -209,6 +210,10 @@ extern MatchStore *match_store_create(MatchModel *model, MemoryContext cxt);
 extern void match_store_load(MatchStore *st, const char *where, int nargs,
 							 Oid *argtypes, Datum *args, bool with_identity,
 							 MatchProgress *progress);
+struct _SPI_plan;
+extern char *match_store_sql(MatchModel *model, const char *where, bool with_identity);
+extern void match_store_load_plan(MatchStore *st, struct _SPI_plan *plan, Datum *args,
+								  const char *nulls, bool read_only, MatchProgress *progress);
 extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);

@@ -14,6 +14,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -689,57 +690,90 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		pfree(claims);
 	}
 
-	/* links */
+	/*
+	 * links: only what changed is written.  A record without a link gets one
+	 * by a plain INSERT (under the run's SHARE ROW EXCLUSIVE lock nobody else
+	 * writes links, and in READ COMMITTED the store was loaded after taking
+	 * it, so none can exist); a record whose link differs is UPDATEd, which
+	 * leaves its record_id unchanged and so skips that foreign-key check;
+	 * unchanged links are not touched.  Rows go in record_id order.
+	 */
 	{
-		Oid			types[4] = {INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
-		Datum	   *ids = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
-		Datum	   *iid = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
-		Datum	   *prob = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
-		bool	   *probnull = palloc_extended(sizeof(bool) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
-		Datum	   *rule = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+		bool		plain_insert = !IsolationUsesXactSnapshot();
 		int64		changed = 0;
 
-		for (int off = 0; off < st->n; off += WRITE_CHUNK)
+		for (int pass = 0; pass < 2; pass++)
 		{
-			int			n = Min(WRITE_CHUNK, st->n - off);
-			Datum		args[4];
-			int			dims[1] = {n};
-			int			lbs[1] = {1};
+			bool		inserting = pass == 0;
+			int			r = 0;
 
-			for (int i = 0; i < n; i++)
+			while (r < st->n)
 			{
-				int			r = off + i;
+				Oid			types[4] = {INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
+				Datum	   *ids = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+				Datum	   *iid = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+				Datum	   *prob = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+				bool	   *probnull = palloc_extended(sizeof(bool) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+				Datum	   *rule = palloc_extended(sizeof(Datum) * WRITE_CHUNK, MCXT_ALLOC_HUGE);
+				int			n = 0;
+				Datum		args[4];
+				int			dims[1];
+				int			lbs[1] = {1};
+				const char *sql;
 
-				ids[i] = Int64GetDatum(st->ids[r]);
-				iid[i] = Int64GetDatum(comp_id[comp_of[r]]);
-				if (best_rule[r] == -3)
+				for (; r < st->n && n < WRITE_CHUNK; r++)
 				{
-					probnull[i] = true;
-					prob[i] = (Datum) 0;
-					rule[i] = rule_single;
+					if ((st->identity[r] == 0) != inserting)
+						continue;
+					ids[n] = Int64GetDatum(st->ids[r]);
+					iid[n] = Int64GetDatum(comp_id[comp_of[r]]);
+					if (best_rule[r] == -3)
+					{
+						probnull[n] = true;
+						prob[n] = (Datum) 0;
+						rule[n] = rule_single;
+					}
+					else
+					{
+						probnull[n] = false;
+						prob[n] = Float8GetDatum(best_rule[r] == -1 ? match_weight_to_probability(best[r]) : 1.0);
+						rule[n] = best_rule[r] == -1 ? rule_prob : best_rule[r] == -2 ? rule_steward : det_names[best_rule[r]];
+					}
+					n++;
 				}
-				else
+				if (n > 0)
 				{
-					probnull[i] = false;
-					prob[i] = Float8GetDatum(best_rule[r] == -1 ? match_weight_to_probability(best[r]) : 1.0);
-					rule[i] = best_rule[r] == -1 ? rule_prob : best_rule[r] == -2 ? rule_steward : det_names[best_rule[r]];
+					dims[0] = n;
+					args[0] = PointerGetDatum(int8_array(ids, NULL, n));
+					args[1] = PointerGetDatum(int8_array(iid, NULL, n));
+					args[2] = PointerGetDatum(construct_md_array(prob, probnull, 1, dims, lbs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+					args[3] = PointerGetDatum(construct_md_array(rule, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+					if (inserting && plain_insert)
+						sql = "INSERT INTO ci.identity_link (record_id, identity_id, match_probability, rule)"
+							" SELECT * FROM unnest($1, $2, $3, $4)";
+					else if (inserting)
+						sql = "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
+							" SELECT * FROM unnest($1, $2, $3, $4)"
+							" ON CONFLICT (record_id) DO UPDATE SET identity_id = excluded.identity_id,"
+							" match_probability = excluded.match_probability, rule = excluded.rule, linked_at = now()"
+							" WHERE (l.identity_id, l.match_probability, l.rule)"
+							" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)";
+					else
+						sql = "UPDATE ci.identity_link l SET identity_id = x.iid, match_probability = x.p, rule = x.rule,"
+							" linked_at = now() FROM unnest($1, $2, $3, $4) AS x(id, iid, p, rule)"
+							" WHERE l.record_id = x.id AND (l.identity_id, l.match_probability, l.rule)"
+							" IS DISTINCT FROM (x.iid, x.p, x.rule)";
+					if (SPI_execute_with_args(sql, 4, types, args, NULL, false, 0) < 0)
+						elog(ERROR, "could not write ci.identity_link");
+					changed += SPI_processed;
 				}
+				pfree(ids);
+				pfree(iid);
+				pfree(prob);
+				pfree(probnull);
+				pfree(rule);
+				CHECK_FOR_INTERRUPTS();
 			}
-			args[0] = PointerGetDatum(int8_array(ids, NULL, n));
-			args[1] = PointerGetDatum(int8_array(iid, NULL, n));
-			args[2] = PointerGetDatum(construct_md_array(prob, probnull, 1, dims, lbs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			args[3] = PointerGetDatum(construct_md_array(rule, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-			if (SPI_execute_with_args(
-									  "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
-									  " SELECT * FROM unnest($1, $2, $3, $4)"
-									  " ON CONFLICT (record_id) DO UPDATE SET identity_id = excluded.identity_id,"
-									  " match_probability = excluded.match_probability, rule = excluded.rule, linked_at = now()"
-									  " WHERE (l.identity_id, l.match_probability, l.rule)"
-									  " IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
-									  4, types, args, NULL, false, 0) < 0)
-				elog(ERROR, "could not write ci.identity_link");
-			changed += SPI_processed;
-			CHECK_FOR_INTERRUPTS();
 		}
 		stats->links_written = changed;
 	}

@@ -20,20 +20,342 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/itemptr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(match_resolve_record);
 
 #define MAX_CANDIDATE_PARAMS (MATCH_MAX_RULES * MATCH_MAX_KEYS + 1)
 
-static void
-exec_check(const char *sql, int nargs, Oid *types, Datum *args, int expect)
+/*
+ * Per-backend cache.  Parsing a model and planning its queries costs more
+ * than resolving a record, so both are kept across calls:
+ *
+ * - the statements that do not depend on a model are prepared once
+ *   (SPI_keepplan; the plan cache replans them after DDL);
+ * - all plans are generic: every statement is a handful of index lookups
+ *   whatever its parameters, and planning a custom plan per call (the
+ *   candidate query is an OR of one arm per blocking rule) would cost more
+ *   than running it;
+ * - per model: the parsed model, its stored term-frequency floors and its
+ *   two record queries (the record itself; candidates sharing a key of any
+ *   blocking rule, each key a parameter — NULL when the record lacks it, so
+ *   the rule's arm matches nothing).
+ *
+ * A model entry is valid while its ci.match_model row version (xmin, ctid)
+ * is the one it was built from: one primary-key lookup per call.  Triggers
+ * on ci.match_comparison, ci.match_blocking_rule and ci.match_term_frequency
+ * (90_match_api.sql) rewrite the model's row on every change, and training
+ * writes it anyway, so any change — committed by another session, made
+ * earlier in this transaction, or rolled back — gives a new version.
+ */
+typedef enum IncStmt
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+	STMT_LOCK,
+	STMT_VERSION,
+	STMT_ADVISORY,
+	STMT_DECISIONS,
+	STMT_REVIEW,
+	STMT_CREATE,
+	STMT_MERGE_EVENTS,
+	STMT_MERGE_LINKS,
+	STMT_MERGE_RETIRE,
+	STMT_LINK,
+	STMT_TOUCH,
+	STMT_TF,
+	NSTMTS
+} IncStmt;
 
-	if (rc != expect)
-		elog(ERROR, "identity resolution statement failed (%s): %s", SPI_result_code_string(rc), sql);
+static const struct
+{
+	const char *sql;
+	int			nargs;
+	Oid			types[5];
+	int			expect;
+}			inc_stmt_def[NSTMTS] =
+{
+	[STMT_LOCK] = {"LOCK TABLE ci.identity_link IN ROW EXCLUSIVE MODE", 0, {0}, SPI_OK_UTILITY},
+	[STMT_VERSION] = {"SELECT xmin, ctid FROM ci.match_model WHERE model = $1", 1, {TEXTOID}, SPI_OK_SELECT},
+	[STMT_ADVISORY] = {"SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) s",
+	1, {INT8ARRAYOID}, SPI_OK_SELECT},
+	[STMT_DECISIONS] = {"SELECT CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END, d.decision = 'link',"
+		" l.identity_id FROM ci.match_decision d"
+		" LEFT JOIN ci.identity_link l ON l.record_id = CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END"
+	" WHERE d.record_a = $1 OR d.record_b = $1", 1, {INT8OID}, SPI_OK_SELECT},
+	[STMT_REVIEW] = {"INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight)"
+		" SELECT $1, least($2, b), greatest($2, b), p, w FROM unnest($3, $4, $5) AS x(b, p, w)"
+		" ON CONFLICT (model, record_a, record_b) DO UPDATE SET match_probability = excluded.match_probability,"
+		" match_weight = excluded.match_weight, found_at = now()",
+	5, {TEXTOID, INT8OID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID}, SPI_OK_INSERT},
+	[STMT_CREATE] = {"WITH i AS (INSERT INTO ci.identity DEFAULT VALUES RETURNING identity_id)"
+		" INSERT INTO ci.identity_event (event, identity_id, record_ids)"
+	" SELECT 'create', identity_id, ARRAY[$1::int8] FROM i RETURNING identity_id", 1, {INT8OID}, SPI_OK_INSERT_RETURNING},
+	[STMT_MERGE_EVENTS] = {"INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids)"
+		" SELECT 'merge', $1, o, (SELECT array_agg(record_id ORDER BY record_id) FROM ci.identity_link WHERE identity_id = o)"
+	" FROM unnest($2) AS o ORDER BY o", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_INSERT},
+	[STMT_MERGE_LINKS] = {"UPDATE ci.identity_link SET identity_id = $1, linked_at = now() WHERE identity_id = ANY ($2)",
+	2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
+	[STMT_MERGE_RETIRE] = {"UPDATE ci.identity SET retired_at = now(), updated_at = now(), merged_into = $1"
+	" WHERE identity_id = ANY ($2) AND retired_at IS NULL", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
+	[STMT_LINK] = {"INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
+		" VALUES ($1, $2, $3, $4) ON CONFLICT (record_id) DO UPDATE"
+		" SET identity_id = excluded.identity_id, match_probability = excluded.match_probability,"
+		" rule = excluded.rule, linked_at = now()"
+		" WHERE (l.identity_id, l.match_probability, l.rule)"
+		" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
+	4, {INT8OID, INT8OID, FLOAT8OID, TEXTOID}, SPI_OK_INSERT},
+	[STMT_TOUCH] = {"UPDATE ci.identity SET updated_at = now() WHERE identity_id = $1", 1, {INT8OID}, SPI_OK_UPDATE},
+	[STMT_TF] = {"SELECT x.i, f.frequency FROM unnest($2, $3) WITH ORDINALITY AS x(c, v, i)"
+		" JOIN ci.match_term_frequency f ON f.model = $1 AND f.comparison = x.c AND f.value = x.v",
+	3, {TEXTOID, TEXTARRAYOID, TEXTARRAYOID}, SPI_OK_SELECT},
+};
+
+static SPIPlanPtr inc_stmt[NSTMTS];
+
+typedef struct IncModel
+{
+	struct IncModel *next;
+	MemoryContext cxt;			/* the model and this entry */
+	MatchModel *model;
+	TransactionId xmin;			/* version of the ci.match_model row */
+	ItemPointerData ctid;
+	SPIPlanPtr self_plan;		/* $1: record id */
+	SPIPlanPtr cand_plan;		/* $1: record id, then every key of every rule */
+	int			cand_nargs;
+	Oid			cand_types[MAX_CANDIDATE_PARAMS];
+	double		tf_floor[MATCH_MAX_COMPARISONS];	/* 0: no stored frequencies */
+} IncModel;
+
+static IncModel *inc_models = NULL;
+
+/* Run a kept statement; its result must be the expected SPI code. */
+static void
+stmt_exec(IncStmt s, Datum *args, const char *nulls)
+{
+	int			rc;
+
+	if (inc_stmt[s] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(inc_stmt_def[s].sql, inc_stmt_def[s].nargs,
+											  (Oid *) inc_stmt_def[s].types, CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare identity resolution statement (%s): %s",
+				 SPI_result_code_string(SPI_result), inc_stmt_def[s].sql);
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep identity resolution statement");
+		inc_stmt[s] = plan;
+	}
+	rc = SPI_execute_plan(inc_stmt[s], args, nulls, false, 0);
+	if (rc != inc_stmt_def[s].expect)
+		elog(ERROR, "identity resolution statement failed (%s): %s",
+			 SPI_result_code_string(rc), inc_stmt_def[s].sql);
+}
+
+static void
+inc_model_free(IncModel *im)
+{
+	if (im->self_plan)
+		SPI_freeplan(im->self_plan);
+	if (im->cand_plan)
+		SPI_freeplan(im->cand_plan);
+	MemoryContextDelete(im->cxt);
+}
+
+static SPIPlanPtr
+prepare_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare identity resolution query (%s): %s",
+			 SPI_result_code_string(SPI_result), sql);
+	return plan;
+}
+
+/*
+ * The cached model named name, rebuilt when its ci.match_model row changed.
+ * Must be called inside SPI.
+ */
+static IncModel *
+inc_model_get(const char *name)
+{
+	Datum		arg = CStringGetTextDatum(name);
+	TransactionId xmin;
+	ItemPointerData ctid;
+	IncModel  **pp;
+	IncModel   *im;
+	MemoryContext cxt,
+				old;
+	bool		isnull;
+
+	stmt_exec(STMT_VERSION, &arg, NULL);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("match model \"%s\" does not exist", name),
+				 errhint("The shipped model is named \"default\"; models are rows of ci.match_model.")));
+	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)), &ctid);
+
+	for (pp = &inc_models; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->model->name, name) == 0)
+		{
+			im = *pp;
+			if (TransactionIdEquals(im->xmin, xmin) && ItemPointerEquals(&im->ctid, &ctid))
+				return im;
+			*pp = im->next;
+			inc_model_free(im);
+			break;
+		}
+
+	/* build a new entry in a context of its own, kept only when complete */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci resolve record model", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	im = palloc0(sizeof(IncModel));
+	im->cxt = cxt;
+	im->xmin = xmin;
+	im->ctid = ctid;
+	im->model = match_load_model(name);
+	MemoryContextSwitchTo(cxt);
+	{
+		MatchModel *model = im->model;
+		StringInfoData w;
+		Oid			t1[1] = {INT8OID};
+
+		/* the queries name the relation schema-qualified: they may be replanned under another search_path */
+		model->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(model->relid)),
+													 get_rel_name(model->relid));
+
+		initStringInfo(&w);
+		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
+		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
+
+		resetStringInfo(&w);
+		im->cand_types[im->cand_nargs++] = INT8OID;
+		appendStringInfo(&w, "t.%s <> $1 AND (false", quote_identifier(model->id_column));
+		for (int r = 0; r < model->nrules; r++)
+		{
+			const MatchRule *rule = &model->rule[r];
+
+			appendStringInfoString(&w, " OR (");
+			for (int k = 0; k < rule->nkeys; k++)
+			{
+				const MatchColumn *col = &model->column[rule->column[k]];
+
+				im->cand_types[im->cand_nargs] = col->is_date ? DATEOID : TEXTOID;
+				im->cand_nargs++;
+				if (col->is_date)
+					appendStringInfo(&w, "%st.%s = $%d", k ? " AND " : "", quote_identifier(col->field), im->cand_nargs);
+				else
+					appendStringInfo(&w, "%s%s = $%d", k ? " AND " : "", col->sql, im->cand_nargs);
+			}
+			appendStringInfoChar(&w, ')');
+		}
+		appendStringInfoChar(&w, ')');
+		im->cand_plan = prepare_plan(match_store_sql(model, w.data, true), im->cand_nargs, im->cand_types);
+
+		/* floors of the stored term frequencies (0: untrained, no adjustment) */
+		{
+			Datum		names[MATCH_MAX_COMPARISONS];
+			Datum		a2[2];
+
+			for (int k = 0; k < model->ncomparisons; k++)
+				names[k] = CStringGetTextDatum(model->comp[k].name);
+			a2[0] = arg;
+			a2[1] = PointerGetDatum(construct_array(names, model->ncomparisons, TEXTOID, -1, false, TYPALIGN_INT));
+			if (SPI_execute_with_args("SELECT c.i::int4, (m.training->'tf_floor'->>c.comparison)::float8"
+									  " FROM ci.match_model m, unnest($2::text[]) WITH ORDINALITY AS c(comparison, i)"
+									  " WHERE m.model = $1",
+									  2, (Oid[]) {TEXTOID, TEXTARRAYOID}, a2, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not read ci.match_model");
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				int			k = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+				Datum		f = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+
+				if (!isnull && k >= 0 && k < model->ncomparisons && model->comp[k].tf_adjust)
+					im->tf_floor[k] = Max(DatumGetFloat8(f), 0.0);
+			}
+		}
+	}
+	MemoryContextSwitchTo(old);
+
+	/*
+	 * A version written by this very transaction is used for this call only:
+	 * the transaction could write another version of the row that, after a
+	 * table rewrite, lands at the same ctid with the same xmin.  Versions
+	 * committed before are unique by (xmin, ctid).
+	 */
+	if (TransactionIdIsCurrentTransactionId(xmin))
+		return im;				/* its plans and context go with this call's */
+	if (SPI_keepplan(im->self_plan) != 0 || SPI_keepplan(im->cand_plan) != 0)
+		elog(ERROR, "could not keep identity resolution queries");
+	MemoryContextSetParent(cxt, CacheMemoryContext);
+	im->next = inc_models;
+	inc_models = im;
+	return im;
+}
+
+/*
+ * Term frequencies stored by training for the values of the loaded records
+ * (as match_store_tf_from_table, in one kept statement): a value training
+ * never saw gets the smallest stored frequency of its comparison.
+ */
+static void
+inc_store_tf(IncModel *im, MatchStore *st)
+{
+	MatchModel *model = im->model;
+	int			total = 0;
+	Datum	   *cs,
+			   *vs;
+	int		   *col;
+	uint32	   *vid;
+	int			n = 0;
+	Datum		args[3];
+
+	for (int k = 0; k < model->ncomparisons; k++)
+		if (model->comp[k].tf_adjust && im->tf_floor[k] > 0)
+			total += st->dicts[model->comp[k].column].nvalues - 1;
+	if (total == 0)
+		return;
+	cs = palloc(sizeof(Datum) * total);
+	vs = palloc(sizeof(Datum) * total);
+	col = palloc(sizeof(int) * total);
+	vid = palloc(sizeof(uint32) * total);
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		MatchDict  *d = &st->dicts[model->comp[k].column];
+		Datum		cname;
+
+		if (!model->comp[k].tf_adjust || im->tf_floor[k] <= 0 || d->nvalues <= 1)
+			continue;
+		cname = CStringGetTextDatum(model->comp[k].name);
+		for (uint32 id = 1; id < d->nvalues; id++)
+		{
+			d->values[id].tf = (float) im->tf_floor[k];
+			cs[n] = cname;
+			vs[n] = PointerGetDatum(cstring_to_text_with_len(d->values[id].bytes, d->values[id].nbytes));
+			col[n] = model->comp[k].column;
+			vid[n] = id;
+			n++;
+		}
+	}
+	args[0] = CStringGetTextDatum(model->name);
+	args[1] = PointerGetDatum(construct_array(cs, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(vs, n, TEXTOID, -1, false, TYPALIGN_INT));
+	stmt_exec(STMT_TF, args, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64		j = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+		double		f = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (j >= 0 && j < n)
+			st->dicts[col[j]].values[vid[j]].tf = (float) f;
+	}
 }
 
 Datum
@@ -45,10 +367,10 @@ match_resolve_record(PG_FUNCTION_ARGS)
 				old;
 	MatchModel *model;
 	MatchStore *st;
-	Oid			types[MAX_CANDIDATE_PARAMS];
 	Datum		args[MAX_CANDIDATE_PARAMS];
+	char		nulls[MAX_CANDIDATE_PARAMS];
 	int			nargs = 0;
-	StringInfoData where;
+	IncModel   *im;
 	Datum		lockkeys[MATCH_MAX_RULES];
 	int			nlocks = 0;
 	double		link_w,
@@ -65,21 +387,19 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	SPI_connect();
 	MemoryContextSwitchTo(cxt);
 
-	exec_check("LOCK TABLE ci.identity_link IN ROW EXCLUSIVE MODE", 0, NULL, NULL, SPI_OK_UTILITY);
-	model = match_load_model(name);
+	stmt_exec(STMT_LOCK, NULL, NULL);
+	im = inc_model_get(name);
+	model = im->model;
 	link_w = match_probability_to_weight(model->link_threshold);
 	review_w = match_probability_to_weight(model->review_threshold);
 	st = match_store_create(model, cxt);
+	st->arena_first = 4096;		/* one record and its candidates: small arenas, no mmap per column */
 
 	/* the record itself */
 	{
-		Oid			t1[1] = {INT8OID};
 		Datum		a1[1] = {Int64GetDatum(record_id)};
-		StringInfoData w;
 
-		initStringInfo(&w);
-		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
-		match_store_load(st, w.data, 1, t1, a1, true, NULL);
+		match_store_load_plan(st, im->self_plan, a1, NULL, false, NULL);
 	}
 	if (st->n == 0)
 	{
@@ -90,11 +410,12 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 
-	/* lock its blocking keys, then find candidates sharing any of them */
-	initStringInfo(&where);
-	types[nargs] = INT8OID;
+	/*
+	 * lock its blocking keys, then find candidates sharing any of them: each
+	 * rule's keys are parameters, NULL for a rule the record lacks a key of
+	 */
+	nulls[nargs] = ' ';
 	args[nargs++] = Int64GetDatum(record_id);
-	appendStringInfo(&where, "t.%s <> $1 AND (false", quote_identifier(model->id_column));
 	for (int r = 0; r < model->nrules; r++)
 	{
 		const MatchRule *rule = &model->rule[r];
@@ -104,48 +425,41 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		for (int k = 0; k < rule->nkeys; k++)
 			if (MATCH_VAL(st, 0, rule->column[k]) == 0)
 				complete = false;
-		if (!complete)
-			continue;
-		appendStringInfoString(&where, " OR (");
 		for (int k = 0; k < rule->nkeys; k++)
 		{
 			const MatchColumn *col = &model->column[rule->column[k]];
 			const MatchValue *v = &st->dicts[rule->column[k]].values[MATCH_VAL(st, 0, rule->column[k])];
 
+			if (!complete)
+			{
+				nulls[nargs] = 'n';
+				args[nargs++] = (Datum) 0;
+				continue;
+			}
 			h = hash_combine64(h, hash_bytes_extended((const unsigned char *) v->bytes, v->nbytes, (uint64) k));
+			nulls[nargs] = ' ';
 			if (col->is_date)
-			{
-				types[nargs] = DATEOID;
 				args[nargs++] = DateADTGetDatum(v->date);
-				appendStringInfo(&where, "%st.%s = $%d", k ? " AND " : "", quote_identifier(col->field), nargs);
-			}
 			else
-			{
-				types[nargs] = TEXTOID;
 				args[nargs++] = PointerGetDatum(cstring_to_text_with_len(v->bytes, v->nbytes));
-				appendStringInfo(&where, "%s%s = $%d", k ? " AND " : "", col->sql, nargs);
-			}
 		}
-		appendStringInfoChar(&where, ')');
-		lockkeys[nlocks++] = Int64GetDatum((int64) h);
+		if (complete)
+			lockkeys[nlocks++] = Int64GetDatum((int64) h);
 	}
-	appendStringInfoChar(&where, ')');
+	Assert(nargs == im->cand_nargs);
 	if (nlocks > 0)
 	{
-		Oid			t1[1] = {INT8ARRAYOID};
 		Datum		a1[1];
 
 		a1[0] = PointerGetDatum(construct_array(lockkeys, nlocks, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		exec_check("SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) s",
-				   1, t1, a1, SPI_OK_SELECT);
-		match_store_load(st, where.data, nargs, types, args, true, NULL);
+		stmt_exec(STMT_ADVISORY, a1, NULL);
+		match_store_load_plan(st, im->cand_plan, args, nulls, false, NULL);
 	}
-	match_store_tf_from_table(st);
+	inc_store_tf(im, st);
 
 	/* score the candidates; steward decisions win */
 	linked_ids = palloc(sizeof(int64) * (st->n + 1));
 	{
-		Oid			t1[1] = {INT8OID};
 		Datum		a1[1] = {Int64GetDatum(record_id)};
 		int64	   *no_link = NULL;
 		int			nno = 0;
@@ -154,11 +468,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		Datum	   *rv_w = palloc(sizeof(Datum) * (st->n + 1));
 		int			nrv = 0;
 
-		exec_check("SELECT CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END, d.decision = 'link',"
-				   " l.identity_id FROM ci.match_decision d"
-				   " LEFT JOIN ci.identity_link l ON l.record_id = CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END"
-				   " WHERE d.record_a = $1 OR d.record_b = $1",
-				   1, t1, a1, SPI_OK_SELECT);
+		stmt_exec(STMT_DECISIONS, a1, NULL);
 		no_link = palloc(sizeof(int64) * (SPI_processed + 1));
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -222,7 +532,6 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		}
 		if (nrv > 0)
 		{
-			Oid			t5[5] = {TEXTOID, INT8OID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 			Datum		a5[5];
 
 			a5[0] = CStringGetTextDatum(model->name);
@@ -230,11 +539,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			a5[2] = PointerGetDatum(construct_array(rv_b, nrv, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			a5[3] = PointerGetDatum(construct_array(rv_p, nrv, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			a5[4] = PointerGetDatum(construct_array(rv_w, nrv, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			exec_check("INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight)"
-					   " SELECT $1, least($2, b), greatest($2, b), p, w FROM unnest($3, $4, $5) AS x(b, p, w)"
-					   " ON CONFLICT (model, record_a, record_b) DO UPDATE SET match_probability = excluded.match_probability,"
-					   " match_weight = excluded.match_weight, found_at = now()",
-					   5, t5, a5, SPI_OK_INSERT);
+			stmt_exec(STMT_REVIEW, a5, NULL);
 		}
 	}
 
@@ -246,12 +551,11 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			keep = linked_ids[i];
 	if (keep == 0)
 	{
-		exec_check("WITH i AS (INSERT INTO ci.identity DEFAULT VALUES RETURNING identity_id)"
-				   " INSERT INTO ci.identity_event (event, identity_id, record_ids)"
-				   " SELECT 'create', identity_id, ARRAY[$1::int8] FROM i RETURNING identity_id",
-				   1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(record_id)}, SPI_OK_INSERT_RETURNING);
 		{
+			Datum		a1[1] = {Int64GetDatum(record_id)};
 			bool		isnull;
+
+			stmt_exec(STMT_CREATE, a1, NULL);
 
 			keep = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
@@ -272,34 +576,27 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		}
 		if (nothers > 0)
 		{
-			Oid			t2[2] = {INT8OID, INT8ARRAYOID};
 			Datum		a2[2];
 
 			a2[0] = Int64GetDatum(keep);
 			a2[1] = PointerGetDatum(construct_array(others, nothers, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			exec_check("INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids)"
-					   " SELECT 'merge', $1, o, (SELECT array_agg(record_id ORDER BY record_id) FROM ci.identity_link WHERE identity_id = o)"
-					   " FROM unnest($2) AS o ORDER BY o",
-					   2, t2, a2, SPI_OK_INSERT);
-			exec_check("UPDATE ci.identity_link SET identity_id = $1, linked_at = now() WHERE identity_id = ANY ($2)",
-					   2, t2, a2, SPI_OK_UPDATE);
-			exec_check("UPDATE ci.identity SET retired_at = now(), updated_at = now(), merged_into = $1"
-					   " WHERE identity_id = ANY ($2) AND retired_at IS NULL",
-					   2, t2, a2, SPI_OK_UPDATE);
+			stmt_exec(STMT_MERGE_EVENTS, a2, NULL);
+			stmt_exec(STMT_MERGE_LINKS, a2, NULL);
+			stmt_exec(STMT_MERGE_RETIRE, a2, NULL);
 		}
 	}
 
 	/* the record's link, and candidates that had none yet */
 	{
-		Oid			t4[4] = {INT8OID, INT8OID, FLOAT8OID, TEXTOID};
 		Datum		a4[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
+		Datum		a1[1] = {Int64GetDatum(keep)};
+		char		lnulls[4] = {' ', ' ', ' ', ' '};
 
 		a4[0] = Int64GetDatum(record_id);
 		a4[1] = Int64GetDatum(keep);
 		if (best_rule == NULL)
 		{
-			nulls[2] = 'n';
+			lnulls[2] = 'n';
 			a4[2] = (Datum) 0;
 			a4[3] = CStringGetTextDatum("singleton");
 		}
@@ -308,16 +605,8 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			a4[2] = Float8GetDatum(strcmp(best_rule, "probabilistic") == 0 ? match_weight_to_probability(best_w) : 1.0);
 			a4[3] = CStringGetTextDatum(best_rule);
 		}
-		if (SPI_execute_with_args("INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
-								  " VALUES ($1, $2, $3, $4) ON CONFLICT (record_id) DO UPDATE"
-								  " SET identity_id = excluded.identity_id, match_probability = excluded.match_probability,"
-								  " rule = excluded.rule, linked_at = now()"
-								  " WHERE (l.identity_id, l.match_probability, l.rule)"
-								  " IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
-								  4, t4, a4, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not write ci.identity_link");
-		exec_check("UPDATE ci.identity SET updated_at = now() WHERE identity_id = $1",
-				   1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(keep)}, SPI_OK_UPDATE);
+		stmt_exec(STMT_LINK, a4, lnulls);
+		stmt_exec(STMT_TOUCH, a1, NULL);
 	}
 	result = keep;
 	SPI_finish();

@@ -299,6 +299,7 @@ match_load_model(const char *name)
 							  " tf_adjust, m, u FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_comparison");
+	MemoryContextSwitchTo(cxt); /* SPI returns in its own context; the model lives in the caller's */
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -345,6 +346,7 @@ match_load_model(const char *name)
 							  " WHERE model = $1 ORDER BY ordinal",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_blocking_rule");
+	MemoryContextSwitchTo(cxt);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),

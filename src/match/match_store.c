@@ -144,7 +144,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	}
 	if (d->arena == NULL || d->arena_used + len + 1 > d->arena_size)
 	{
-		Size		sz = Max(ARENA_CHUNK, (Size) len + 1);
+		/* arenas grow from st->arena_first to 1 MB */
+		Size		sz = Max(d->arena_size ? Min(ARENA_CHUNK, d->arena_size * 2) : st->arena_first, (Size) len + 1);
 
 		d->arena = match_alloc(st, sz);
 		d->arena_size = sz;
@@ -184,6 +185,7 @@ match_store_create(MatchModel *model, MemoryContext cxt)
 
 	st->model = model;
 	st->cxt = cxt;
+	st->arena_first = ARENA_CHUNK;
 	for (int c = 0; c < model->ncolumns; c++)
 		dict_init(st, &st->dicts[c]);
 	dict_init(st, &st->sources);
@@ -240,16 +242,11 @@ date_iso(DateADT d, char *buf)
  * WHERE clause over alias t with parameters), ordered by id so that
  * sampling with a seed is repeatable.
  */
-void
-match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
-				 Datum *args, bool with_identity, MatchProgress *progress)
+char *
+match_store_sql(MatchModel *model, const char *where, bool with_identity)
 {
-	MatchModel *model = st->model;
 	StringInfoData q;
-	Portal		portal;
-	SPIPlanPtr	plan;
 	int			ncol = model->ncolumns;
-	char		datebuf[32];
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT t.%s::int8, ", quote_identifier(model->id_column));
@@ -272,13 +269,35 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 	if (where)
 		appendStringInfo(&q, " WHERE %s", where);
 	appendStringInfo(&q, " ORDER BY 1");
+	return q.data;
+}
 
-	plan = SPI_prepare(q.data, nargs, argtypes);
+void
+match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
+				 Datum *args, bool with_identity, MatchProgress *progress)
+{
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare(match_store_sql(st->model, where, with_identity), nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
-			 model->name, SPI_result_code_string(SPI_result));
+			 st->model->name, SPI_result_code_string(SPI_result));
 	/* resolutions read with a fresh snapshot: they must see what committed while they waited for a lock */
-	portal = SPI_cursor_open(NULL, plan, args, NULL, !with_identity);
+	match_store_load_plan(st, plan, args, NULL, !with_identity, progress);
+	SPI_freeplan(plan);
+}
+
+/* Load the rows of a plan prepared from match_store_sql(). */
+void
+match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *nulls,
+					  bool read_only, MatchProgress *progress)
+{
+	MatchModel *model = st->model;
+	Portal		portal;
+	int			ncol = model->ncolumns;
+	char		datebuf[32];
+
+	portal = SPI_cursor_open(NULL, plan, args, nulls, read_only);
 
 	for (;;)
 	{
@@ -361,7 +380,6 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 			match_progress_report(progress, st->n, -1);
 	}
 	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
 }
 
 /*
