@@ -27,7 +27,7 @@ SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS plain_ms \
 -- table): like for like with plain SQL
 SELECT clock_timestamp() AS t0 \gset
 CREATE TEMP TABLE c_golden AS
-SELECT l.identity_id,
+SELECT r.identity_id,
        ci.survive(r.given_name, r.source, r.updated_at, 'most_frequent:longest') AS given_name,
        ci.survive(r.family_name, r.source, r.updated_at, 'most_frequent:longest') AS family_name,
        coalesce(ci.survive(r.email, r.source, r.updated_at, 'source_priority:crm')
@@ -41,8 +41,30 @@ SELECT l.identity_id,
        ci.survive(r.city, r.source, r.updated_at, 'trust_recency:365 days') AS city,
        ci.survive(r.postcode, r.source, r.updated_at, 'trust_recency:365 days') AS postcode,
        ci.survive(r.country, r.source, r.updated_at, 'most_frequent:most_recent') AS country
-  FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
- GROUP BY l.identity_id;
+  -- values prepared as ci.golden_profile_sql does: trimmed, names by their key's representative
+  FROM (SELECT k.identity_id, k.record_id, k.source, k.updated_at, k.attributes, k.birth_date,
+               k.email, k.phone, k.national_id, k.street, k.city, k.postcode, k.country,
+               first_value(k.given_name) OVER (PARTITION BY k.identity_id, k.gk ORDER BY k.gn DESC, k.updated_at DESC NULLS LAST,
+                                                k.source COLLATE "C", k.given_name COLLATE "C", k.record_id) AS given_name,
+               first_value(k.family_name) OVER (PARTITION BY k.identity_id, k.fk ORDER BY k.fn DESC, k.updated_at DESC NULLS LAST,
+                                                 k.source COLLATE "C", k.family_name COLLATE "C", k.record_id) AS family_name
+          FROM (SELECT t.*, coalesce(nullif(t.given_name_norm, ''), t.given_name) AS gk,
+                       count(*) OVER (PARTITION BY t.identity_id, coalesce(nullif(t.given_name_norm, ''), t.given_name), t.given_name) AS gn,
+                       coalesce(nullif(t.family_name_norm, ''), t.family_name) AS fk,
+                       count(*) OVER (PARTITION BY t.identity_id, coalesce(nullif(t.family_name_norm, ''), t.family_name), t.family_name) AS fn
+                  FROM (SELECT l.identity_id, r.record_id, r.source, r.updated_at, r.attributes, r.birth_date,
+                               r.given_name_norm, r.family_name_norm,
+                               nullif(btrim(r.given_name, E' \t\n\r\f\v'), '') AS given_name,
+                               nullif(btrim(r.family_name, E' \t\n\r\f\v'), '') AS family_name,
+                               nullif(btrim(r.email, E' \t\n\r\f\v'), '') AS email,
+                               nullif(btrim(r.phone, E' \t\n\r\f\v'), '') AS phone,
+                               nullif(btrim(r.national_id, E' \t\n\r\f\v'), '') AS national_id,
+                               nullif(btrim(r.street, E' \t\n\r\f\v'), '') AS street,
+                               nullif(btrim(r.city, E' \t\n\r\f\v'), '') AS city,
+                               nullif(btrim(r.postcode, E' \t\n\r\f\v'), '') AS postcode,
+                               nullif(btrim(r.country, E' \t\n\r\f\v'), '') AS country
+                          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id) t) k) r
+ GROUP BY r.identity_id;
 SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS values_ms \gset
 SELECT count(*) AS values_disagreements
   FROM c_golden c FULL JOIN plain_golden p ON p.identity_id = c.identity_id

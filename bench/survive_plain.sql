@@ -1,23 +1,53 @@
 -- The default rule set written in plain SQL (DISTINCT ON + window
 -- functions), with the same tie-breaks as the C aggregates: the peer the
 -- survivorship benchmark compares against.  :plain_where filters identities.
+-- Like ci.golden_profile_sql: text values are trimmed (blank = NULL) and
+-- names are counted by their normalised key, shown as the key's most
+-- frequent spelling (then the most recent).
 CREATE TEMP TABLE plain_golden AS
 WITH src AS (
-    SELECT l.identity_id, r.*, s.trust::text::float8 AS trust,
+    SELECT l.identity_id, r.record_id, r.source, r.updated_at, r.attributes, r.birth_date,
+           r.given_name_norm, r.family_name_norm,
+           nullif(btrim(r.given_name, E' \t\n\r\f\v'), '') AS given_name,
+           nullif(btrim(r.family_name, E' \t\n\r\f\v'), '') AS family_name,
+           nullif(btrim(r.email, E' \t\n\r\f\v'), '') AS email,
+           nullif(btrim(r.phone, E' \t\n\r\f\v'), '') AS phone,
+           nullif(btrim(r.national_id, E' \t\n\r\f\v'), '') AS national_id,
+           nullif(btrim(r.street, E' \t\n\r\f\v'), '') AS street,
+           nullif(btrim(r.city, E' \t\n\r\f\v'), '') AS city,
+           nullif(btrim(r.postcode, E' \t\n\r\f\v'), '') AS postcode,
+           nullif(btrim(r.country, E' \t\n\r\f\v'), '') AS country,
+           s.trust::text::float8 AS trust,
            extract(epoch FROM r.updated_at - timestamptz '2000-01-01 00:00:00+00')::float8 AS t
       FROM ci.identity_link l
       JOIN ci.source_record r ON r.record_id = l.record_id
       JOIN ci.source s ON s.source = r.source
      WHERE :plain_where
 ),
+given_k AS (
+    SELECT identity_id, record_id, source, updated_at, given_name, coalesce(nullif(given_name_norm, ''), given_name) AS k,
+           count(*) OVER (PARTITION BY identity_id, coalesce(nullif(given_name_norm, ''), given_name), given_name) AS n
+      FROM src WHERE given_name IS NOT NULL),
+given_r AS (
+    SELECT *, first_value(given_name) OVER (PARTITION BY identity_id, k ORDER BY n DESC, updated_at DESC NULLS LAST,
+                                     source COLLATE "C", given_name COLLATE "C", record_id) AS rep
+      FROM given_k),
 given AS (
-    SELECT DISTINCT ON (identity_id) identity_id, given_name FROM src WHERE given_name IS NOT NULL
-     ORDER BY identity_id, count(*) OVER (PARTITION BY identity_id, given_name) DESC, char_length(given_name) DESC,
-              updated_at DESC, source COLLATE "C", given_name, record_id),
+    SELECT DISTINCT ON (identity_id) identity_id, rep AS given_name FROM given_r
+     ORDER BY identity_id, count(*) OVER (PARTITION BY identity_id, k) DESC, char_length(rep) DESC,
+              updated_at DESC, source COLLATE "C", rep, record_id),
+family_k AS (
+    SELECT identity_id, record_id, source, updated_at, family_name, coalesce(nullif(family_name_norm, ''), family_name) AS k,
+           count(*) OVER (PARTITION BY identity_id, coalesce(nullif(family_name_norm, ''), family_name), family_name) AS n
+      FROM src WHERE family_name IS NOT NULL),
+family_r AS (
+    SELECT *, first_value(family_name) OVER (PARTITION BY identity_id, k ORDER BY n DESC, updated_at DESC NULLS LAST,
+                                     source COLLATE "C", family_name COLLATE "C", record_id) AS rep
+      FROM family_k),
 family AS (
-    SELECT DISTINCT ON (identity_id) identity_id, family_name FROM src WHERE family_name IS NOT NULL
-     ORDER BY identity_id, count(*) OVER (PARTITION BY identity_id, family_name) DESC, char_length(family_name) DESC,
-              updated_at DESC, source COLLATE "C", family_name, record_id),
+    SELECT DISTINCT ON (identity_id) identity_id, rep AS family_name FROM family_r
+     ORDER BY identity_id, count(*) OVER (PARTITION BY identity_id, k) DESC, char_length(rep) DESC,
+              updated_at DESC, source COLLATE "C", rep, record_id),
 mail AS (
     SELECT DISTINCT ON (identity_id) identity_id, email FROM src WHERE email IS NOT NULL
      ORDER BY identity_id, attributes @> '{"email_verified": true}' DESC,

@@ -127,6 +127,28 @@ SELECT ci.refresh_golden_profiles() AS refreshed;
 SELECT identity_id, record_count FROM ci.golden_profile ORDER BY identity_id;
 SELECT count(*) AS orphan_profiles FROM ci.golden_profile WHERE identity_id = :new_identity;
 
+-- most_frequent compares names by their normalised form (family_name_norm):
+-- 'Köhler' and 'KÖHLER' are one name seen twice, so the swapped-name record
+-- ('Brigitte' as family name, longer) no longer wins a 1:1:1 tie by length.
+-- The value shown is the best-written variant of the winning key: the most
+-- frequent trimmed spelling, then the most recent.  Text survivors lose
+-- surrounding white space; a blank value counts as no value.
+INSERT INTO ci.source_record (record_id, source, source_key, given_name, family_name, email, updated_at) VALUES
+  (20, 'crm', 'k1', 'Brigitte', 'Köhler',   ' jenniferunderham+spam@sky.com ', '2024-03-01'),
+  (21, 'web', 'k2', 'BRIGITTE', 'KÖHLER',   E'\t ', '2024-01-01'),
+  (22, 'pos', 'k3', 'Köhler',   'Brigitte', NULL, '2023-01-01');
+INSERT INTO ci.identity (identity_id) VALUES (100);
+INSERT INTO ci.identity_link (record_id, identity_id, match_probability, rule) VALUES
+  (20, 100, 0.9, 'test'), (21, 100, 0.9, 'test'), (22, 100, 0.9, 'test');
+SELECT ci.refresh_golden_profiles() AS refreshed;
+SELECT given_name, family_name, '[' || email || ']' AS email FROM ci.golden_profile WHERE identity_id = 100;
+SELECT attribute, value, record_id, rule, support, beaten
+  FROM ci.golden_lineage(100) WHERE attribute IN ('given_name', 'family_name', 'email');
+-- the representative is the most frequent spelling: two 'KÖHLER' beat one 'Köhler'
+UPDATE ci.source_record SET family_name = ' KÖHLER' WHERE record_id = 22;
+SELECT ci.refresh_golden_profiles() AS refreshed;
+SELECT family_name, lineage -> 'family_name' ->> 'support' AS support FROM ci.golden_profile WHERE identity_id = 100;
+
 -- Leave the canonical tables empty for the tests that follow.
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
          ci.golden_override, ci.golden_dirty, ci.match_decision, ci.match_review RESTART IDENTITY CASCADE;

@@ -16,15 +16,49 @@
 
 -- The SELECT that computes profiles: all of them, or (p_incremental) those
 -- whose identity_id = ANY($1).
+--
+-- Values are prepared per record before they reach the aggregates:
+--  * text values lose surrounding white space (space, tab, CR, LF, FF, VT);
+--    one that is blank becomes NULL (no value);
+--  * for a text attribute whose chain has a most_frequent rule and that has a
+--    comparison key (ci.golden_compare_key), every value is replaced by the
+--    representative of its key within the identity: the most frequent
+--    trimmed spelling, then the most recent, then the smallest source, value
+--    (C collation) and record_id.  So most_frequent counts keys ('Köhler'
+--    and 'KÖHLER' are one value) and shows the best-written variant.
+CREATE FUNCTION ci.golden_compare_key(p_attribute text)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_attribute
+               WHEN 'given_name'  THEN 'given_name_norm'
+               WHEN 'family_name' THEN 'family_name_norm'
+               WHEN 'email'       THEN 'email_norm'
+               WHEN 'phone'       THEN 'phone_e164'
+               WHEN 'national_id' THEN 'national_id_norm'
+               WHEN 'street'      THEN 'street_norm'
+               WHEN 'city'        THEN 'city_norm'
+               WHEN 'postcode'    THEN 'postcode_norm'
+           END
+$$;
+COMMENT ON FUNCTION ci.golden_compare_key(text) IS 'the ci.source_record column most_frequent compares a golden attribute by (its normalised form), or NULL when values are compared as they are';
+
 CREATE FUNCTION ci.golden_profile_sql(p_incremental boolean DEFAULT false)
 RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     v_aggs   text := '';
+    v_inner  text := '';
+    v_mid    text := '';
     v_chain  jsonb;
     v_scope  text;
+    v_key    text;
+    v_trim   text;
     a        record;
 BEGIN
-    FOR a IN SELECT attribute FROM ci.golden_attribute ORDER BY position LOOP
+    FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text
+               FROM ci.golden_attribute g
+               LEFT JOIN pg_catalog.pg_attribute att
+                 ON att.attrelid = 'ci.golden_profile'::regclass AND att.attname = g.attribute
+                AND NOT att.attisdropped
+              ORDER BY g.position LOOP
         -- an attribute without rules: the most recent value (documented)
         v_chain := coalesce(ci.survivorship_rules(a.attribute), '[{"kind": "most_recent"}]');
         SELECT CASE WHEN bool_or(s.condition IS NOT NULL) THEN
@@ -38,12 +72,38 @@ BEGIN
                   FROM ci.survivorship_rule WHERE attribute = a.attribute) s;
         v_aggs := v_aggs || format(E',\n       ci.survive_lineage(r.%I, r.record_id, r.source, r.updated_at, %L::jsonb%s) AS %I',
                                    a.attribute, v_chain, coalesce(', ' || v_scope, ''), a.attribute);
+        v_key := CASE WHEN a.is_text AND (v_chain @> '[{"kind": "most_frequent"}]' OR v_chain @> '{"kind": "most_frequent"}')
+                      THEN ci.golden_compare_key(a.attribute) END;
+        IF NOT coalesce(a.is_text, false) THEN
+            v_inner := v_inner || format(E',\n                       r.%I', a.attribute);
+            v_mid := v_mid || format(E',\n               k.%I', a.attribute);
+        ELSE
+            v_trim := format(E'nullif(pg_catalog.btrim(r.%I, E'' \\t\\n\\r\\f\\v''), '''')', a.attribute);
+            v_inner := v_inner || format(E',\n                       %s AS %I', v_trim, a.attribute);
+            IF v_key IS NULL THEN
+                v_mid := v_mid || format(E',\n               k.%I', a.attribute);
+            ELSE
+                v_inner := v_inner || format(
+                    E',\n                       coalesce(nullif(r.%1$I, ''''), %2$s) AS %3$I'
+                    || E',\n                       count(*) OVER (PARTITION BY l.identity_id, coalesce(nullif(r.%1$I, ''''), %2$s), %2$s) AS %4$I',
+                    v_key, v_trim, a.attribute || '$key', a.attribute || '$n');
+                v_mid := v_mid || format(
+                    E',\n               first_value(k.%1$I) OVER (PARTITION BY k.identity_id, k.%2$I'
+                    || E' ORDER BY k.%3$I DESC, k.updated_at DESC NULLS LAST, k.source COLLATE "C", k.%1$I COLLATE "C", k.record_id) AS %1$I',
+                    a.attribute, a.attribute || '$key', a.attribute || '$n');
+            END IF;
+        END IF;
     END LOOP;
-    RETURN 'SELECT l.identity_id, count(*)::integer AS record_count, array_agg(r.source) AS sources'
+    RETURN 'SELECT r.identity_id, count(*)::integer AS record_count, array_agg(r.source) AS sources'
         || v_aggs
-        || E'\n  FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
-        || CASE WHEN p_incremental THEN E'\n WHERE l.identity_id = ANY($1)' ELSE '' END
-        || E'\n GROUP BY l.identity_id';
+        || E'\n  FROM (SELECT k.identity_id, k.record_id, k.source, k.updated_at, k.attributes'
+        || v_mid
+        || E'\n          FROM (SELECT l.identity_id, r.record_id, r.source, r.updated_at, r.attributes'
+        || v_inner
+        || E'\n                  FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
+        || CASE WHEN p_incremental THEN E'\n                 WHERE l.identity_id = ANY($1)' ELSE '' END
+        || E') k) r'
+        || E'\n GROUP BY r.identity_id';
 END;
 $$;
 COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement that computes golden profiles from the current rules (for inspection and EXPLAIN)';

@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(52);
+SELECT plan(54);
 
 -- aggregates
 SELECT has_function('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'text'], 'ci.survive with a text rule');
@@ -42,6 +42,8 @@ SELECT volatility_is('ci', 'golden_lineage', ARRAY['bigint'], 'stable', 'golden_
 SELECT volatility_is('ci', 'golden_profile_json', ARRAY['bigint'], 'stable', 'golden_profile_json is STABLE');
 SELECT volatility_is('ci', 'survivorship_rules', ARRAY['text'], 'stable', 'survivorship_rules is STABLE');
 SELECT volatility_is('ci', 'golden_profile_sql', ARRAY['boolean'], 'stable', 'golden_profile_sql is STABLE');
+SELECT volatility_is('ci', 'golden_compare_key', ARRAY['text'], 'immutable', 'golden_compare_key is IMMUTABLE');
+SELECT results_eq($$SELECT a.attribute FROM ci.golden_attribute a WHERE ci.golden_compare_key(a.attribute) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = 'ci.source_record'::regclass AND t.attname = ci.golden_compare_key(a.attribute) AND NOT t.attisdropped)$$, ARRAY[]::text[], 'every golden comparison key is a ci.source_record column');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace
             AND proname IN ('build_golden_profiles', 'refresh_golden_profiles', 'refresh_golden_profiles_for', 'golden_upsert',
                             'pin_golden_value', 'unpin_golden_value', 'unmerge_records') AND proparallel = 'u'), 7,
