@@ -37,7 +37,17 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
     ('default', 'phonetic_names_birth_year', 11, '{name_pair_dm,birth_year}',     false),
     ('default', 'phonetic_names_postcode',   14, '{name_pair_dm,postcode_norm}',  false),
     ('default', 'national_id_head',       12, ARRAY['left(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
-    ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 1)'], false);
+    ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
+    -- Second-chance rules for records where two of the keys above are
+    -- typed wrong at once (a transposed postcode with a changed date, a
+    -- swapped national id digit pair, a new street with the same name).
+    ('default', 'birth_date_postcode_area',  17, ARRAY['birth_date', 'left(postcode_norm, 1)'], false),
+    ('default', 'phonetic_names_city',       18, '{name_pair_dm,city_norm}',     false),
+    ('default', 'national_id_ends',          19, ARRAY['left(national_id_norm, 3)', 'right(national_id_norm, 2)'], false),
+    ('default', 'given_name_postcode',       20, '{given_name_norm,postcode_norm}',  false),
+    ('default', 'family_name_postcode',      21, '{family_name_norm,postcode_norm}', false),
+    ('default', 'street_postcode_area',      22, ARRAY['street_norm', 'left(postcode_norm, 2)'], false),
+    ('default', 'names_postcode_area',       23, ARRAY['name_pair_norm', 'left(postcode_norm, 1)'], false);
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.
@@ -55,3 +65,11 @@ CREATE INDEX source_record_names_dm_idx ON ci.source_record (name_pair_dm, birth
 CREATE INDEX source_record_names_dm_postcode_idx ON ci.source_record (name_pair_dm, postcode_norm);
 CREATE INDEX source_record_national_id_head_idx ON ci.source_record (left(national_id_norm, 4), left(postcode_norm, 1));
 CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(national_id_norm, 4), left(postcode_norm, 1));
+-- birth_date_postcode_area, street_postcode_area and names_postcode_area
+-- are served by the (birth_date, postcode_norm), (street_norm, postcode_norm)
+-- and (name_pair_norm, birth_year) indexes above: their leading column is
+-- already selective.
+CREATE INDEX source_record_names_dm_city_idx ON ci.source_record (name_pair_dm, city_norm);
+CREATE INDEX source_record_national_id_ends_idx ON ci.source_record (left(national_id_norm, 3), right(national_id_norm, 2));
+CREATE INDEX source_record_given_postcode_idx ON ci.source_record (given_name_norm, postcode_norm);
+CREATE INDEX source_record_family_postcode_idx ON ci.source_record (family_name_norm, postcode_norm);
