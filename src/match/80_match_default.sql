@@ -36,18 +36,25 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
     ('default', 'street_city',            10, '{street_norm,city_norm}',          false),
     ('default', 'phonetic_names_birth_year', 11, '{name_pair_dm,birth_year}',     false),
     ('default', 'phonetic_names_postcode',   14, '{name_pair_dm,postcode_norm}',  false),
-    ('default', 'national_id_head',       12, ARRAY['left(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
-    ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 1)'], false),
+    -- National ids whose other end is mistyped, within a postcode district
+    -- (two characters: national ids with structured heads, such as the
+    -- French NIR's sex and birth year, make one character far too coarse).
+    ('default', 'national_id_head',       12, ARRAY['left(national_id_norm, 4)', 'left(postcode_norm, 2)'], false),
+    ('default', 'national_id_tail',       13, ARRAY['right(national_id_norm, 4)', 'left(postcode_norm, 2)'], false),
     -- Second-chance rules for records where two of the keys above are
     -- typed wrong at once (a transposed postcode with a changed date, a
     -- swapped national id digit pair, a new street with the same name).
+    -- Each keeps a third key (a street's or city's first characters) so
+    -- that it does not grow with the square of the records of one city or
+    -- postcode area.
     ('default', 'birth_date_postcode_area',  17, ARRAY['birth_date', 'left(postcode_norm, 1)'], false),
-    ('default', 'phonetic_names_city',       18, '{name_pair_dm,city_norm}',     false),
-    ('default', 'national_id_ends',          19, ARRAY['left(national_id_norm, 3)', 'right(national_id_norm, 2)'], false),
+    ('default', 'phonetic_names_city',       18, ARRAY['name_pair_dm', 'city_norm', 'left(street_norm, 1)'], false),
+    ('default', 'national_id_ends',          19, ARRAY['left(national_id_norm, 3)', 'right(national_id_norm, 2)', 'left(street_norm, 2)'], false),
     ('default', 'given_name_postcode',       20, '{given_name_norm,postcode_norm}',  false),
     ('default', 'family_name_postcode',      21, '{family_name_norm,postcode_norm}', false),
     ('default', 'street_postcode_area',      22, ARRAY['street_norm', 'left(postcode_norm, 2)'], false),
-    ('default', 'names_postcode_area',       23, ARRAY['name_pair_norm', 'left(postcode_norm, 1)'], false);
+    ('default', 'names_postcode_area',       23, ARRAY['name_pair_norm', 'left(postcode_norm, 1)', 'left(city_norm, 2)'], false),
+    ('default', 'names_national_id_head',    24, ARRAY['name_pair_norm', 'left(national_id_norm, 4)'], false);
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.
@@ -63,12 +70,14 @@ CREATE INDEX source_record_birth_city_idx ON ci.source_record (birth_date, city_
 CREATE INDEX source_record_street_city_idx ON ci.source_record (street_norm, city_norm);
 CREATE INDEX source_record_names_dm_idx ON ci.source_record (name_pair_dm, birth_year);
 CREATE INDEX source_record_names_dm_postcode_idx ON ci.source_record (name_pair_dm, postcode_norm);
-CREATE INDEX source_record_national_id_head_idx ON ci.source_record (left(national_id_norm, 4), left(postcode_norm, 1));
-CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(national_id_norm, 4), left(postcode_norm, 1));
--- birth_date_postcode_area, street_postcode_area and names_postcode_area
--- are served by the (birth_date, postcode_norm), (street_norm, postcode_norm)
--- and (name_pair_norm, birth_year) indexes above: their leading column is
--- already selective.
+CREATE INDEX source_record_national_id_head_idx ON ci.source_record (left(national_id_norm, 4), left(postcode_norm, 2));
+CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(national_id_norm, 4), left(postcode_norm, 2));
+-- birth_date_postcode_area, street_postcode_area, names_postcode_area and
+-- names_national_id_head are served by the (birth_date, postcode_norm),
+-- (street_norm, postcode_norm) and (name_pair_norm, birth_year) indexes
+-- above: their leading column is already selective.  phonetic_names_city
+-- and national_id_ends use the two leading columns of their indexes below
+-- and filter the third key.
 CREATE INDEX source_record_names_dm_city_idx ON ci.source_record (name_pair_dm, city_norm);
 CREATE INDEX source_record_national_id_ends_idx ON ci.source_record (left(national_id_norm, 3), right(national_id_norm, 2));
 CREATE INDEX source_record_given_postcode_idx ON ci.source_record (given_name_norm, postcode_norm);
