@@ -14,13 +14,50 @@ COMMENT ON TABLE ci.identity IS 'Resolved customer identities; ids are stable ac
 
 CREATE TABLE ci.identity_link (
     record_id          bigint PRIMARY KEY REFERENCES ci.source_record ON DELETE CASCADE,
-    identity_id        bigint NOT NULL REFERENCES ci.identity,
+    identity_id        bigint NOT NULL,   -- references ci.identity: see the triggers below
     match_probability  double precision CHECK (match_probability BETWEEN 0 AND 1),
     rule               text NOT NULL,
     linked_at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX identity_link_identity_idx ON ci.identity_link (identity_id);
 COMMENT ON TABLE ci.identity_link IS 'Which identity each source record belongs to, with the evidence that put it there';
+
+-- identity_link.identity_id -> ci.identity is enforced by statement-level
+-- triggers rather than a FOREIGN KEY: PostgreSQL 15 checks a foreign key
+-- with one query and one row lock per inserted row, which made writing the
+-- links of a first run over a million records take longer than everything
+-- else together.  The triggers check each statement's rows with one
+-- set-based query, refuse to delete (or truncate) an identity that still
+-- has links, and never let an identity id change; the SHARE lock a delete
+-- takes on ci.identity_link orders it against concurrent link writers.
+-- See doc/identity.md, "Integrity of links".  (record_id -> ci.source_record
+-- stays a foreign key: its ON DELETE CASCADE carries erasure.)
+CREATE FUNCTION ci.identity_link_check() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'match_identity_link_check'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.identity_link_check() IS
+'Statement trigger of ci.identity_link: every identity_id a statement wrote must exist in ci.identity (SQLSTATE 23503 otherwise)';
+
+CREATE FUNCTION ci.identity_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'match_identity_guard'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.identity_guard() IS
+'Triggers of ci.identity: an identity with links cannot be deleted or truncated, and an identity id never changes (SQLSTATE 23503)';
+
+CREATE TRIGGER identity_link_insert_check AFTER INSERT ON ci.identity_link
+    REFERENCING NEW TABLE AS new_links FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_link_check();
+CREATE TRIGGER identity_link_update_check AFTER UPDATE ON ci.identity_link
+    REFERENCING NEW TABLE AS new_links FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_link_check();
+CREATE TRIGGER identity_delete_lock BEFORE DELETE ON ci.identity
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_guard();
+CREATE TRIGGER identity_delete_check AFTER DELETE ON ci.identity
+    REFERENCING OLD TABLE AS old_identities FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_guard();
+CREATE TRIGGER identity_truncate_lock BEFORE TRUNCATE ON ci.identity
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_guard();
+CREATE TRIGGER identity_truncate_check AFTER TRUNCATE ON ci.identity
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.identity_guard();
+CREATE TRIGGER identity_id_fixed BEFORE UPDATE OF identity_id ON ci.identity
+    FOR EACH ROW EXECUTE FUNCTION ci.identity_guard();
 
 CREATE TABLE ci.identity_event (
     event_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,197 @@
+/*
+ * match_link_guard.c — referential integrity between ci.identity_link and
+ * ci.identity, checked per statement instead of per row.
+ *
+ * A foreign key checks each inserted link with its own query and row lock
+ * (PostgreSQL 15 runs RI checks row by row); for the million links of a
+ * first resolution run that was most of the run's time.  These triggers
+ * give the same guarantee with one set-based query per statement:
+ *
+ *   ci.identity_link  AFTER INSERT / AFTER UPDATE, per statement, with the
+ *       new rows as a transition table: every identity_id must exist in
+ *       ci.identity (else 23503, like the foreign key).
+ *   ci.identity       BEFORE DELETE / TRUNCATE, per statement: lock
+ *       ci.identity_link in SHARE mode, so no link can be written
+ *       concurrently; AFTER DELETE, per statement, with the deleted rows:
+ *       no link may still point at one (else 23503, like NO ACTION);
+ *       AFTER TRUNCATE: ci.identity_link must be empty (truncate both
+ *       tables in one command);
+ *       BEFORE UPDATE OF identity_id, per row: an id never changes.
+ *
+ * Both checks read with the latest snapshot, as the server's RI triggers
+ * do, so that under REPEATABLE READ a writer cannot link to an identity a
+ * transaction that committed after its snapshot deleted, nor a deleter miss
+ * a link committed after its own.  The SHARE lock orders a deleter after
+ * every writer in progress (writers hold ROW EXCLUSIVE or stronger) and
+ * every later writer after the deleter.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+PG_FUNCTION_INFO_V1(match_identity_link_check);
+PG_FUNCTION_INFO_V1(match_identity_guard);
+
+static TriggerData *
+guard_trigger_data(FunctionCallInfo fcinfo, const char *name)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by the trigger manager", name)));
+	return (TriggerData *) fcinfo->context;
+}
+
+/*
+ * Run a query over the statement's transition table with the latest
+ * snapshot; true when it returns a row, whose first column (an identity
+ * id) goes to *id.
+ */
+static bool
+guard_find(TriggerData *td, const char *sql, int64 *id)
+{
+	SPIPlanPtr	plan;
+	bool		found = false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (td && SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "could not register the transition tables");
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the identity link check: %s",
+			 SPI_result_code_string(SPI_result));
+	/* not read-only: SPI advances the command counter, so this statement's rows are seen */
+	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 false, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not run the identity link check");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		*id = isnull ? 0 : DatumGetInt64(d);
+		found = true;
+	}
+	SPI_finish();
+	return found;
+}
+
+static void
+guard_lock_links(void)
+{
+	Oid			links = RangeVarGetRelid(makeRangeVar("ci", "identity_link", -1), NoLock, false);
+
+	LockRelationOid(links, ShareLock);
+}
+
+/*
+ * ci.identity_link: AFTER INSERT and AFTER UPDATE FOR EACH STATEMENT
+ * REFERENCING NEW TABLE AS new_links.
+ */
+Datum
+match_identity_link_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = guard_trigger_data(fcinfo, "identity_link_check");
+	int64		id;
+
+	if (!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		td->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("identity_link_check must run AFTER INSERT or UPDATE FOR EACH STATEMENT with REFERENCING NEW TABLE AS new_links")));
+	if (guard_find(td,
+				   "SELECT n.identity_id FROM (SELECT DISTINCT identity_id FROM new_links) n"
+				   " WHERE NOT EXISTS (SELECT FROM ci.identity i WHERE i.identity_id = n.identity_id)",
+				   &id))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("insert or update on table \"identity_link\" violates the reference to \"identity\""),
+				 errdetail("Identity %lld is not present in table \"identity\".", (long long) id),
+				 errhint("Create the identity in ci.identity first; identity ids are never reused.")));
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * ci.identity: BEFORE DELETE and BEFORE TRUNCATE FOR EACH STATEMENT, AFTER
+ * DELETE FOR EACH STATEMENT REFERENCING OLD TABLE AS old_identities, and
+ * BEFORE UPDATE OF identity_id FOR EACH ROW.
+ */
+Datum
+match_identity_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = guard_trigger_data(fcinfo, "identity_guard");
+	TriggerEvent ev = td->tg_event;
+	int64		id;
+
+	if (TRIGGER_FIRED_FOR_ROW(ev))
+	{
+		bool		isnull_old,
+					isnull_new;
+		Datum		o,
+					n;
+		int			att;
+
+		if (!TRIGGER_FIRED_BY_UPDATE(ev) || !TRIGGER_FIRED_BEFORE(ev))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("identity_guard runs per row only BEFORE UPDATE OF identity_id")));
+		att = SPI_fnumber(td->tg_relation->rd_att, "identity_id");
+		if (att <= 0)
+			elog(ERROR, "table \"%s\" has no column identity_id", RelationGetRelationName(td->tg_relation));
+		o = heap_getattr(td->tg_trigtuple, att, td->tg_relation->rd_att, &isnull_old);
+		n = heap_getattr(td->tg_newtuple, att, td->tg_relation->rd_att, &isnull_new);
+		if (isnull_old != isnull_new || (!isnull_old && DatumGetInt64(o) != DatumGetInt64(n)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("the id of identity %lld cannot be changed", (long long) DatumGetInt64(o)),
+					 errdetail("Identity ids are stable: links, events and golden profiles refer to them."),
+					 errhint("Move records between identities with ci.unmerge_records, or let resolution merge them.")));
+		return PointerGetDatum(td->tg_newtuple);
+	}
+
+	if (TRIGGER_FIRED_BEFORE(ev) && (TRIGGER_FIRED_BY_DELETE(ev) || TRIGGER_FIRED_BY_TRUNCATE(ev)))
+	{
+		guard_lock_links();
+		return PointerGetDatum(NULL);
+	}
+
+	/* after the whole TRUNCATE command, so that truncating both tables at once works */
+	if (TRIGGER_FIRED_AFTER(ev) && TRIGGER_FIRED_BY_TRUNCATE(ev))
+	{
+		if (guard_find(NULL, "SELECT identity_id FROM ci.identity_link LIMIT 1", &id))
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("cannot truncate table \"identity\" while table \"identity_link\" has rows"),
+					 errdetail("Identity %lld still has linked records.", (long long) id),
+					 errhint("Truncate ci.identity_link in the same command, or retire identities instead of removing them.")));
+		return PointerGetDatum(NULL);
+	}
+
+	if (TRIGGER_FIRED_AFTER(ev) && TRIGGER_FIRED_BY_DELETE(ev) && td->tg_oldtable != NULL)
+	{
+		if (guard_find(td,
+					   "SELECT l.identity_id FROM ci.identity_link l"
+					   " WHERE l.identity_id IN (SELECT identity_id FROM old_identities) LIMIT 1",
+					   &id))
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("update or delete on table \"identity\" violates the reference from table \"identity_link\""),
+					 errdetail("Identity %lld is still referenced from table \"identity_link\".", (long long) id),
+					 errhint("Retire identities (retired_at) instead of deleting them, or delete their links first.")));
+		return PointerGetDatum(NULL);
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("identity_guard was fired by an event it does not handle")));
+	PG_RETURN_NULL();
+}
