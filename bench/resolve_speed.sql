@@ -12,6 +12,10 @@ SELECT records, candidate_pairs, links, review_pairs, identities,
        round(score_ms) AS score_ms, round(cluster_ms) AS cluster_write_ms, round(total_ms) AS total_ms,
        round(candidate_pairs / ((block_ms + score_ms) / 1000)) AS compared_scored_pairs_per_s
 FROM run;
+\echo == event log check: one create event per new identity, every record in one
+SELECT count(*) AS create_events, count(DISTINCT identity_id) AS identities_created,
+       sum(cardinality(record_ids)) AS records_in_create_events
+FROM ci.identity_event WHERE event = 'create';
 \echo == pairwise accuracy against the truth of the generator (for information)
 WITH t AS (SELECT l.identity_id, b.person_id FROM ci.identity_link l JOIN ci_bench.truth b USING (record_id)),
 c AS (SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::numeric AS n FROM t GROUP BY identity_id) x) AS predicted,

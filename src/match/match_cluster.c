@@ -270,22 +270,129 @@ components_conflict(MatchStore *st, const uint32 *next_member, const uint32 *ran
 	return false;
 }
 
+/* rows of one event: same event, identity and other identity */
+static int
+event_row_cmp(const void *a, const void *b, void *arg)
+{
+	const EventRows *e = (const EventRows *) arg;
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+	int64		ix = DatumGetInt64(e->identity[x]),
+				iy = DatumGetInt64(e->identity[y]);
+	int64		ox = DatumGetInt64(e->other[x]),
+				oy = DatumGetInt64(e->other[y]);
+	int64		rx = DatumGetInt64(e->record[x]),
+				ry = DatumGetInt64(e->record[y]);
+
+	if (ix != iy)
+		return ix < iy ? -1 : 1;
+	if (ox != oy)
+		return ox < oy ? -1 : 1;
+	if (e->event[x] != e->event[y])
+		return e->event[x] < e->event[y] ? -1 : 1;
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return 0;
+}
+
+typedef struct EventGroup
+{
+	int64		start;			/* into the sorted row order */
+	int64		n;
+	int64		min_record;
+} EventGroup;
+
+static int
+event_group_cmp(const void *a, const void *b)
+{
+	const EventGroup *x = (const EventGroup *) a;
+	const EventGroup *y = (const EventGroup *) b;
+
+	if (x->min_record != y->min_record)
+		return x->min_record < y->min_record ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Write the events: one row per (event, identity, other identity) with its
+ * records.  The rows of one event are brought together first and a
+ * statement never splits them, so that an event over records far apart in
+ * record order is one row, not one per statement; events go in the order
+ * of their smallest record.
+ */
 static void
 write_events(EventRows *e)
 {
 	Oid			types[4] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	int64	   *order;
+	EventGroup *groups;
+	int64		ngroups = 0;
+	Datum	   *cev,
+			   *cid,
+			   *cother,
+			   *crec;
+	bool	   *cnull;
+	int64		g = 0;
 
-	for (int64 off = 0; off < e->n; off += WRITE_CHUNK)
+	if (e->n == 0)
+		return;
+	order = palloc_extended(sizeof(int64) * e->n, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < e->n; i++)
+		order[i] = i;
+	qsort_arg(order, e->n, sizeof(int64), event_row_cmp, e);
+	groups = palloc_extended(sizeof(EventGroup) * e->n, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < e->n; i++)
 	{
-		int64		n = Min(WRITE_CHUNK, e->n - off);
+		int64		r = order[i];
+
+		if (i == 0 ||
+			e->identity[r] != e->identity[order[i - 1]] ||
+			e->other[r] != e->other[order[i - 1]] ||
+			e->event[r] != e->event[order[i - 1]])
+		{
+			groups[ngroups].start = i;
+			groups[ngroups].n = 0;
+			groups[ngroups].min_record = DatumGetInt64(e->record[r]);
+			ngroups++;
+		}
+		groups[ngroups - 1].n++;
+	}
+	qsort(groups, ngroups, sizeof(EventGroup), event_group_cmp);
+
+	cev = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
+	cid = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
+	cother = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
+	cnull = palloc_extended(sizeof(bool) * e->n, MCXT_ALLOC_HUGE);
+	crec = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
+	while (g < ngroups)
+	{
+		int64		n = 0;
 		Datum		args[4];
-		int			dims[1] = {(int) n};
+		int			dims[1];
 		int			lbs[1] = {1};
 
-		args[0] = PointerGetDatum(construct_md_array(e->event + off, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-		args[1] = PointerGetDatum(int8_array(e->identity + off, NULL, n));
-		args[2] = PointerGetDatum(int8_array(e->other + off, e->other_null + off, n));
-		args[3] = PointerGetDatum(int8_array(e->record + off, NULL, n));
+		/* whole events, about WRITE_CHUNK rows (more only for one huge event) */
+		do
+		{
+			for (int64 k = 0; k < groups[g].n; k++)
+			{
+				int64		r = order[groups[g].start + k];
+
+				cev[n] = e->event[r];
+				cid[n] = e->identity[r];
+				cother[n] = e->other[r];
+				cnull[n] = e->other_null[r];
+				crec[n] = e->record[r];
+				n++;
+			}
+			g++;
+		} while (g < ngroups && n + groups[g].n <= WRITE_CHUNK);
+
+		dims[0] = (int) n;
+		args[0] = PointerGetDatum(construct_md_array(cev, NULL, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		args[1] = PointerGetDatum(int8_array(cid, NULL, n));
+		args[2] = PointerGetDatum(int8_array(cother, cnull, n));
+		args[3] = PointerGetDatum(int8_array(crec, NULL, n));
 		if (SPI_execute_with_args(
 								  "INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids)"
 								  " SELECT ev, id, other, array_agg(rec ORDER BY rec)"
@@ -293,7 +400,15 @@ write_events(EventRows *e)
 								  " GROUP BY ev, id, other ORDER BY min(rec)",
 								  4, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not write ci.identity_event");
+		CHECK_FOR_INTERRUPTS();
 	}
+	pfree(order);
+	pfree(groups);
+	pfree(cev);
+	pfree(cid);
+	pfree(cother);
+	pfree(cnull);
+	pfree(crec);
 }
 
 /*
