@@ -189,3 +189,10 @@ CREATE AGGREGATE ci.survive_lineage(value anyelement, key text, record_id bigint
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ci.survive_lineage(anyelement, text, bigint, text, timestamptz, jsonb, integer) IS 'survivorship with a rule chain and a comparison key: bit i of scope puts the row in the scope of rule i+1';
+
+-- The lineage of a group member (see ci.golden_attribute.survive_group):
+-- the member's value from the record that won the lead attribute.
+CREATE FUNCTION ci.survive_group_member(lead jsonb, value anyelement, survive_group text, lead_attribute text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'survive_group_member'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ci.survive_group_member(jsonb, anyelement, text, text) IS 'lineage of an attribute that survives with its group: the value from the record that won the lead (source, record_id and updated_at copied from the lead''s lineage); NULL when the lead is NULL';

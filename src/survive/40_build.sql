@@ -125,12 +125,11 @@ BEGIN
             -- a group member: the lead's winning record, else its own rules
             v_outer := v_outer || format(
                 E',\n       CASE WHEN g.%1$I IS NOT NULL'
-                || E'\n            THEN jsonb_build_object(''value'', %2$s, ''record_id'', %3$I.record_id, ''source'', %3$I.source,'
-                || E'\n                                    ''updated_at'', g.%1$I -> ''updated_at'', ''rule'', ''group'', ''group'', %4$L, ''lead'', %1$L)'
+                || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %4$L, %1$L)'
                 || E'\n            ELSE (SELECT %5$s'
                 || E'\n                    FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
                 || E'\n                   WHERE l.identity_id = g.identity_id) END AS %6$I',
-                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.w,
+                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), NULL,
                 a.survive_group, v_agg, a.attribute);
         END IF;
     END LOOP;

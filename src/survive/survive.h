@@ -165,6 +165,9 @@ survive_shown(const SurviveState *state, const SurviveCand *c)
 }
 
 /* survive_lineage.c */
+struct JsonbParseState;
 extern Datum survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo);
+extern void survive_push_value(struct JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo,
+							   Datum value);
 
 #endif							/* SURVIVE_H */

@@ -94,8 +94,8 @@ push_ts(JsonbParseState **ps, const SurviveCand *c)
 	}
 }
 
-static void
-push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Datum value)
+void
+survive_push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Datum value)
 {
 	char		buf[MAXDATELEN + 1];
 	int			utc = 0;
@@ -173,7 +173,7 @@ static void
 push_beaten(JsonbParseState **ps, SurviveState *state, FunctionCallInfo fcinfo, const SurviveCand *c)
 {
 	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
-	push_value(ps, state->type, fcinfo, c->value);	/* value (5) */
+	survive_push_value(ps, state->type, fcinfo, c->value);	/* value (5) */
 	push_string(ps, "source", c->source);	/* source (6) */
 	push_record_id(ps, c);		/* record_id (9) */
 	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
@@ -214,7 +214,7 @@ survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	push_string(&ps, "rule", survive_kind_name(rule->kind));	/* 4 */
 	push_int(&ps, "nulls", state->nnulls);	/* 5 */
-	push_value(&ps, state->type, fcinfo, survive_shown(state, w)->value);	/* 5 */
+	survive_push_value(&ps, state->type, fcinfo, survive_shown(state, w)->value);	/* 5 */
 	push_key(&ps, "beaten");	/* 6 */
 	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 1; i < n && listed < SURVIVE_MAX_BEATEN && listed < beaten_total; i++)

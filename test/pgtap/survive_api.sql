@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(74);
+SELECT plan(76);
 
 -- aggregates
 SELECT has_function('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'text'], 'ci.survive with a text rule');
@@ -50,7 +50,7 @@ SELECT volatility_is('ci', 'golden_profile_sql', ARRAY['boolean'], 'stable', 'go
 SELECT volatility_is('ci', 'golden_compare_key', ARRAY['text'], 'immutable', 'golden_compare_key is IMMUTABLE');
 SELECT volatility_is('ci', 'golden_value_column', ARRAY['text'], 'immutable', 'golden_value_column is IMMUTABLE');
 SELECT volatility_is('ci', 'golden_value_sql', ARRAY['text', 'boolean', 'text'], 'immutable', 'golden_value_sql is IMMUTABLE');
-SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace AND proname ~ '^survive_.*_key$'
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace AND proname ~ '^survive_.*_key(_transfn)?$'
              AND provolatile = 's' AND NOT proisstrict AND proparallel = 's'), 6,
           'the keyed transition and final functions are STABLE, not STRICT, PARALLEL SAFE');
 SELECT ok((SELECT prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
