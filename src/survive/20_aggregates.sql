@@ -196,3 +196,8 @@ CREATE FUNCTION ci.survive_group_member(lead jsonb, value anyelement, survive_gr
 RETURNS jsonb AS 'MODULE_PATHNAME', 'survive_group_member'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ci.survive_group_member(jsonb, anyelement, text, text) IS 'lineage of an attribute that survives with its group: the value from the record that won the lead (source, record_id and updated_at copied from the lead''s lineage); NULL when the lead is NULL';
+
+CREATE FUNCTION ci.golden_sources(sources text[])
+RETURNS text[] AS 'MODULE_PATHNAME', 'survive_sorted_sources'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ci.golden_sources(text[]) IS 'the distinct non-NULL elements of a text array in the collation''s order (a golden profile''s sources)';

@@ -169,8 +169,11 @@ BEGIN
         v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
         v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
     END LOOP;
+    -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
+    -- member's lineage is an expression) are computed once, not once per
+    -- reference below.
     EXECUTE format($sql$
-        WITH g AS (%s),
+        WITH g AS (SELECT * FROM (%s) q OFFSET 0),
         o AS (SELECT identity_id,
                      jsonb_object_agg(attribute, jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
                 FROM ci.golden_override %s
@@ -178,7 +181,7 @@ BEGIN
         up AS (
             INSERT INTO ci.golden_profile AS gp (identity_id, %s record_count, sources, lineage, changed_at)
             SELECT g.identity_id, %s g.record_count,
-                   ARRAY(SELECT DISTINCT s FROM unnest(g.sources) s ORDER BY 1),
+                   ci.golden_sources(g.sources),
                    jsonb_build_object(%s), pg_catalog.now()
               FROM g LEFT JOIN o ON o.identity_id = g.identity_id
             %s

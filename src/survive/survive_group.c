@@ -1,7 +1,8 @@
 /*
- * survive_group.c — the lineage of an attribute that survives with its
- * group (ci.golden_attribute.survive_group): it takes its value from the
- * record that won the group's lead attribute.
+ * survive_group.c — helpers of the golden build: the lineage of an
+ * attribute that survives with its group (ci.golden_attribute.survive_group),
+ * which takes its value from the record that won the group's lead attribute,
+ * and a profile's sorted distinct sources.
  *
  *   ci.survive_group_member(lead jsonb, value anyelement,
  *                           survive_group text, lead_attribute text) -> jsonb
@@ -18,8 +19,13 @@
  */
 #include "survive.h"
 
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(survive_group_member);
 
@@ -109,4 +115,47 @@ survive_group_member(PG_FUNCTION_ARGS)
 	push_from_lead(&ps, lead, "updated_at");	/* 10 */
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
+
+/*
+ * ci.golden_sources(text[]) -> text[]: the distinct non-NULL elements in
+ * the collation's order — a profile's sources, from array_agg(source) over
+ * its records, without a sort subquery per profile.
+ */
+PG_FUNCTION_INFO_V1(survive_sorted_sources);
+
+static int
+text_datum_cmp(const void *a, const void *b, void *arg)
+{
+	text	   *ta = DatumGetTextPP(*(const Datum *) a);
+	text	   *tb = DatumGetTextPP(*(const Datum *) b);
+
+	return varstr_cmp(VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb),
+					  *(Oid *) arg);
+}
+
+Datum
+survive_sorted_sources(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Oid			collation = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				m = 0,
+				k = 0;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			elems[m++] = elems[i];
+	if (m > 1)
+		qsort_arg(elems, m, sizeof(Datum), text_datum_cmp, &collation);
+	for (int i = 0; i < m; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (k == 0 || text_datum_cmp(&elems[k - 1], &elems[i], &collation) != 0)
+			elems[k++] = elems[i];
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, k, TEXTOID, -1, false, TYPALIGN_INT));
 }

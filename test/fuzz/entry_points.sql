@@ -138,8 +138,38 @@ BEGIN
   END LOOP;
 END $$;
 
+-- ci.survive_group_member (its value is anyelement, so not found above):
+-- every jsonb fuzz value as the lead, every text fuzz value as the value and
+-- as the group name.
+DO $$
+DECLARE
+  l text; v text; c text; st text; msg text; t0 timestamptz;
+BEGIN
+  FOR l IN SELECT expr FROM fuzz_value WHERE typ = 'jsonb'
+           UNION ALL VALUES ($q$'{"record_id": 1, "source": "crm", "updated_at": "2024-01-01"}'$q$),
+                            ($q$jsonb_build_object('source', repeat('é', 600000), 'record_id', 'x')$q$) LOOP
+    FOR v IN SELECT expr FROM fuzz_value WHERE typ = 'text' LOOP
+      FOREACH c IN ARRAY ARRAY[
+          format('ci.survive_group_member((%s)::jsonb, (%s)::text, %L, %L)', l, v, 'address', 'street'),
+          format('ci.survive_group_member((%s)::jsonb, (%s)::date, (%s)::text, (%2$s)::text)', l, 'NULL', v),
+          format($f$ci.survive_group_member((%s)::jsonb, %s::int8, 'address', NULL)$f$, l, '9223372036854775807')] LOOP
+        t0 := clock_timestamp();
+        BEGIN
+          SET LOCAL statement_timeout = '20s';
+          EXECUTE 'SELECT ' || c || ' IS NULL';
+          st := '00000'; msg := NULL;
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        END;
+        INSERT INTO fuzz_result VALUES ('ci.survive_group_member(jsonb, anyelement, text, text)'::regprocedure,
+          left(c, 200), st, left(msg, 200), extract(epoch FROM clock_timestamp() - t0) * 1000);
+      END LOOP;
+    END LOOP;
+  END LOOP;
+END $$;
+
 SELECT cmp_ok((SELECT count(*) FROM fuzz_result WHERE fn::text LIKE 'ci.survive%' AND sqlstate = '00000')::int, '>', 0,
-              'the keyed survivorship aggregates were fuzzed and answered');
+              'the keyed survivorship aggregates and ci.survive_group_member were fuzzed and answered');
 SELECT cmp_ok((SELECT count(DISTINCT fn) FROM fuzz_result)::int, '>', 0,
               'C entry points were found and fuzzed');
 SELECT is_empty($$SELECT fn, call, sqlstate, message FROM fuzz_result WHERE sqlstate LIKE 'XX%'$$,

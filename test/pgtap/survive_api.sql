@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(76);
+SELECT plan(81);
 
 -- aggregates
 SELECT has_function('ci', 'survive', ARRAY['anyelement', 'text', 'timestamp with time zone', 'text'], 'ci.survive with a text rule');
@@ -53,6 +53,14 @@ SELECT volatility_is('ci', 'golden_value_sql', ARRAY['text', 'boolean', 'text'],
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace AND proname ~ '^survive_.*_key(_transfn)?$'
              AND provolatile = 's' AND NOT proisstrict AND proparallel = 's'), 6,
           'the keyed transition and final functions are STABLE, not STRICT, PARALLEL SAFE');
+SELECT volatility_is('ci', 'survive_group_member', ARRAY['jsonb', 'anyelement', 'text', 'text'], 'stable', 'survive_group_member is STABLE');
+SELECT ok((SELECT NOT proisstrict AND proparallel = 's' FROM pg_proc WHERE oid = 'ci.survive_group_member(jsonb, anyelement, text, text)'::regprocedure),
+          'survive_group_member is not STRICT (a NULL value is a value), PARALLEL SAFE');
+SELECT is(ci.survive_group_member('{"record_id": 7, "source": "crm", "updated_at": null, "beaten": []}', 'York'::text, 'address', 'street'),
+          '{"lead": "street", "rule": "group", "group": "address", "value": "York", "source": "crm", "record_id": 7, "updated_at": null}'::jsonb,
+          'a group member takes the lead''s record, source and time');
+SELECT is(ci.survive_group_member(NULL, 'York'::text, 'address', 'street'), NULL, 'no lead winner: NULL');
+SELECT throws_ok($$SELECT ci.survive_group_member('[1]', 'York'::text, 'address', 'street')$$, '22023', NULL, 'a lead that is not an object: 22023');
 SELECT ok((SELECT prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
             WHERE oid = 'ci.golden_flag_stale()'::regprocedure), 'the stale-flag trigger is SECURITY DEFINER with a safe search_path');
 SELECT results_eq($$SELECT a.attribute FROM ci.golden_attribute a WHERE ci.golden_compare_key(a.attribute) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = 'ci.source_record'::regclass AND t.attname = ci.golden_compare_key(a.attribute) AND NOT t.attisdropped)$$, ARRAY[]::text[], 'every golden comparison key is a ci.source_record column');
