@@ -85,6 +85,12 @@ SELECT reason FROM ci.golden_stale ORDER BY seq;
 SELECT ci.refresh_golden_profiles() AS refreshed;
 SELECT attribute, value, record_id, rule FROM ci.golden_lineage(1) WHERE attribute IN ('street', 'country');
 UPDATE ci.golden_attribute SET survive_group = 'address' WHERE attribute = 'country';
+-- A group of one is no group: the phone survives by its own rule, and the
+-- statement joins no winning record for it.
+UPDATE ci.golden_attribute SET survive_group = 'contact' WHERE attribute = 'phone';
+SELECT ci.golden_profile_sql() LIKE '%w_contact%' AS joins_for_contact,
+       ci.golden_profile_sql() LIKE '%w_address%' AS joins_for_address;
+UPDATE ci.golden_attribute SET survive_group = NULL WHERE attribute = 'phone';
 \set VERBOSITY terse
 UPDATE ci.golden_attribute SET survive_group = 'Address!' WHERE attribute = 'country';
 \set VERBOSITY default

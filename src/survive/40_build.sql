@@ -86,6 +86,7 @@ BEGIN
     FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text, g.survive_group,
                     (SELECT m.attribute FROM ci.golden_attribute m
                       WHERE m.survive_group = g.survive_group ORDER BY m.position LIMIT 1) AS lead,
+                    (SELECT count(*) FROM ci.golden_attribute m WHERE m.survive_group = g.survive_group) AS group_size,
                     'w_' || g.survive_group AS w
                FROM ci.golden_attribute g
                LEFT JOIN pg_catalog.pg_attribute att
@@ -117,7 +118,7 @@ BEGIN
             -- survives by its own rules (a group's lead, or no group)
             v_aggs := v_aggs || format(E',\n               %s AS %I', v_agg, a.attribute);
             v_outer := v_outer || format(E',\n       g.%I', a.attribute);
-            IF a.lead = a.attribute THEN
+            IF a.lead = a.attribute AND a.group_size > 1 THEN
                 v_joins := v_joins || format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
                                              a.w, a.lead);
             END IF;
