@@ -126,12 +126,11 @@ BEGIN
             -- a group member: the lead's winning record, else its own rules
             v_outer := v_outer || format(
                 E',\n       CASE WHEN g.%1$I IS NOT NULL'
-                || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %4$L, %1$L)'
-                || E'\n            ELSE (SELECT %5$s'
+                || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %3$L, %1$L)'
+                || E'\n            ELSE (SELECT %4$s'
                 || E'\n                    FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
-                || E'\n                   WHERE l.identity_id = g.identity_id) END AS %6$I',
-                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), NULL,
-                a.survive_group, v_agg, a.attribute);
+                || E'\n                   WHERE l.identity_id = g.identity_id) END AS %5$I',
+                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute);
         END IF;
     END LOOP;
     RETURN 'SELECT g.identity_id, g.record_count, g.sources'
