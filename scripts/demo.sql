@@ -368,8 +368,10 @@ SELECT :new_record AS record_id, l.identity_id,
 \echo
 \echo '== 8. Golden profiles: ci.build_golden_profiles ====================='
 \echo 'One row per identity in ci.golden_profile, chosen field by field by the rules'
-\echo 'in ci.survivorship_rule (defaults: the most frequent name, a verified CRM email'
-\echo 'first, the newest phone, the most trusted recent address …), with lineage.'
+\echo 'in ci.survivorship_rule (defaults: the most frequent name, counted by its'
+\echo 'normalised form; a verified CRM email first; the newest phone, in E.164; the'
+\echo 'most trusted recent street, whose record also gives city, postcode and'
+\echo 'country: the address group …), with lineage.'
 \echo
 SELECT p.profiles, round(1000 * extract(epoch FROM clock_timestamp() - t.t0)) AS ms
   FROM (SELECT clock_timestamp() AS t0 OFFSET 0) t
