@@ -233,6 +233,12 @@ extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
 extern double match_prior_weight(const MatchModel *model);
 extern double match_weight_to_probability(double w);
+
+/* the clustering guard (full run and ci.resolve_record) */
+#define MATCH_CONFLICT_WEIGHT (-10.0)
+#define MATCH_CONFLICT_AGAINST (-6.0)
+#define MATCH_CONFLICT_MAX_PAIRS 10000
+extern bool match_conflict_pair(MatchStore *st, uint32 a, uint32 b);
 extern double match_probability_to_weight(double p);
 
 /* match_block.c */

@@ -217,6 +217,34 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 	return w;
 }
 
+/*
+ * Are records a and b, by the model itself, almost surely different people?
+ * Their own match weight (prior included) is MATCH_CONFLICT_WEIGHT or less,
+ * a match probability under 1/1000, and that comes from evidence against
+ * (the comparisons with negative weight sum to MATCH_CONFLICT_AGAINST or
+ * less), not from missing values and the prior alone.  The clustering guard
+ * of the full run and of ci.resolve_record refuses to join two groups of
+ * records when any cross pair is such a conflict.
+ */
+bool
+match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
+{
+	const MatchModel *model = st->model;
+	uint64		pattern = match_pattern(st, a, b);
+	double		against = 0;
+
+	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
+		return false;
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		int			l = match_pattern_level(pattern, k);
+
+		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
+			against += model->comp[k].weight[l];
+	}
+	return against <= MATCH_CONFLICT_AGAINST;
+}
+
 double
 match_weight_to_probability(double w)
 {
