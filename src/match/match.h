@@ -41,8 +41,30 @@ typedef enum MatchSimilarity
 	MATCH_SIM_JARO,
 	MATCH_SIM_LEVENSHTEIN,
 	MATCH_SIM_DAMERAU,
-	MATCH_SIM_BIRTHDATE
+	MATCH_SIM_BIRTHDATE,
+	MATCH_SIM_GIVEN_NAME		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
 } MatchSimilarity;
+
+/*
+ * Nicknames of ci.name_alias, normalised: entries sorted by name, each
+ * naming one group (a formal name and its nicknames).  Two names are
+ * aliases when they share a group.
+ */
+typedef struct MatchAliasEntry
+{
+	const char *name;
+	int			len;
+	int			group;
+} MatchAliasEntry;
+
+typedef struct MatchAliases
+{
+	MatchAliasEntry *entries;
+	int			n;
+} MatchAliases;
+
+extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
+							  const char *b, int blen);
 
 extern const char *const match_level_names[5];
 
@@ -60,6 +82,7 @@ typedef struct MatchComparison
 	double		m[MATCH_NLEVELS];
 	double		u[MATCH_NLEVELS];
 	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
+	const MatchAliases *aliases;	/* given_name similarity: the nicknames */
 } MatchComparison;
 
 typedef struct MatchRule
