@@ -36,9 +36,9 @@ ORDER BY 1, 2;
 -- The nicknames are data: a new row takes effect at once.  It also gives
 -- the model's ci.match_model row a new version, so that sessions that have
 -- cached the parsed model (ci.resolve_record) reload it.
-CREATE TEMP TABLE version AS SELECT ctid FROM ci.match_model WHERE model = 'default';
+CREATE TEMP TABLE version AS SELECT ctid AS v FROM ci.match_model WHERE model = 'default';
 INSERT INTO ci.name_alias (name, alias) VALUES ('Margaret', 'Meta');
-SELECT m.ctid <> v.ctid AS new_model_version FROM ci.match_model m, version v WHERE m.model = 'default';
+SELECT m.ctid <> v.v AS new_model_version FROM ci.match_model m, version v WHERE m.model = 'default';
 UPDATE ci.source_record SET given_name = 'Meta' WHERE source_key = 'n-6';
 SELECT e.value_a, e.value_b, e.level
 FROM ci.explain_match((SELECT id FROM rid WHERE k = 'n-5'), (SELECT id FROM rid WHERE k = 'n-6')) e
