@@ -51,18 +51,15 @@ CREATE TABLE ci.match_comparison (
     close_threshold  double precision,
     loose_threshold  double precision,
     tf_adjust        boolean NOT NULL DEFAULT false,
-    with_fields      name[],
     m                double precision[] NOT NULL DEFAULT '{0.9,0.05,0.03,0.02}',
     u                double precision[] NOT NULL DEFAULT '{0.01,0.02,0.05,0.92}',
     PRIMARY KEY (model, comparison),
     UNIQUE (model, ordinal),
     CONSTRAINT match_comparison_similarity_known
-        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate', 'given_name', 'address')),
+        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate', 'given_name')),
     CONSTRAINT match_comparison_thresholds_range CHECK (
         CASE
             WHEN similarity = 'exact' THEN close_threshold IS NULL AND loose_threshold IS NULL
-            WHEN similarity = 'address' THEN
-                close_threshold > 0 AND close_threshold < 1 AND loose_threshold IS NULL
             WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate', 'given_name') THEN
                 (close_threshold IS NULL OR (close_threshold > 0 AND close_threshold < 1))
                 AND (loose_threshold IS NULL OR (loose_threshold > 0 AND loose_threshold < 1))
@@ -72,18 +69,13 @@ CREATE TABLE ci.match_comparison (
                 AND (loose_threshold IS NULL OR (loose_threshold >= 1 AND loose_threshold <= 100 AND loose_threshold = trunc(loose_threshold)))
                 AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold > close_threshold)
         END),
-    CONSTRAINT match_comparison_with_fields
-        CHECK (CASE WHEN similarity = 'address'
-                    THEN cardinality(with_fields) = 2 AND array_position(with_fields, NULL) IS NULL AND NOT tf_adjust
-                    ELSE with_fields IS NULL END),
     CONSTRAINT match_comparison_m_probabilities
         CHECK (cardinality(m) = 4 AND 0 <= ALL (m) AND 1 >= ALL (m) AND array_position(m, NULL) IS NULL),
     CONSTRAINT match_comparison_u_probabilities
         CHECK (cardinality(u) = 4 AND 0 <= ALL (u) AND 1 >= ALL (u) AND array_position(u, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_comparison IS 'Comparisons of a match model: field, similarity, level thresholds, term-frequency adjustment, and m/u per level {exact, close, loose, else}';
-COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate, given_name (similarities: a level holds when similarity >= threshold; given_name is Jaro-Winkler where a nickname of ci.name_alias is also close and a lone initial of the other name also loose; address compares street, postcode and city together, see with_fields) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
-COMMENT ON COLUMN ci.match_comparison.with_fields IS 'address similarity only: the postcode and city columns compared together with the street column (field), so that one shared address counts once: exact = street and place agree, close = street only, loose = postcode or city only';
+COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate, given_name (similarities: a level holds when similarity >= threshold; given_name is Jaro-Winkler where a nickname of ci.name_alias is also close and a lone initial of the other name also loose) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
 COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close level; NULL: no close level';
 COMMENT ON COLUMN ci.match_comparison.loose_threshold IS 'bound of the loose level; NULL: no loose level';
 COMMENT ON COLUMN ci.match_comparison.tf_adjust IS 'an exact agreement on a rare value weighs more than on a common one (term frequencies stored in ci.match_term_frequency)';
@@ -171,5 +163,5 @@ CROSS JOIN LATERAL (VALUES (1, 'exact', NULL::double precision),
                            (2, 'close', c.close_threshold),
                            (3, 'loose', c.loose_threshold),
                            (4, 'else', NULL)) AS l(i, level, threshold)
-WHERE l.level IN ('exact', 'else') OR l.threshold IS NOT NULL OR (c.similarity = 'address' AND l.level = 'loose');
+WHERE l.level IN ('exact', 'else') OR l.threshold IS NOT NULL;
 COMMENT ON VIEW ci.match_parameters IS 'One row per comparison level of every model: m, u, Bayes factor and match weight (log2 of the Bayes factor)';

@@ -16,13 +16,10 @@ INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, 
     ('default', 'birth_date',  3, 'birth_date',       'birthdate',           0.85, 0.70, false, '{0.85,0.05,0.05,0.05}', '{0.0002,0.0005,0.002,0.9973}'),
     ('default', 'email',       4, 'email_norm',       'damerau_levenshtein', 1,    NULL, false, '{0.85,0.05,0,0.10}',    '{0.00001,0.00001,0,0.99998}'),
     ('default', 'phone',       5, 'phone_e164',       'damerau_levenshtein', 1,    NULL, false, '{0.80,0.05,0,0.15}',    '{0.0001,0.0005,0,0.9994}'),
-    ('default', 'national_id', 6, 'national_id_norm', 'damerau_levenshtein', 1,    2,    false, '{0.85,0.07,0.03,0.05}', '{0.00001,0.0001,0.001,0.99889}');
-
--- Street, postcode and city are one piece of evidence, not three: a
--- household shares all of them, and counting them as independent
--- agreements outweighed a different given name and birth date.
-INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, close_threshold, with_fields, tf_adjust, m, u) VALUES
-    ('default', 'address',     7, 'street_norm',      'address',             0.92, '{postcode_norm,city_norm}', false, '{0.80,0.08,0.06,0.06}', '{0.00005,0.0005,0.03,0.96945}');
+    ('default', 'national_id', 6, 'national_id_norm', 'damerau_levenshtein', 1,    2,    false, '{0.85,0.07,0.03,0.05}', '{0.00001,0.0001,0.001,0.99889}'),
+    ('default', 'street',      7, 'street_norm',      'jaro_winkler',        0.92, 0.80, false, '{0.80,0.08,0.04,0.08}', '{0.0005,0.002,0.02,0.9775}'),
+    ('default', 'city',        8, 'city_norm',        'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.05,0.03,0.07}', '{0.005,0.005,0.02,0.97}'),
+    ('default', 'postcode',    9, 'postcode_norm',    'damerau_levenshtein', 1,    NULL, false, '{0.85,0.07,0,0.08}',    '{0.005,0.02,0,0.975}');
 
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
     ('default', 'same_email_given_name',  1,  '{email_norm,given_name_norm}',     true),

@@ -42,8 +42,7 @@ typedef enum MatchSimilarity
 	MATCH_SIM_LEVENSHTEIN,
 	MATCH_SIM_DAMERAU,
 	MATCH_SIM_BIRTHDATE,
-	MATCH_SIM_GIVEN_NAME,		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
-	MATCH_SIM_ADDRESS			/* street, postcode and city as one piece of evidence */
+	MATCH_SIM_GIVEN_NAME		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
 } MatchSimilarity;
 
 /*
@@ -84,8 +83,6 @@ typedef struct MatchComparison
 	double		u[MATCH_NLEVELS];
 	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
 	const MatchAliases *aliases;	/* given_name similarity: the nicknames */
-	char	   *with_field[2];	/* address similarity: postcode and city fields */
-	int			with_column[2];	/* and their store columns */
 } MatchComparison;
 
 typedef struct MatchRule
@@ -251,8 +248,6 @@ extern void match_store_tf_from_table(MatchStore *st);
 extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 								 const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
-extern int	match_compare_records(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b,
-								  double *similarity);
 
 /* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */
 #define MATCH_TF_PSEUDO 100.0

@@ -216,71 +216,6 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 	return MATCH_LEVEL_ELSE;
 }
 
-/* Do two values (NULL: missing) agree: equal or similar at the close bound? */
-static int
-address_part(const MatchComparison *c, const MatchValue *a, const MatchValue *b, bool exact_only,
-			 double *similarity)
-{
-	MatchComparison jw = *c;
-
-	if (a == NULL || b == NULL)
-		return -1;				/* missing */
-	if (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0))
-		return 1;
-	if (exact_only)
-		return 0;
-	jw.sim = MATCH_SIM_JARO_WINKLER;
-	jw.has_loose = false;
-	return match_compare_values(&jw, a, b, similarity) == MATCH_LEVEL_CLOSE;
-}
-
-/*
- * Level of an address comparison: street (the comparison's field),
- * postcode and city (its with_fields) taken together, so that one shared
- * address counts once and not as three independent agreements.  A street
- * or city agrees when equal or Jaro-Winkler similar at the close bound, a
- * postcode when equal.
- *   exact  the street and the postcode or city agree: the same address
- *          (the third part may carry a typo)
- *   close  the street agrees, the place disagrees or is missing
- *   loose  the street differs or is missing, the postcode or city agrees
- *   else   nothing agrees
- *   null   no part is present on both sides
- * similarity receives the streets' Jaro-Winkler similarity, if computed.
- */
-int
-match_compare_records(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b, double *similarity)
-{
-	const MatchValue *v[3][2];
-	int			cols[3] = {c->column, c->with_column[0], c->with_column[1]};
-	int			street,
-				postcode,
-				city;
-
-	if (similarity)
-		*similarity = NAN;
-	for (int i = 0; i < 3; i++)
-	{
-		uint32		va = MATCH_VAL(st, a, cols[i]);
-		uint32		vb = MATCH_VAL(st, b, cols[i]);
-
-		v[i][0] = va ? &st->dicts[cols[i]].values[va] : NULL;
-		v[i][1] = vb ? &st->dicts[cols[i]].values[vb] : NULL;
-	}
-	street = address_part(c, v[0][0], v[0][1], false, similarity);
-	postcode = address_part(c, v[1][0], v[1][1], true, NULL);
-	city = address_part(c, v[2][0], v[2][1], false, NULL);
-	if (street < 0 && postcode < 0 && city < 0)
-		return MATCH_LEVEL_NULL;
-	if (street == 1 && (postcode == 1 || city == 1))
-		return MATCH_LEVEL_EXACT;
-	if (street == 1)
-		return MATCH_LEVEL_CLOSE;
-	if (postcode == 1 || city == 1)
-		return MATCH_LEVEL_LOOSE;
-	return MATCH_LEVEL_ELSE;
-}
-
 /* Pattern of records a and b (store indexes). */
 uint64
 match_pattern(MatchStore *st, uint32 a, uint32 b)
@@ -296,9 +231,7 @@ match_pattern(MatchStore *st, uint32 a, uint32 b)
 		uint32		vb = MATCH_VAL(st, b, c->column);
 		int			level;
 
-		if (c->sim == MATCH_SIM_ADDRESS)
-			level = match_compare_records(st, c, a, b, NULL);
-		else if (va == 0 || vb == 0)
+		if (va == 0 || vb == 0)
 			level = MATCH_LEVEL_NULL;
 		else if (va == vb)
 			level = MATCH_LEVEL_EXACT;

@@ -108,56 +108,17 @@ match_explain(PG_FUNCTION_ARGS)
 		uint32		va = MATCH_VAL(st, a, c->column);
 		uint32		vb = MATCH_VAL(st, b, c->column);
 		double		sim = NAN;
-		int			level;
-		MatchValue	addr[2];
-		const MatchValue *show_a = va ? &d->values[va] : NULL;
-		const MatchValue *show_b = vb ? &d->values[vb] : NULL;
+		int			level = match_compare_values(c, va ? &d->values[va] : NULL,
+												 vb ? &d->values[vb] : NULL, &sim);
 		double		u,
 					weight;
-		const char *lname;
-
-		if (c->sim == MATCH_SIM_ADDRESS)
-		{
-			/* shown as "street, postcode city" of each record */
-			for (int s = 0; s < 2; s++)
-			{
-				uint32		rec = s ? b : a;
-				StringInfoData buf;
-				bool		any = false;
-				int			cols[3] = {c->column, c->with_column[0], c->with_column[1]};
-
-				initStringInfo(&buf);
-				for (int i = 0; i < 3; i++)
-				{
-					uint32		v = MATCH_VAL(st, rec, cols[i]);
-
-					if (i > 0)
-						appendStringInfoString(&buf, i == 1 ? ", " : " ");
-					if (v)
-					{
-						appendBinaryStringInfo(&buf, st->dicts[cols[i]].values[v].bytes,
-											   st->dicts[cols[i]].values[v].nbytes);
-						any = true;
-					}
-					else
-						appendStringInfoChar(&buf, '-');
-				}
-				memset(&addr[s], 0, sizeof(MatchValue));
-				addr[s].bytes = buf.data;
-				addr[s].nbytes = any ? buf.len : 0;
-			}
-			level = match_compare_records(st, c, a, b, &sim);
-			show_a = addr[0].nbytes ? &addr[0] : NULL;
-			show_b = addr[1].nbytes ? &addr[1] : NULL;
-		}
-		else
-			level = match_compare_values(c, show_a, show_b, &sim);
-		lname = match_level_names[level];
+		const char *lname = match_level_names[level];
 
 		CHECK_FOR_INTERRUPTS();
 		if (level == MATCH_LEVEL_NULL)
 		{
-			put_row(rsinfo, k + 1, c->name, show_a, show_b, lname, NAN, NAN, NAN, 0.0, total);
+			put_row(rsinfo, k + 1, c->name, va ? &d->values[va] : NULL, vb ? &d->values[vb] : NULL,
+					lname, NAN, NAN, NAN, 0.0, total);
 			continue;
 		}
 		u = c->u[level];
@@ -172,7 +133,7 @@ match_explain(PG_FUNCTION_ARGS)
 			lname = "exact (term frequency)";
 		}
 		total += weight;
-		put_row(rsinfo, k + 1, c->name, show_a, show_b, lname, sim,
+		put_row(rsinfo, k + 1, c->name, &d->values[va], &d->values[vb], lname, sim,
 				c->m[level], u, weight, total);
 	}
 	mask = match_rule_mask(st, a, b);

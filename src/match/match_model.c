@@ -231,56 +231,6 @@ load_aliases(MemoryContext cxt)
 	return al;
 }
 
-/*
- * The postcode and city fields of an address comparison (its with_fields),
- * text columns like its street; an address comparison has no term-frequency
- * adjustment (its levels are not equality of one value).
- */
-static void
-read_address_fields(MatchModel *model, MatchComparison *c, HeapTuple tup, TupleDesc desc,
-					int attno, Oid street_type)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, attno, &isnull);
-	Datum	   *elems = NULL;
-	bool	   *nulls = NULL;
-	int			n = 0;
-
-	if (!isnull)
-		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	if (n != 2 || nulls[0] || nulls[1])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("address comparison \"%s\" of match model \"%s\" needs two with_fields", c->name, model->name),
-				 errhint("Set with_fields to the postcode and city columns, in that order.")));
-	if (c->tf_adjust)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("address comparison \"%s\" of match model \"%s\" cannot be term-frequency adjusted", c->name, model->name),
-				 errhint("Set tf_adjust to false.")));
-	if (street_type == DATEOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("address comparison \"%s\" of match model \"%s\" compares a date column", c->name, model->name),
-				 errhint("The address similarity compares text columns.")));
-	for (int i = 0; i < 2; i++)
-	{
-		StringInfoData sql;
-		Oid			type;
-
-		c->with_field[i] = TextDatumGetCString(elems[i]);
-		type = check_field(model, c->with_field[i], "comparison", c->name);
-		if (type == DATEOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("address comparison \"%s\" of match model \"%s\" compares a date column", c->name, model->name),
-					 errhint("The address similarity compares text columns.")));
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "t.%s::text", quote_identifier(c->with_field[i]));
-		c->with_column[i] = add_column(model, sql.data, c->with_field[i], false);
-	}
-}
-
 static MatchSimilarity
 parse_similarity(MatchModel *model, const char *comp, const char *s)
 {
@@ -298,13 +248,11 @@ parse_similarity(MatchModel *model, const char *comp, const char *s)
 		return MATCH_SIM_BIRTHDATE;
 	if (strcmp(s, "given_name") == 0)
 		return MATCH_SIM_GIVEN_NAME;
-	if (strcmp(s, "address") == 0)
-		return MATCH_SIM_ADDRESS;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("unknown similarity \"%s\" in comparison \"%s\" of match model \"%s\"",
 					s, comp, model->name),
-			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, birthdate, given_name or address.")));
+			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, birthdate or given_name.")));
 	return MATCH_SIM_EXACT;		/* keep compiler quiet */
 }
 
@@ -406,7 +354,7 @@ match_load_model(const char *name)
 	/* comparisons */
 	if (SPI_execute_with_args(
 							  "SELECT comparison, field::text, similarity, close_threshold, loose_threshold,"
-							  " tf_adjust, m, u, with_fields::text[] FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
+							  " tf_adjust, m, u FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_comparison");
 	MemoryContextSwitchTo(cxt); /* SPI returns in its own context; the model lives in the caller's */
@@ -434,8 +382,6 @@ match_load_model(const char *name)
 		c->has_close = !isnull && c->sim != MATCH_SIM_EXACT;
 		c->loose = spi_float8(tup, desc, 5, &isnull);
 		c->has_loose = !isnull && c->sim != MATCH_SIM_EXACT;
-		if (c->sim == MATCH_SIM_ADDRESS)
-			c->has_loose = true;	/* loose: the place agrees, not a threshold */
 		c->tf_adjust = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		read_probabilities(model, c, tup, desc, 7, c->m, "m probabilities");
 		read_probabilities(model, c, tup, desc, 8, c->u, "u probabilities");
@@ -455,8 +401,6 @@ match_load_model(const char *name)
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "t.%s::text", quote_identifier(c->field));
 		c->column = add_column(model, sql.data, c->field, c->sim == MATCH_SIM_BIRTHDATE || type == DATEOID);
-		if (c->sim == MATCH_SIM_ADDRESS)
-			read_address_fields(model, c, tup, desc, 9, type);
 	}
 	model->ncomparisons = (int) SPI_processed;
 	for (i = 0; i < (uint64) model->ncomparisons; i++)
@@ -515,10 +459,7 @@ match_load_model(const char *name)
 			r->key_sql[k] = TextDatumGetCString(elems[k]);
 			r->column[k] = parse_key(model, r->name, r->key_sql[k], &field);
 			for (int c = 0; c < model->ncomparisons; c++)
-				if (strcmp(model->comp[c].field, field) == 0 ||
-					(model->comp[c].sim == MATCH_SIM_ADDRESS &&
-					 (strcmp(model->comp[c].with_field[0], field) == 0 ||
-					  strcmp(model->comp[c].with_field[1], field) == 0)))
+				if (strcmp(model->comp[c].field, field) == 0)
 					r->comparisons |= (uint32) 1 << c;
 		}
 	}

@@ -63,57 +63,6 @@ normalise_levels(MatchComparison *c, double *p)
 		p[l] /= sum;
 }
 
-static int
-uint64_cmp(const void *x, const void *y)
-{
-	uint64		a = *(const uint64 *) x;
-	uint64		b = *(const uint64 *) y;
-
-	return a < b ? -1 : a > b;
-}
-
-/*
- * Share of record pairs (among records with a value in column c0) that are
- * equal in every column of cols: the joint frequencies of the value
- * combinations, so that correlated columns (a street and its postcode)
- * are not taken as independent.
- */
-static double
-joint_agreement(MatchStore *st, const int *cols, int ncols, double nn)
-{
-	uint64	   *keys = palloc_extended(sizeof(uint64) * Max(st->n, 1), MCXT_ALLOC_HUGE);
-	int64		nk = 0;
-	double		agree = 0;
-
-	for (int r = 0; r < st->n; r++)
-	{
-		uint64		h = 0;
-		bool		all = true;
-
-		for (int i = 0; i < ncols && all; i++)
-		{
-			uint32		v = MATCH_VAL(st, r, cols[i]);
-
-			all = v != 0;
-			h = match_mix64(h ^ ((uint64) v + ((uint64) i << 40)));
-		}
-		if (all)
-			keys[nk++] = h;
-	}
-	qsort(keys, nk, sizeof(uint64), uint64_cmp);
-	for (int64 i = 0; i < nk;)
-	{
-		int64		j = i;
-
-		while (j < nk && keys[j] == keys[i])
-			j++;
-		agree += (double) (j - i) * (double) (j - i - 1);
-		i = j;
-	}
-	pfree(keys);
-	return nn > 1 ? agree / (nn * (nn - 1)) : 0;
-}
-
 /* u: exact level from frequencies, the others from sampled random pairs. */
 static void
 train_u(MatchStore *st, int64 *sampled, bool *has_data)
@@ -162,19 +111,6 @@ train_u(MatchStore *st, int64 *sampled, bool *has_data)
 		for (uint32 id = 1; id < d->nvalues; id++)
 			agree += (double) d->values[id].count * (double) (d->values[id].count - 1);
 		u[MATCH_LEVEL_EXACT] = agree / (nn * (nn - 1));
-		if (c->sim == MATCH_SIM_ADDRESS)
-		{
-			/*
-			 * the same address: street and postcode, or street and city, equal
-			 * (inclusion-exclusion over their joint frequencies)
-			 */
-			int			sp[2] = {c->column, c->with_column[0]};
-			int			sc[2] = {c->column, c->with_column[1]};
-			int			spc[3] = {c->column, c->with_column[0], c->with_column[1]};
-
-			u[MATCH_LEVEL_EXACT] = joint_agreement(st, sp, 2, nn) + joint_agreement(st, sc, 2, nn)
-				- joint_agreement(st, spc, 3, nn);
-		}
 		for (int l = MATCH_LEVEL_CLOSE; l <= MATCH_LEVEL_ELSE; l++)
 			u[l] = rest > 0 ? (1.0 - u[MATCH_LEVEL_EXACT]) * (double) counts[k][l] / (double) rest
 				: (l == MATCH_LEVEL_ELSE ? 1.0 - u[MATCH_LEVEL_EXACT] : 0.0);
