@@ -260,11 +260,18 @@ inc_model_get(const char *name)
 		appendStringInfoChar(&w, ')');
 		im->cand_plan = prepare_plan(match_store_sql(model, w.data, true), im->cand_nargs, im->cand_types);
 
-		/* the other members of identities the record would join (the guard) */
+		/*
+		 * the other members of identities the record would join (the guard):
+		 * their ids first (an InitPlan), so that the plan is index lookups
+		 * whatever the statistics of ci.identity_link say (a full run has
+		 * just filled it, unanalysed)
+		 */
 		resetStringInfo(&w);
-		appendStringInfo(&w, "l.identity_id = ANY ($1) AND t.%s <> ALL ($2)", quote_identifier(model->id_column));
-		im->members_plan = prepare_plan(psprintf("%s LIMIT %d", match_store_sql(model, w.data, true),
-												 MATCH_CONFLICT_MAX_PAIRS),
+		appendStringInfo(&w, "t.%s = ANY (ARRAY(SELECT m.record_id FROM ci.identity_link m"
+						 " WHERE m.identity_id = ANY ($1) LIMIT %d)) AND t.%s <> ALL ($2)",
+						 quote_identifier(model->id_column), MATCH_CONFLICT_MAX_PAIRS,
+						 quote_identifier(model->id_column));
+		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
 										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
 
 		/* floors of the stored term frequencies (0: untrained, no adjustment) */
