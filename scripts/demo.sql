@@ -360,8 +360,9 @@ SELECT :new_record AS record_id, l.identity_id,
        l.rule AS linked_by, round(l.match_probability::numeric, 3) AS probability, :resolve_ms AS ms
   FROM ci.identity_link l, ci.identity i
  WHERE l.record_id = :new_record AND l.identity_id = :resolved_to AND i.identity_id = :demo_identity;
-\echo '(merged_on_the_way: the new record also linked to another identity, so the two'
-\echo 'merged into the older id, logged in ci.identity_event.)'
+\echo '(merged_on_the_way: the new record also linked to another identity and the'
+\echo 'clustering guard found no conflicting records between them, so the two merged'
+\echo 'into the older id, logged in ci.identity_event; a refused link is queued for review.)'
 -- Follow the person to wherever the record went.
 \set demo_identity :resolved_to
 
