@@ -1,9 +1,11 @@
 -- The default rule set written in plain SQL (DISTINCT ON + window
 -- functions), with the same tie-breaks as the C aggregates: the peer the
 -- survivorship benchmark compares against.  :plain_where filters identities.
--- Like ci.golden_profile_sql: text values are trimmed (blank = NULL) and
--- names are counted by their normalised key, shown as the key's most
--- frequent spelling (then the most recent).
+-- Like ci.golden_profile_sql: text values are trimmed (blank = NULL), the
+-- phone is its E.164 form when it has one, names are counted by their
+-- normalised key, shown as the key's most frequent spelling (then the most
+-- recent), and city, postcode and country come from the record whose street
+-- won (the address group; their own rules only when no record has a street).
 CREATE TEMP TABLE plain_golden AS
 WITH src AS (
     SELECT l.identity_id, r.record_id, r.source, r.updated_at, r.attributes, r.birth_date,
@@ -11,7 +13,7 @@ WITH src AS (
            nullif(btrim(r.given_name, E' \t\n\r\f\v'), '') AS given_name,
            nullif(btrim(r.family_name, E' \t\n\r\f\v'), '') AS family_name,
            nullif(btrim(r.email, E' \t\n\r\f\v'), '') AS email,
-           nullif(btrim(r.phone, E' \t\n\r\f\v'), '') AS phone,
+           coalesce(nullif(r.phone_e164, ''), nullif(btrim(r.phone, E' \t\n\r\f\v'), '')) AS phone,
            nullif(btrim(r.national_id, E' \t\n\r\f\v'), '') AS national_id,
            nullif(btrim(r.street, E' \t\n\r\f\v'), '') AS street,
            nullif(btrim(r.city, E' \t\n\r\f\v'), '') AS city,
@@ -67,21 +69,26 @@ nid AS (
      ORDER BY identity_id, coalesce(array_position('{crm,pos,support,web}'::text[], source), 5),
               updated_at DESC, source COLLATE "C", national_id, record_id),
 street AS (
-    SELECT DISTINCT ON (identity_id) identity_id, street FROM src WHERE street IS NOT NULL
+    SELECT DISTINCT ON (identity_id) identity_id, street, city, postcode, country FROM src WHERE street IS NOT NULL
      ORDER BY identity_id, ln(trust) + t * ln(2::float8) / 31536000 DESC, updated_at DESC, source COLLATE "C", street, record_id),
+nostreet AS (
+    SELECT * FROM src WHERE NOT EXISTS (SELECT 1 FROM street s WHERE s.identity_id = src.identity_id)),
 city AS (
-    SELECT DISTINCT ON (identity_id) identity_id, city FROM src WHERE city IS NOT NULL
+    SELECT DISTINCT ON (identity_id) identity_id, city FROM nostreet WHERE city IS NOT NULL
      ORDER BY identity_id, ln(trust) + t * ln(2::float8) / 31536000 DESC, updated_at DESC, source COLLATE "C", city, record_id),
 postcode AS (
-    SELECT DISTINCT ON (identity_id) identity_id, postcode FROM src WHERE postcode IS NOT NULL
+    SELECT DISTINCT ON (identity_id) identity_id, postcode FROM nostreet WHERE postcode IS NOT NULL
      ORDER BY identity_id, ln(trust) + t * ln(2::float8) / 31536000 DESC, updated_at DESC, source COLLATE "C", postcode, record_id),
 country AS (
-    SELECT DISTINCT ON (identity_id) identity_id, country FROM src WHERE country IS NOT NULL
+    SELECT DISTINCT ON (identity_id) identity_id, country FROM nostreet WHERE country IS NOT NULL
      ORDER BY identity_id, count(*) OVER (PARTITION BY identity_id, country) DESC,
               updated_at DESC, source COLLATE "C", country, record_id),
 ids AS (SELECT DISTINCT identity_id FROM src)
 SELECT ids.identity_id, given.given_name, family.family_name, mail.email, phone.phone, birth.birth_date,
-       nid.national_id, street.street, city.city, postcode.postcode, country.country
+       nid.national_id, street.street,
+       CASE WHEN street.identity_id IS NOT NULL THEN street.city ELSE city.city END AS city,
+       CASE WHEN street.identity_id IS NOT NULL THEN street.postcode ELSE postcode.postcode END AS postcode,
+       CASE WHEN street.identity_id IS NOT NULL THEN street.country ELSE country.country END AS country
   FROM ids
   LEFT JOIN given USING (identity_id) LEFT JOIN family USING (identity_id) LEFT JOIN mail USING (identity_id)
   LEFT JOIN phone USING (identity_id) LEFT JOIN birth USING (identity_id) LEFT JOIN nid USING (identity_id)

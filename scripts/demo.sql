@@ -360,16 +360,19 @@ SELECT :new_record AS record_id, l.identity_id,
        l.rule AS linked_by, round(l.match_probability::numeric, 3) AS probability, :resolve_ms AS ms
   FROM ci.identity_link l, ci.identity i
  WHERE l.record_id = :new_record AND l.identity_id = :resolved_to AND i.identity_id = :demo_identity;
-\echo '(merged_on_the_way: the new record also linked to another identity, so the two'
-\echo 'merged into the older id, logged in ci.identity_event.)'
+\echo '(merged_on_the_way: the new record also linked to another identity and the'
+\echo 'clustering guard found no conflicting records between them, so the two merged'
+\echo 'into the older id, logged in ci.identity_event; a refused link is queued for review.)'
 -- Follow the person to wherever the record went.
 \set demo_identity :resolved_to
 
 \echo
 \echo '== 8. Golden profiles: ci.build_golden_profiles ====================='
 \echo 'One row per identity in ci.golden_profile, chosen field by field by the rules'
-\echo 'in ci.survivorship_rule (defaults: the most frequent name, a verified CRM email'
-\echo 'first, the newest phone, the most trusted recent address …), with lineage.'
+\echo 'in ci.survivorship_rule (defaults: the most frequent name, counted by its'
+\echo 'normalised form; a verified CRM email first; the newest phone, in E.164; the'
+\echo 'most trusted recent street, whose record also gives city, postcode and'
+\echo 'country: the address group …), with lineage.'
 \echo
 SELECT p.profiles, round(1000 * extract(epoch FROM clock_timestamp() - t.t0)) AS ms
   FROM (SELECT clock_timestamp() AS t0 OFFSET 0) t

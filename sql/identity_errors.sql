@@ -94,3 +94,12 @@ SELECT ci.decide_match(NULL, 1, 'link');
 
 DELETE FROM ci.match_model WHERE model = 'bad';
 DROP VIEW empty_records;
+
+-- A record whose country libphonenumber does not know still loads: its
+-- phone_e164 reads only an international number.
+BEGIN;
+INSERT INTO ci.source_record (source, source_key, phone, country)
+VALUES ('crm', 'xx1', '+61 412 345 678', 'XX'), ('crm', 'xx2', '0412 345 678', 'XX');
+SELECT source_key, phone, country, phone_e164 FROM ci.source_record
+ WHERE source_key IN ('xx1', 'xx2') ORDER BY source_key;
+ROLLBACK;

@@ -73,13 +73,22 @@ SELECT ci.phone_is_valid('+61412345678', '001');
 SELECT ci.phone_info('+61412345678', ' AU');
 SELECT ci.normalize_phone('+61412345678', repeat('Ä', 1100000));
 
--- A per-row region (the record's country) works in a generated column.
+-- ci.phone_region: a region libphonenumber knows, upper-cased; anything
+-- else (unknown, blank, wrong length, huge) is NULL.
+SELECT r, ci.phone_region(r)
+  FROM unnest(ARRAY['au', 'GB', 'XX', 'ZZ', '001', '', ' AU', 'Ä1', NULL]) AS r;
+SELECT ci.phone_region(repeat('A', 1100000));
+
+-- A per-row region (the record's country) works in a generated column;
+-- through ci.phone_region a country libphonenumber does not know reads
+-- only international numbers instead of failing the INSERT.
 CREATE TABLE norm_phone_t (
     phone text,
     country text,
-    phone_e164 text GENERATED ALWAYS AS (ci.normalize_phone(phone, country)) STORED
+    phone_e164 text GENERATED ALWAYS AS (ci.normalize_phone(phone, ci.phone_region(country))) STORED
 );
 INSERT INTO norm_phone_t (phone, country) VALUES
-    ('0412 345 678', 'AU'), ('020 7946 0958', 'GB'), ('+61 412 345 678', NULL), ('0412 345 678', NULL);
+    ('0412 345 678', 'AU'), ('020 7946 0958', 'GB'), ('+61 412 345 678', NULL), ('0412 345 678', NULL),
+    ('+61 412 345 678', 'XX'), ('0412 345 678', 'XX');
 SELECT * FROM norm_phone_t ORDER BY phone, country;
 DROP TABLE norm_phone_t;

@@ -31,6 +31,9 @@ SELECT identity_id, given_name, family_name, email, phone, birth_date, national_
 -- Lineage, field by field.  Identity 1's email comes from the verified CRM
 -- record by the scoped first rule; identity 2's CRM e-mail is not verified,
 -- so the chain falls through to trust_recency, and the newer support address wins.
+-- City, postcode and country follow the street's record (the address group):
+-- identity 2's country is GB, from the crm record that has the street,
+-- not IE from the support record that has none.
 SELECT attribute, value, record_id, source, rule, support, beaten
   FROM ci.golden_lineage(1);
 SELECT attribute, value, record_id, source, rule
@@ -53,6 +56,9 @@ SELECT identity_id, national_id FROM ci.golden_profile ORDER BY identity_id;
 UPDATE ci.survivorship_rule SET sources = '{crm,pos,support,web}' WHERE attribute = 'national_id';
 
 -- A chain with min and first_non_null by record id, on a test-only basis.
+-- The street now comes from record 1 (the first by record id); postcode is
+-- in the street's address group, so it is record 1's LS1, not YO1 from
+-- another record (its own chain applies only when no record has a street).
 INSERT INTO ci.survivorship_rule (attribute, priority, kind) VALUES ('postcode', 2, 'min');
 UPDATE ci.survivorship_rule SET kind = 'first_non_null', order_by = 'record_id', half_life = NULL
  WHERE attribute = 'street' AND priority = 1;

@@ -48,6 +48,12 @@ CREATE FUNCTION ci.normalize_phone(phone text, default_region text DEFAULT NULL)
 COMMENT ON FUNCTION ci.normalize_phone(text, text) IS
 'Phone number in E.164 (+61412345678) when libphonenumber parses and validates it, else NULL; default_region (ISO 3166-1 alpha-2, either case) reads national numbers, NULL accepts only +international input; an unknown region is an error (22023); extensions are dropped';
 
+CREATE FUNCTION ci.phone_region(region text) RETURNS text
+    AS 'MODULE_PATHNAME', 'match_phone_region'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ci.phone_region(text) IS
+'The region code upper-cased when libphonenumber knows it (a valid default_region for ci.normalize_phone), else NULL';
+
 CREATE FUNCTION ci.phone_is_valid(phone text, default_region text DEFAULT NULL) RETURNS boolean
     AS 'MODULE_PATHNAME', 'match_phone_is_valid'
     LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;

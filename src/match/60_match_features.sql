@@ -8,7 +8,7 @@ ALTER TABLE ci.source_record
     ADD COLUMN given_name_norm  text GENERATED ALWAYS AS (ci.normalize_name(given_name)) STORED,
     ADD COLUMN family_name_norm text GENERATED ALWAYS AS (ci.normalize_name(family_name)) STORED,
     ADD COLUMN email_norm       text GENERATED ALWAYS AS (ci.normalize_email(email)) STORED,
-    ADD COLUMN phone_e164       text GENERATED ALWAYS AS (ci.normalize_phone(phone, country)) STORED,
+    ADD COLUMN phone_e164       text GENERATED ALWAYS AS (ci.normalize_phone(phone, ci.phone_region(country))) STORED,
     ADD COLUMN national_id_norm text GENERATED ALWAYS AS (nullif(upper(regexp_replace(national_id, '[^0-9A-Za-z]', '', 'g')), '')) STORED,
     ADD COLUMN street_norm      text GENERATED ALWAYS AS (ci.normalize_name(street)) STORED,
     ADD COLUMN city_norm        text GENERATED ALWAYS AS (ci.normalize_name(city)) STORED,
@@ -24,7 +24,7 @@ ALTER TABLE ci.source_record
 COMMENT ON COLUMN ci.source_record.given_name_norm IS 'given_name normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.family_name_norm IS 'family_name normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.email_norm IS 'email in canonical form (ci.normalize_email)';
-COMMENT ON COLUMN ci.source_record.phone_e164 IS 'phone in E.164, its default region the record''s country (ci.normalize_phone); NULL when not a valid number';
+COMMENT ON COLUMN ci.source_record.phone_e164 IS 'phone in E.164, its default region the record''s country (ci.normalize_phone); NULL when not a valid number; a country libphonenumber does not know reads only +international numbers';
 COMMENT ON COLUMN ci.source_record.national_id_norm IS 'national_id with everything but letters and digits removed, upper case';
 COMMENT ON COLUMN ci.source_record.street_norm IS 'street normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.city_norm IS 'city normalised for matching (ci.normalize_name)';

@@ -56,11 +56,11 @@ CREATE TABLE ci.match_comparison (
     PRIMARY KEY (model, comparison),
     UNIQUE (model, ordinal),
     CONSTRAINT match_comparison_similarity_known
-        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate')),
+        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate', 'given_name')),
     CONSTRAINT match_comparison_thresholds_range CHECK (
         CASE
             WHEN similarity = 'exact' THEN close_threshold IS NULL AND loose_threshold IS NULL
-            WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate') THEN
+            WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate', 'given_name') THEN
                 (close_threshold IS NULL OR (close_threshold > 0 AND close_threshold < 1))
                 AND (loose_threshold IS NULL OR (loose_threshold > 0 AND loose_threshold < 1))
                 AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold < close_threshold)
@@ -75,7 +75,7 @@ CREATE TABLE ci.match_comparison (
         CHECK (cardinality(u) = 4 AND 0 <= ALL (u) AND 1 >= ALL (u) AND array_position(u, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_comparison IS 'Comparisons of a match model: field, similarity, level thresholds, term-frequency adjustment, and m/u per level {exact, close, loose, else}';
-COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate (similarities: a level holds when similarity >= threshold) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
+COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate, given_name (similarities: a level holds when similarity >= threshold; given_name is Jaro-Winkler where a nickname of ci.name_alias is also close and a lone initial of the other name also loose) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
 COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close level; NULL: no close level';
 COMMENT ON COLUMN ci.match_comparison.loose_threshold IS 'bound of the loose level; NULL: no loose level';
 COMMENT ON COLUMN ci.match_comparison.tf_adjust IS 'an exact agreement on a rare value weighs more than on a common one (term frequencies stored in ci.match_term_frequency)';

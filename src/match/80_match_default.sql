@@ -11,7 +11,7 @@ INSERT INTO ci.match_model (model, description, link_threshold, review_threshold
 VALUES ('default', 'person-like customer records of ci.source_record: names, birth date, e-mail, phone, national id, address', 0.9, 0.5, 0.0001);
 
 INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u) VALUES
-    ('default', 'given_name',  1, 'given_name_norm',  'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.07,0.03,0.05}', '{0.005,0.005,0.03,0.96}'),
+    ('default', 'given_name',  1, 'given_name_norm',  'given_name',          0.92, 0.80, true,  '{0.85,0.07,0.03,0.05}', '{0.005,0.005,0.03,0.96}'),
     ('default', 'family_name', 2, 'family_name_norm', 'jaro_winkler',        0.92, 0.80, true,  '{0.85,0.07,0.03,0.05}', '{0.002,0.003,0.02,0.975}'),
     ('default', 'birth_date',  3, 'birth_date',       'birthdate',           0.85, 0.70, false, '{0.85,0.05,0.05,0.05}', '{0.0002,0.0005,0.002,0.9973}'),
     ('default', 'email',       4, 'email_norm',       'damerau_levenshtein', 1,    NULL, false, '{0.85,0.05,0,0.10}',    '{0.00001,0.00001,0,0.99998}'),

@@ -41,8 +41,30 @@ typedef enum MatchSimilarity
 	MATCH_SIM_JARO,
 	MATCH_SIM_LEVENSHTEIN,
 	MATCH_SIM_DAMERAU,
-	MATCH_SIM_BIRTHDATE
+	MATCH_SIM_BIRTHDATE,
+	MATCH_SIM_GIVEN_NAME		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
 } MatchSimilarity;
+
+/*
+ * Nicknames of ci.name_alias, normalised: entries sorted by name, each
+ * naming one group (a formal name and its nicknames).  Two names are
+ * aliases when they share a group.
+ */
+typedef struct MatchAliasEntry
+{
+	const char *name;
+	int			len;
+	int			group;
+} MatchAliasEntry;
+
+typedef struct MatchAliases
+{
+	MatchAliasEntry *entries;
+	int			n;
+} MatchAliases;
+
+extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
+							  const char *b, int blen);
 
 extern const char *const match_level_names[5];
 
@@ -60,6 +82,7 @@ typedef struct MatchComparison
 	double		m[MATCH_NLEVELS];
 	double		u[MATCH_NLEVELS];
 	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
+	const MatchAliases *aliases;	/* given_name similarity: the nicknames */
 } MatchComparison;
 
 typedef struct MatchRule
@@ -233,6 +256,12 @@ extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
 extern double match_prior_weight(const MatchModel *model);
 extern double match_weight_to_probability(double w);
+
+/* the clustering guard (full run and ci.resolve_record) */
+#define MATCH_CONFLICT_WEIGHT (-10.0)
+#define MATCH_CONFLICT_AGAINST (-6.0)
+#define MATCH_CONFLICT_MAX_PAIRS 10000
+extern bool match_conflict_pair(MatchStore *st, uint32 a, uint32 b);
 extern double match_probability_to_weight(double p);
 
 /* match_block.c */

@@ -216,38 +216,14 @@ int8_array(Datum *d, bool *nulls, int64 n)
 /*
  * Cluster-level guard against transitive chaining: two components are not
  * joined when some record of one and some record of the other are, by the
- * model itself, almost surely different people — their own match weight
- * (prior included) is MATCH_CONFLICT_WEIGHT or less, a match probability
- * under 1/1000 (e.g. twins or a couple linked through a shared landline or
- * e-mail: other given name, birth date, national id).  The link being added
- * is one such cross pair.  Steward links bypass the guard.  Components with
- * more than MATCH_CONFLICT_MAX_PAIRS cross pairs are not checked (bounded
- * cost).  Member lists are circular, so a union concatenates them in O(1).
+ * model itself, almost surely different people (match_conflict_pair,
+ * match_compare.c: e.g. twins or a couple linked through a shared landline
+ * or e-mail).  The link being added is one such cross pair.  Steward links
+ * bypass the guard.  Components with more than MATCH_CONFLICT_MAX_PAIRS
+ * cross pairs are not checked (bounded cost).  Member lists are circular,
+ * so a union concatenates them in O(1).  ci.resolve_record applies the same
+ * rule (match_incremental.c).
  */
-#define MATCH_CONFLICT_WEIGHT (-10.0)
-#define MATCH_CONFLICT_AGAINST (-6.0)
-#define MATCH_CONFLICT_MAX_PAIRS 10000
-
-static bool
-conflict_pair(MatchStore *st, uint32 a, uint32 b)
-{
-	const MatchModel *model = st->model;
-	uint64		pattern = match_pattern(st, a, b);
-	double		against = 0;
-
-	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
-		return false;
-	/* a low weight from missing values and the prior alone is no conflict */
-	for (int k = 0; k < model->ncomparisons; k++)
-	{
-		int			l = match_pattern_level(pattern, k);
-
-		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
-			against += model->comp[k].weight[l];
-	}
-	return against <= MATCH_CONFLICT_AGAINST;
-}
-
 static bool
 components_conflict(MatchStore *st, const uint32 *next_member, const uint32 *ranksz,
 					uint32 ra, uint32 rb)
@@ -262,7 +238,7 @@ components_conflict(MatchStore *st, const uint32 *next_member, const uint32 *ran
 
 		do
 		{
-			if (conflict_pair(st, x, y))
+			if (match_conflict_pair(st, x, y))
 				return true;
 			y = next_member[y];
 		} while (y != rb);

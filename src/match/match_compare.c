@@ -20,6 +20,67 @@ static const uint64 pow5[MATCH_MAX_COMPARISONS + 1] = {
 	UINT64CONST(2384185791015625), UINT64CONST(11920928955078125), UINT64CONST(59604644775390625)
 };
 
+static int
+alias_cmp(const char *a, int alen, const char *b, int blen)
+{
+	int			r = memcmp(a, b, Min(alen, blen));
+
+	return r != 0 ? r : (alen > blen) - (alen < blen);
+}
+
+/* first entry of name in the sorted entries, or -1 */
+static int
+alias_find(const MatchAliases *al, const char *s, int len)
+{
+	int			lo = 0,
+				hi = al->n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (alias_cmp(al->entries[mid].name, al->entries[mid].len, s, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < al->n && alias_cmp(al->entries[lo].name, al->entries[lo].len, s, len) == 0 ? lo : -1;
+}
+
+/* Do two (normalised) names share a nickname group of ci.name_alias? */
+bool
+match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b, int blen)
+{
+	int			i,
+				j;
+
+	if (al == NULL || al->n == 0)
+		return false;
+	i = alias_find(al, a, alen);
+	if (i < 0)
+		return false;
+	j = alias_find(al, b, blen);
+	if (j < 0)
+		return false;
+	for (int x = i; x < al->n && alias_cmp(al->entries[x].name, al->entries[x].len, a, alen) == 0; x++)
+		for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
+			if (al->entries[x].group == al->entries[y].group)
+				return true;
+	return false;
+}
+
+/* Is one value a lone initial (one character) that begins the other? */
+static bool
+initial_of(const MatchValue *a, const MatchValue *b)
+{
+	const MatchValue *s = a->nchars == 1 ? a : b;
+	const MatchValue *l = s == a ? b : a;
+
+	if (s->nchars != 1 || l->nchars <= 1 || l->nbytes < s->nbytes)
+		return false;
+	return memcmp(s->bytes, l->bytes, s->nbytes) == 0;
+}
+
 /* Similarity (or distance) of two distinct non-NULL values. */
 static double
 similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b)
@@ -39,6 +100,7 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 		switch (c->sim)
 		{
 			case MATCH_SIM_JARO_WINKLER:
+			case MATCH_SIM_GIVEN_NAME:
 				return match_jaro_winkler_bytes(x, a->nbytes, y, b->nbytes,
 												MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
 			case MATCH_SIM_JARO:
@@ -62,6 +124,7 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 			switch (c->sim)
 			{
 				case MATCH_SIM_JARO_WINKLER:
+				case MATCH_SIM_GIVEN_NAME:
 					r = match_jaro_winkler_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen,
 												 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
 					break;
@@ -83,6 +146,7 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 			switch (c->sim)
 			{
 				case MATCH_SIM_JARO_WINKLER:
+				case MATCH_SIM_GIVEN_NAME:
 					r = match_jaro_winkler(p.a_chars, p.alen, p.b_chars, p.blen,
 										   MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD);
 					break;
@@ -126,6 +190,15 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 	s = similarity_of(c, a, b);
 	if (similarity)
 		*similarity = s;
+	if (c->sim == MATCH_SIM_GIVEN_NAME)
+	{
+		/* a nickname is close; a lone initial of the other name is loose */
+		if ((!c->has_close || s < c->close) &&
+			match_names_alias(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes))
+			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
+		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
+			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
+	}
 	if (c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU)
 	{
 		if (c->has_close && s <= c->close)
@@ -215,6 +288,34 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 	}
 	(void) b;
 	return w;
+}
+
+/*
+ * Are records a and b, by the model itself, almost surely different people?
+ * Their own match weight (prior included) is MATCH_CONFLICT_WEIGHT or less,
+ * a match probability under 1/1000, and that comes from evidence against
+ * (the comparisons with negative weight sum to MATCH_CONFLICT_AGAINST or
+ * less), not from missing values and the prior alone.  The clustering guard
+ * of the full run and of ci.resolve_record refuses to join two groups of
+ * records when any cross pair is such a conflict.
+ */
+bool
+match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
+{
+	const MatchModel *model = st->model;
+	uint64		pattern = match_pattern(st, a, b);
+	double		against = 0;
+
+	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
+		return false;
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		int			l = match_pattern_level(pattern, k);
+
+		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
+			against += model->comp[k].weight[l];
+	}
+	return against <= MATCH_CONFLICT_AGAINST;
 }
 
 double

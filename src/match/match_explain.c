@@ -123,6 +123,9 @@ match_explain(PG_FUNCTION_ARGS)
 		}
 		u = c->u[level];
 		weight = c->weight[level];
+		if (c->sim == MATCH_SIM_GIVEN_NAME && (level == MATCH_LEVEL_CLOSE || level == MATCH_LEVEL_LOOSE) &&
+			!isnan(sim) && sim < (level == MATCH_LEVEL_CLOSE ? c->close : c->loose))
+			lname = level == MATCH_LEVEL_CLOSE ? "close (nickname)" : "loose (initial)";
 		if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d->values[va].tf > 0)
 		{
 			u = d->values[va].tf;

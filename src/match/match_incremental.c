@@ -123,6 +123,7 @@ typedef struct IncModel
 	ItemPointerData ctid;
 	SPIPlanPtr self_plan;		/* $1: record id */
 	SPIPlanPtr cand_plan;		/* $1: record id, then every key of every rule */
+	SPIPlanPtr	members_plan;	/* $1: identity ids, $2: record ids already loaded */
 	int			cand_nargs;
 	Oid			cand_types[MAX_CANDIDATE_PARAMS];
 	double		tf_floor[MATCH_MAX_COMPARISONS];	/* 0: no stored frequencies */
@@ -161,6 +162,8 @@ inc_model_free(IncModel *im)
 		SPI_freeplan(im->self_plan);
 	if (im->cand_plan)
 		SPI_freeplan(im->cand_plan);
+	if (im->members_plan)
+		SPI_freeplan(im->members_plan);
 	MemoryContextDelete(im->cxt);
 }
 
@@ -257,6 +260,20 @@ inc_model_get(const char *name)
 		appendStringInfoChar(&w, ')');
 		im->cand_plan = prepare_plan(match_store_sql(model, w.data, true), im->cand_nargs, im->cand_types);
 
+		/*
+		 * the other members of identities the record would join (the guard):
+		 * their ids first (an InitPlan), so that the plan is index lookups
+		 * whatever the statistics of ci.identity_link say (a full run has
+		 * just filled it, unanalysed)
+		 */
+		resetStringInfo(&w);
+		appendStringInfo(&w, "t.%s = ANY (ARRAY(SELECT m.record_id FROM ci.identity_link m"
+						 " WHERE m.identity_id = ANY ($1) LIMIT %d)) AND t.%s <> ALL ($2)",
+						 quote_identifier(model->id_column), MATCH_CONFLICT_MAX_PAIRS,
+						 quote_identifier(model->id_column));
+		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
+										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
+
 		/* floors of the stored term frequencies (0: untrained, no adjustment) */
 		{
 			Datum		names[MATCH_MAX_COMPARISONS];
@@ -291,7 +308,8 @@ inc_model_get(const char *name)
 	 */
 	if (TransactionIdIsCurrentTransactionId(xmin))
 		return im;				/* its plans and context go with this call's */
-	if (SPI_keepplan(im->self_plan) != 0 || SPI_keepplan(im->cand_plan) != 0)
+	if (SPI_keepplan(im->self_plan) != 0 || SPI_keepplan(im->cand_plan) != 0 ||
+		SPI_keepplan(im->members_plan) != 0)
 		elog(ERROR, "could not keep identity resolution queries");
 	MemoryContextSetParent(cxt, CacheMemoryContext);
 	im->next = inc_models;
@@ -302,10 +320,11 @@ inc_model_get(const char *name)
 /*
  * Term frequencies stored by training for the values of the loaded records
  * (as match_store_tf_from_table, in one kept statement): a value training
- * never saw gets the smallest stored frequency of its comparison.
+ * never saw gets the smallest stored frequency of its comparison.  Values
+ * with ids below from[column] (when from is not NULL) already have theirs.
  */
 static void
-inc_store_tf(IncModel *im, MatchStore *st)
+inc_store_tf(IncModel *im, MatchStore *st, const uint32 *from)
 {
 	MatchModel *model = im->model;
 	int			total = 0;
@@ -318,8 +337,8 @@ inc_store_tf(IncModel *im, MatchStore *st)
 
 	for (int k = 0; k < model->ncomparisons; k++)
 		if (model->comp[k].tf_adjust && im->tf_floor[k] > 0)
-			total += st->dicts[model->comp[k].column].nvalues - 1;
-	if (total == 0)
+			total += st->dicts[model->comp[k].column].nvalues - (from ? from[model->comp[k].column] : 1);
+	if (total <= 0)
 		return;
 	cs = palloc(sizeof(Datum) * total);
 	vs = palloc(sizeof(Datum) * total);
@@ -330,10 +349,10 @@ inc_store_tf(IncModel *im, MatchStore *st)
 		MatchDict  *d = &st->dicts[model->comp[k].column];
 		Datum		cname;
 
-		if (!model->comp[k].tf_adjust || im->tf_floor[k] <= 0 || d->nvalues <= 1)
+		if (!model->comp[k].tf_adjust || im->tf_floor[k] <= 0 || d->nvalues <= (from ? from[model->comp[k].column] : 1))
 			continue;
 		cname = CStringGetTextDatum(model->comp[k].name);
-		for (uint32 id = 1; id < d->nvalues; id++)
+		for (uint32 id = from ? from[model->comp[k].column] : 1; id < d->nvalues; id++)
 		{
 			d->values[id].tf = (float) im->tf_floor[k];
 			cs[n] = cname;
@@ -356,6 +375,107 @@ inc_store_tf(IncModel *im, MatchStore *st)
 		if (j >= 0 && j < n)
 			st->dicts[col[j]].values[vid[j]].tf = (float) f;
 	}
+}
+
+/* A link of the record being resolved to candidate c (store index). */
+typedef struct IncEdge
+{
+	uint32		c;
+	double		w;				/* its match weight */
+	double		order;			/* strength: deterministic rules first */
+	const char *rule;
+} IncEdge;
+
+static int
+inc_edge_cmp(const void *x, const void *y)
+{
+	const IncEdge *a = x;
+	const IncEdge *b = y;
+
+	if (a->order != b->order)
+		return a->order > b->order ? -1 : 1;
+	return a->c < b->c ? -1 : a->c > b->c;
+}
+
+/*
+ * Load the records of the identities the record could join (edges' targets
+ * and its own group) that are not in the store yet, so that the guard sees
+ * every member, as the full run does.  At most MATCH_CONFLICT_MAX_PAIRS are
+ * read; the guard does not check groups larger than that anyway.
+ */
+static void
+inc_load_members(IncModel *im, MatchStore *st, const IncEdge *edges, int nedges,
+				 const int64 *group, int ngroup)
+{
+	MatchModel *model = im->model;
+	Datum	   *iids = palloc(sizeof(Datum) * (nedges + ngroup));
+	Datum	   *rids = palloc(sizeof(Datum) * st->n);
+	int			niids = 0;
+	int			before = st->n;
+	uint32		from[MATCH_MAX_COLUMNS];
+	Datum		a2[2];
+
+	for (int e = 0; e < nedges; e++)
+		if (st->identity[edges[e].c] != 0)
+			iids[niids++] = Int64GetDatum(st->identity[edges[e].c]);
+	for (int g = 0; g < ngroup; g++)
+		iids[niids++] = Int64GetDatum(group[g]);
+	if (niids == 0)
+		return;
+	for (int i = 0; i < st->n; i++)
+		rids[i] = Int64GetDatum(st->ids[i]);
+	for (int c = 0; c < model->ncolumns; c++)
+		from[c] = st->dicts[c].nvalues;
+	a2[0] = PointerGetDatum(construct_array(iids, niids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	a2[1] = PointerGetDatum(construct_array(rids, st->n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	match_store_load_plan(st, im->members_plan, a2, NULL, false, NULL);
+	if (st->n > before)
+		inc_store_tf(im, st, from);
+}
+
+/*
+ * Would joining identity target to the record's group join two records
+ * that conflict?  The group is the record (store index 0) and the members
+ * of the identities in group[]; as in the full run, groups with more than
+ * MATCH_CONFLICT_MAX_PAIRS cross pairs are not checked.
+ */
+static bool
+inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target)
+{
+	int64		na = 0,
+				nb = 0;
+
+	for (int i = 0; i < st->n; i++)
+	{
+		bool		in_group = i == 0;
+
+		for (int g = 0; g < ngroup && !in_group; g++)
+			in_group = st->identity[i] == group[g];
+		if (in_group)
+			na++;
+		else if (st->identity[i] == target)
+			nb++;
+	}
+	if (na * nb > MATCH_CONFLICT_MAX_PAIRS)
+		return false;
+	for (int i = 0; i < st->n; i++)
+	{
+		bool		in_group = i == 0;
+
+		for (int g = 0; g < ngroup && !in_group; g++)
+			in_group = st->identity[i] == group[g];
+		if (!in_group)
+			continue;
+		for (int j = 1; j < st->n; j++)
+		{
+			if (st->identity[j] != target || j == i)
+				continue;
+			CHECK_FOR_INTERRUPTS();
+			if (match_conflict_pair(st, (uint32) i, (uint32) j))
+				return true;
+		}
+	}
+	return false;
 }
 
 Datum
@@ -455,21 +575,34 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		stmt_exec(STMT_ADVISORY, a1, NULL);
 		match_store_load_plan(st, im->cand_plan, args, nulls, false, NULL);
 	}
-	inc_store_tf(im, st);
+	inc_store_tf(im, st, NULL);
 
-	/* score the candidates; steward decisions win */
+	/*
+	 * score the candidates; steward decisions win.  Links to candidates
+	 * are edges, taken strongest first under the full run's clustering
+	 * guard (match_cluster.c): the record's group (itself and its own
+	 * identity) does not join another identity when some record of the one
+	 * and some record of the other are a conflict (match_conflict_pair);
+	 * such a refused link is queued for review instead.  Steward links
+	 * bypass the guard.
+	 */
 	linked_ids = palloc(sizeof(int64) * (st->n + 1));
 	{
 		Datum		a1[1] = {Int64GetDatum(record_id)};
 		int64	   *no_link = NULL;
 		int			nno = 0;
+		int			ncand = st->n;
 		Datum	   *rv_b = palloc(sizeof(Datum) * (st->n + 1));
 		Datum	   *rv_p = palloc(sizeof(Datum) * (st->n + 1));
 		Datum	   *rv_w = palloc(sizeof(Datum) * (st->n + 1));
 		int			nrv = 0;
+		IncEdge    *edges = palloc(sizeof(IncEdge) * (st->n + 1));
+		int			nedges = 0;
 
 		stmt_exec(STMT_DECISIONS, a1, NULL);
 		no_link = palloc(sizeof(int64) * (SPI_processed + 1));
+		/* steward links, links to candidates, the record's own identity */
+		linked_ids = repalloc(linked_ids, sizeof(int64) * (SPI_processed + st->n + 2));
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull,
@@ -488,7 +621,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			else
 				no_link[nno++] = DatumGetInt64(iid);
 		}
-		for (int c = 1; c < st->n; c++)
+		for (int c = 1; c < ncand; c++)
 		{
 			uint64		pattern = match_pattern(st, 0, (uint32) c);
 			uint32		mask = match_rule_mask(st, 0, (uint32) c);
@@ -509,18 +642,11 @@ match_resolve_record(PG_FUNCTION_ARGS)
 					refused = true;
 			if (rule != NULL && !refused)
 			{
-				if (st->identity[c] != 0)
-					linked_ids[nlinked++] = st->identity[c];
-				if (best_rule == NULL || strcmp(best_rule, "steward") != 0)
-				{
-					double		ew = strncmp(rule, "det", 3) == 0 ? Max(w, 1000.0) : w;
-
-					if (ew > best_w)
-					{
-						best_w = ew;
-						best_rule = rule;
-					}
-				}
+				edges[nedges].c = (uint32) c;
+				edges[nedges].w = w;
+				edges[nedges].order = strncmp(rule, "det", 3) == 0 ? Max(w, 1000.0) : w;
+				edges[nedges].rule = rule;
+				nedges++;
 			}
 			else if (rule == NULL && w >= review_w)
 			{
@@ -528,6 +654,54 @@ match_resolve_record(PG_FUNCTION_ARGS)
 				rv_p[nrv] = Float8GetDatum(match_weight_to_probability(w));
 				rv_w[nrv] = Float8GetDatum(w);
 				nrv++;
+			}
+		}
+
+		if (nedges > 0)
+		{
+			int64	   *group = palloc(sizeof(int64) * (nlinked + nedges + 1));
+			int			ngroup = 0;
+
+			/* the record's group: its own identity and the steward-linked ones */
+			if (st->identity[0] != 0)
+				group[ngroup++] = st->identity[0];
+			for (int i = 0; i < nlinked; i++)
+				group[ngroup++] = linked_ids[i];
+			inc_load_members(im, st, edges, nedges, group, ngroup);
+
+			qsort(edges, nedges, sizeof(IncEdge), inc_edge_cmp);
+			for (int e = 0; e < nedges; e++)
+			{
+				int64		target = st->identity[edges[e].c];
+				bool		joined = false;
+
+				for (int g = 0; g < ngroup && !joined; g++)
+					joined = group[g] == target;
+				if (target != 0 && !joined)
+				{
+					if (inc_groups_conflict(st, group, ngroup, target))
+					{
+						rv_b[nrv] = Int64GetDatum(st->ids[edges[e].c]);
+						rv_p[nrv] = Float8GetDatum(match_weight_to_probability(edges[e].w));
+						rv_w[nrv] = Float8GetDatum(edges[e].w);
+						nrv++;
+						ereport(DEBUG1,
+								(errmsg_internal("record " INT64_FORMAT " not joined to identity " INT64_FORMAT
+												 " through record " INT64_FORMAT ": conflicting records",
+												 record_id, target, st->ids[edges[e].c])));
+						continue;
+					}
+					group[ngroup++] = target;
+					linked_ids[nlinked++] = target;
+				}
+				if (best_rule == NULL || strcmp(best_rule, "steward") != 0)
+				{
+					if (edges[e].order > best_w)
+					{
+						best_w = edges[e].order;
+						best_rule = edges[e].rule;
+					}
+				}
 			}
 		}
 		if (nrv > 0)

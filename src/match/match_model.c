@@ -175,6 +175,62 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 	return add_column(model, sql.data, field, is_date);
 }
 
+static int
+alias_entry_cmp(const void *x, const void *y)
+{
+	const MatchAliasEntry *a = x;
+	const MatchAliasEntry *b = y;
+	int			r = memcmp(a->name, b->name, Min(a->len, b->len));
+
+	if (r == 0)
+		r = (a->len > b->len) - (a->len < b->len);
+	return r != 0 ? r : (a->group > b->group) - (a->group < b->group);
+}
+
+/*
+ * The nicknames of ci.name_alias, normalised as given_name_norm is
+ * (ci.normalize_name), for the given_name similarity: one group per formal
+ * name, holding it and its nicknames.
+ */
+static const MatchAliases *
+load_aliases(MemoryContext cxt)
+{
+	MatchAliases *al;
+	uint64		n;
+
+	if (SPI_execute("SELECT ci.normalize_name(a.name), ci.normalize_name(a.alias),"
+					" dense_rank() OVER (ORDER BY ci.normalize_name(a.name))::int4"
+					" FROM ci.name_alias a", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ci.name_alias");
+	MemoryContextSwitchTo(cxt);
+	n = SPI_processed;
+	al = palloc0(sizeof(MatchAliases));
+	al->entries = palloc(sizeof(MatchAliasEntry) * (2 * n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			group = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+
+		for (int c = 1; c <= 2; c++)
+		{
+			char	   *v = SPI_getvalue(tup, desc, c);
+
+			if (v == NULL || v[0] == '\0')
+				continue;
+			al->entries[al->n].name = pstrdup(v);
+			al->entries[al->n].len = (int) strlen(v);
+			al->entries[al->n].group = group;
+			al->n++;
+		}
+	}
+	if (al->n > 1)
+		qsort(al->entries, al->n, sizeof(MatchAliasEntry), alias_entry_cmp);
+	SPI_freetuptable(SPI_tuptable);
+	return al;
+}
+
 static MatchSimilarity
 parse_similarity(MatchModel *model, const char *comp, const char *s)
 {
@@ -190,11 +246,13 @@ parse_similarity(MatchModel *model, const char *comp, const char *s)
 		return MATCH_SIM_DAMERAU;
 	if (strcmp(s, "birthdate") == 0)
 		return MATCH_SIM_BIRTHDATE;
+	if (strcmp(s, "given_name") == 0)
+		return MATCH_SIM_GIVEN_NAME;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("unknown similarity \"%s\" in comparison \"%s\" of match model \"%s\"",
 					s, comp, model->name),
-			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein or birthdate.")));
+			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, birthdate or given_name.")));
 	return MATCH_SIM_EXACT;		/* keep compiler quiet */
 }
 
@@ -328,6 +386,12 @@ match_load_model(const char *name)
 		read_probabilities(model, c, tup, desc, 7, c->m, "m probabilities");
 		read_probabilities(model, c, tup, desc, 8, c->u, "u probabilities");
 		type = check_field(model, c->field, "comparison", c->name);
+		if (c->sim == MATCH_SIM_GIVEN_NAME && type == DATEOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("comparison \"%s\" of match model \"%s\" uses given_name similarity on column \"%s\" of type date",
+							c->name, name, c->field),
+					 errhint("The given_name similarity compares names.")));
 		if (c->sim == MATCH_SIM_BIRTHDATE && type != DATEOID)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -339,6 +403,16 @@ match_load_model(const char *name)
 		c->column = add_column(model, sql.data, c->field, c->sim == MATCH_SIM_BIRTHDATE || type == DATEOID);
 	}
 	model->ncomparisons = (int) SPI_processed;
+	for (i = 0; i < (uint64) model->ncomparisons; i++)
+		if (model->comp[i].sim == MATCH_SIM_GIVEN_NAME)
+		{
+			const MatchAliases *al = load_aliases(cxt);
+
+			for (int k = 0; k < model->ncomparisons; k++)
+				if (model->comp[k].sim == MATCH_SIM_GIVEN_NAME)
+					model->comp[k].aliases = al;
+			break;
+		}
 
 	/* blocking rules */
 	if (SPI_execute_with_args(

@@ -96,6 +96,21 @@ phone_region_cmp(const void *a, const void *b)
 }
 
 /*
+ * True when s (len bytes) is a region code libphonenumber knows, in either
+ * case; buf then holds it upper-cased.
+ */
+static bool
+phone_region_lookup(const char *s, int len, char *buf)
+{
+	if (len != 2)
+		return false;
+	buf[0] = pg_ascii_toupper((unsigned char) s[0]);
+	buf[1] = pg_ascii_toupper((unsigned char) s[1]);
+	buf[2] = '\0';
+	return bsearch(buf, phone_regions, phone_nregions, 2, phone_region_cmp) != NULL;
+}
+
+/*
  * The default-region argument as two upper-case letters in buf, or NULL when
  * the argument is NULL; an unknown region is an error.
  */
@@ -113,14 +128,8 @@ phone_region_arg(FunctionCallInfo fcinfo, int argno, char *buf)
 	s = VARDATA_ANY(t);
 	len = VARSIZE_ANY_EXHDR(t);
 
-	if (len == 2)
-	{
-		buf[0] = pg_ascii_toupper((unsigned char) s[0]);
-		buf[1] = pg_ascii_toupper((unsigned char) s[1]);
-		buf[2] = '\0';
-		if (bsearch(buf, phone_regions, phone_nregions, 2, phone_region_cmp) != NULL)
-			return buf;
-	}
+	if (phone_region_lookup(s, len, buf))
+		return buf;
 
 	{
 		/* show at most 16 bytes of what was given */
@@ -159,6 +168,24 @@ phone_parse(text *phone, const char *region, bool details, match_phone_result *r
 	}
 	status = match_phone_parse(s, len, region, details ? 1 : 0, result, message);
 	phone_check(status, message, "parsing a phone number");
+}
+
+/*
+ * ci.phone_region(region text): the region upper-cased when libphonenumber
+ * knows it, else NULL.  Lets a generated column fall back to "international
+ * format only" for a dirty country instead of failing the INSERT.
+ */
+PG_FUNCTION_INFO_V1(match_phone_region);
+Datum
+match_phone_region(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	char		buf[3];
+
+	phone_init();
+	if (!phone_region_lookup(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), buf))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }
 
 /* ci.normalize_phone(phone text, default_region text) */

@@ -51,6 +51,32 @@ set_message(char *message, const char *what)
 	message[MATCH_PHONE_MESSAGE_SIZE - 1] = '\0';
 }
 
+/*
+ * The status for the exception being handled; call only inside a catch
+ * block.  Rethrowing there is local: it never leaves this function.
+ */
+match_phone_status
+current_exception_status(char *message)
+{
+	try
+	{
+		throw;
+	}
+	catch (const std::bad_alloc &)
+	{
+		return MATCH_PHONE_OUT_OF_MEMORY;
+	}
+	catch (const std::exception &e)
+	{
+		set_message(message, e.what());
+	}
+	catch (...)
+	{
+		set_message(message, nullptr);
+	}
+	return MATCH_PHONE_INTERNAL_ERROR;
+}
+
 match_phone_parse_error
 map_error(PhoneNumberUtil::ErrorType e)
 {
@@ -137,19 +163,9 @@ match_phone_init(char *regions, int max_regions, int *nregions, char *message)
 		*nregions = n;
 		return MATCH_PHONE_OK;
 	}
-	catch (const std::bad_alloc &)
-	{
-		return MATCH_PHONE_OUT_OF_MEMORY;
-	}
-	catch (const std::exception &e)
-	{
-		set_message(message, e.what());
-		return MATCH_PHONE_INTERNAL_ERROR;
-	}
 	catch (...)
 	{
-		set_message(message, nullptr);
-		return MATCH_PHONE_INTERNAL_ERROR;
+		return current_exception_status(message);
 	}
 }
 
@@ -204,18 +220,8 @@ match_phone_parse(const char *input, size_t len, const char *default_region,
 		}
 		return MATCH_PHONE_OK;
 	}
-	catch (const std::bad_alloc &)
-	{
-		return MATCH_PHONE_OUT_OF_MEMORY;
-	}
-	catch (const std::exception &e)
-	{
-		set_message(message, e.what());
-		return MATCH_PHONE_INTERNAL_ERROR;
-	}
 	catch (...)
 	{
-		set_message(message, nullptr);
-		return MATCH_PHONE_INTERNAL_ERROR;
+		return current_exception_status(message);
 	}
 }

@@ -162,3 +162,46 @@ EXCEPTION WHEN feature_not_supported THEN
     NULL;
 END;
 $$;
+
+-- Rule, attribute and trust changes make every profile stale.  Rather than
+-- queue every identity, a statement-level trigger appends one row to
+-- ci.golden_stale; the next ci.refresh_golden_profiles() sees it and
+-- rebuilds everything (ci.build_golden_profiles, which empties the table).
+-- Appending never blocks another writer, and a change committed after a
+-- rebuild's snapshot leaves its row behind for the next refresh.
+CREATE TABLE ci.golden_stale (
+    seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reason     text NOT NULL,
+    flagged_at timestamptz NOT NULL DEFAULT now(),
+    flagged_by text NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE ci.golden_stale IS 'Changes to survivorship rules, golden attributes or source trust since the last full build: while a row is here, ci.refresh_golden_profiles rebuilds every profile';
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_stale', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_stale_seq_seq', '');
+
+CREATE FUNCTION ci.golden_flag_stale()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'source' AND TG_OP = 'UPDATE' THEN
+        -- only trust (which trust_recency weighs) and names (which rules list) matter
+        IF NOT EXISTS (SELECT 1 FROM new_rows n FULL JOIN old_rows o ON o.source = n.source
+                        WHERE n.source IS NULL OR o.source IS NULL OR n.trust IS DISTINCT FROM o.trust) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    INSERT INTO ci.golden_stale (reason) VALUES (format('%s on ci.%s', lower(TG_OP), TG_TABLE_NAME));
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_flag_stale() IS 'trigger: a change to survivorship rules, golden attributes or source trust marks every golden profile stale (ci.golden_stale)';
+
+CREATE TRIGGER golden_stale_rule
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.survivorship_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_flag_stale();
+CREATE TRIGGER golden_stale_attribute
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.golden_attribute
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_flag_stale();
+CREATE TRIGGER golden_stale_source_trust
+    AFTER UPDATE ON ci.source
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_flag_stale();

@@ -20,12 +20,19 @@
 -- Values are prepared per record before they reach the aggregates:
 --  * text values lose surrounding white space (space, tab, CR, LF, FF, VT);
 --    one that is blank becomes NULL (no value);
---  * for a text attribute whose chain has a most_frequent rule and that has a
---    comparison key (ci.golden_compare_key), every value is replaced by the
---    representative of its key within the identity: the most frequent
---    trimmed spelling, then the most recent, then the smallest source, value
---    (C collation) and record_id.  So most_frequent counts keys ('Köhler'
---    and 'KÖHLER' are one value) and shows the best-written variant.
+--  * an attribute with a display column (ci.golden_value_column: phone ->
+--    phone_e164) shows that column, or the trimmed value when it is NULL;
+--  * a text attribute whose chain has a most_frequent rule and that has a
+--    comparison key (ci.golden_compare_key) passes the key to the
+--    aggregate (the trimmed value when the key is NULL or empty): the
+--    aggregate counts keys ('Köhler' and 'KÖHLER' are one value) and shows
+--    the key's best-written spelling (see ci.survive_lineage).
+--
+-- Attributes of one survive_group: the member with the lowest position
+-- leads; the other members take the values of the record that won the lead
+-- (joined by the lead's lineage record_id).  When no record has a value for
+-- the lead, a member survives by its own rules (a subquery that runs only
+-- then).
 CREATE FUNCTION ci.golden_compare_key(p_attribute text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_attribute
@@ -41,19 +48,46 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION ci.golden_compare_key(text) IS 'the ci.source_record column most_frequent compares a golden attribute by (its normalised form), or NULL when values are compared as they are';
 
+CREATE FUNCTION ci.golden_value_column(p_attribute text)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_attribute
+               WHEN 'phone' THEN 'phone_e164'
+           END
+$$;
+COMMENT ON FUNCTION ci.golden_value_column(text) IS 'the ci.source_record column a golden attribute shows instead of the value as received (phone: phone_e164), or NULL; the value as received is shown when that column is NULL';
+
+-- The value expression of an attribute over source_record alias p_alias.
+CREATE FUNCTION ci.golden_value_sql(p_attribute text, p_is_text boolean, p_alias text DEFAULT 'r')
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN NOT coalesce(p_is_text, false) THEN format('%I.%I', p_alias, p_attribute)
+        WHEN ci.golden_value_column(p_attribute) IS NOT NULL
+        THEN format(E'coalesce(nullif(%1$I.%2$I, \'\'), nullif(pg_catalog.btrim(%1$I.%3$I, E\' \\t\\n\\r\\f\\v\'), \'\'))',
+                    p_alias, ci.golden_value_column(p_attribute), p_attribute)
+        ELSE format(E'nullif(pg_catalog.btrim(%I.%I, E\' \\t\\n\\r\\f\\v\'), \'\')', p_alias, p_attribute)
+    END
+$$;
+COMMENT ON FUNCTION ci.golden_value_sql(text, boolean, text) IS 'internal: the SQL expression of a golden attribute''s value over a ci.source_record alias (trimmed, blank as NULL, display column first)';
+
 CREATE FUNCTION ci.golden_profile_sql(p_incremental boolean DEFAULT false)
 RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     v_aggs   text := '';
-    v_inner  text := '';
-    v_mid    text := '';
+    v_outer  text := '';
+    v_joins  text := '';
     v_chain  jsonb;
     v_scope  text;
     v_key    text;
-    v_trim   text;
+    v_value  text;
+    v_agg    text;
+    v_where  text := CASE WHEN p_incremental THEN 'l.identity_id = ANY($1)' END;
     a        record;
 BEGIN
-    FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text
+    FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text, g.survive_group,
+                    (SELECT m.attribute FROM ci.golden_attribute m
+                      WHERE m.survive_group = g.survive_group ORDER BY m.position LIMIT 1) AS lead,
+                    (SELECT count(*) FROM ci.golden_attribute m WHERE m.survive_group = g.survive_group) AS group_size,
+                    'w_' || g.survive_group AS w
                FROM ci.golden_attribute g
                LEFT JOIN pg_catalog.pg_attribute att
                  ON att.attrelid = 'ci.golden_profile'::regclass AND att.attname = g.attribute
@@ -70,43 +104,46 @@ BEGIN
           INTO v_scope
           FROM (SELECT condition, row_number() OVER (ORDER BY priority) AS ord
                   FROM ci.survivorship_rule WHERE attribute = a.attribute) s;
-        v_aggs := v_aggs || format(E',\n       ci.survive_lineage(r.%I, r.record_id, r.source, r.updated_at, %L::jsonb%s) AS %I',
-                                   a.attribute, v_chain, coalesce(', ' || v_scope, ''), a.attribute);
+        v_value := ci.golden_value_sql(a.attribute, a.is_text, 'r');
         v_key := CASE WHEN a.is_text AND (v_chain @> '[{"kind": "most_frequent"}]' OR v_chain @> '{"kind": "most_frequent"}')
                       THEN ci.golden_compare_key(a.attribute) END;
-        IF NOT coalesce(a.is_text, false) THEN
-            v_inner := v_inner || format(E',\n                       r.%I', a.attribute);
-            v_mid := v_mid || format(E',\n               k.%I', a.attribute);
+        IF v_key IS NOT NULL AND v_key IS DISTINCT FROM ci.golden_value_column(a.attribute) THEN
+            v_key := format('coalesce(nullif(r.%I, ''''), %s), ', v_key, v_value);
         ELSE
-            v_trim := format(E'nullif(pg_catalog.btrim(r.%I, E'' \\t\\n\\r\\f\\v''), '''')', a.attribute);
-            v_inner := v_inner || format(E',\n                       %s AS %I', v_trim, a.attribute);
-            IF v_key IS NULL THEN
-                v_mid := v_mid || format(E',\n               k.%I', a.attribute);
-            ELSE
-                v_inner := v_inner || format(
-                    E',\n                       coalesce(nullif(r.%1$I, ''''), %2$s) AS %3$I'
-                    || E',\n                       count(*) OVER (PARTITION BY l.identity_id, coalesce(nullif(r.%1$I, ''''), %2$s), %2$s) AS %4$I',
-                    v_key, v_trim, a.attribute || '$key', a.attribute || '$n');
-                v_mid := v_mid || format(
-                    E',\n               first_value(k.%1$I) OVER (PARTITION BY k.identity_id, k.%2$I'
-                    || E' ORDER BY k.%3$I DESC, k.updated_at DESC NULLS LAST, k.source COLLATE "C", k.%1$I COLLATE "C", k.record_id) AS %1$I',
-                    a.attribute, a.attribute || '$key', a.attribute || '$n');
+            v_key := '';
+        END IF;
+        v_agg := format('ci.survive_lineage(%s, %sr.record_id, r.source, r.updated_at, %L::jsonb%s)',
+                        v_value, v_key, v_chain, coalesce(', ' || v_scope, ''));
+        IF a.lead IS NULL OR a.lead = a.attribute THEN
+            -- survives by its own rules (a group's lead, or no group)
+            v_aggs := v_aggs || format(E',\n               %s AS %I', v_agg, a.attribute);
+            v_outer := v_outer || format(E',\n       g.%I', a.attribute);
+            IF a.lead = a.attribute AND a.group_size > 1 THEN
+                v_joins := v_joins || format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
+                                             a.w, a.lead);
             END IF;
+        ELSE
+            -- a group member: the lead's winning record, else its own rules
+            v_outer := v_outer || format(
+                E',\n       CASE WHEN g.%1$I IS NOT NULL'
+                || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %3$L, %1$L)'
+                || E'\n            ELSE (SELECT %4$s'
+                || E'\n                    FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
+                || E'\n                   WHERE l.identity_id = g.identity_id) END AS %5$I',
+                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute);
         END IF;
     END LOOP;
-    RETURN 'SELECT r.identity_id, count(*)::integer AS record_count, array_agg(r.source) AS sources'
+    RETURN 'SELECT g.identity_id, g.record_count, g.sources'
+        || v_outer
+        || E'\n  FROM (SELECT l.identity_id, count(*)::integer AS record_count, array_agg(r.source) AS sources'
         || v_aggs
-        || E'\n  FROM (SELECT k.identity_id, k.record_id, k.source, k.updated_at, k.attributes'
-        || v_mid
-        || E'\n          FROM (SELECT l.identity_id, r.record_id, r.source, r.updated_at, r.attributes'
-        || v_inner
-        || E'\n                  FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
-        || CASE WHEN p_incremental THEN E'\n                 WHERE l.identity_id = ANY($1)' ELSE '' END
-        || E') k) r'
-        || E'\n GROUP BY r.identity_id';
+        || E'\n          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
+        || coalesce(E'\n         WHERE ' || v_where, '')
+        || E'\n         GROUP BY l.identity_id) g'
+        || v_joins;
 END;
 $$;
-COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement that computes golden profiles from the current rules (for inspection and EXPLAIN)';
+COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement that computes golden profiles from the current rules and attribute groups (for inspection and EXPLAIN)';
 
 -- Computes and upserts the profiles of p_ids (NULL: every identity with a
 -- link).  Returns how many rows it inserted or changed.  Callers lock.
@@ -132,8 +169,11 @@ BEGIN
         v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
         v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
     END LOOP;
+    -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
+    -- member's lineage is an expression) are computed once, not once per
+    -- reference below.
     EXECUTE format($sql$
-        WITH g AS (%s),
+        WITH g AS (SELECT * FROM (%s) q OFFSET 0),
         o AS (SELECT identity_id,
                      jsonb_object_agg(attribute, jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
                 FROM ci.golden_override %s
@@ -141,7 +181,7 @@ BEGIN
         up AS (
             INSERT INTO ci.golden_profile AS gp (identity_id, %s record_count, sources, lineage, changed_at)
             SELECT g.identity_id, %s g.record_count,
-                   ARRAY(SELECT DISTINCT s FROM unnest(g.sources) s ORDER BY 1),
+                   ci.golden_sources(g.sources),
                    jsonb_build_object(%s), pg_catalog.now()
               FROM g LEFT JOIN o ON o.identity_id = g.identity_id
             %s
@@ -171,13 +211,14 @@ DECLARE
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1667825665, 1);
     DELETE FROM ci.golden_dirty;
+    DELETE FROM ci.golden_stale;
     v_n := ci.golden_upsert(NULL);
     DELETE FROM ci.golden_profile gp
      WHERE NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = gp.identity_id);
     RETURN v_n;
 END;
 $$;
-COMMENT ON FUNCTION ci.build_golden_profiles() IS 'builds or rebuilds every golden profile in one set-based statement; returns how many rows were written; run it after changing rules or source trust';
+COMMENT ON FUNCTION ci.build_golden_profiles() IS 'builds or rebuilds every golden profile in one set-based statement (emptying the refresh queue and the stale flag); returns how many rows were written';
 
 CREATE FUNCTION ci.refresh_golden_profiles_for(p_identity_ids bigint[])
 RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
@@ -219,6 +260,16 @@ BEGIN
         RAISE EXCEPTION 'batch size must be a positive integer'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('The batch size given was %s.', coalesce(p_batch_size::text, 'NULL'));
     END IF;
+    -- rules, attributes or trust changed since the last build: rebuild all
+    -- (exclusive lock, then look again: a concurrent refresher may have
+    -- rebuilt and committed meanwhile)
+    IF EXISTS (SELECT 1 FROM ci.golden_stale) THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(1667825665, 1);
+        IF EXISTS (SELECT 1 FROM ci.golden_stale) THEN
+            PERFORM ci.build_golden_profiles();
+            RETURN (SELECT count(*) FROM ci.golden_profile);
+        END IF;
+    END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
     SELECT max(seq) INTO v_max FROM ci.golden_dirty;
     LOOP
@@ -236,4 +287,4 @@ BEGIN
     RETURN v_total;
 END;
 $$;
-COMMENT ON FUNCTION ci.refresh_golden_profiles(integer) IS 'incremental refresh: recomputes the profiles of identities queued in ci.golden_dirty by changes to records, links or overrides; returns how many identities were refreshed';
+COMMENT ON FUNCTION ci.refresh_golden_profiles(integer) IS 'incremental refresh: recomputes the profiles of identities queued in ci.golden_dirty by changes to records, links or overrides, or every profile when rules, attributes or source trust changed (ci.golden_stale); returns how many identities were refreshed';

@@ -2,7 +2,9 @@
 -- src/common/90_roles.sql).  Applications write source records, whose
 -- queue triggers append to ci.golden_dirty as the writing role, and run
 -- incremental refreshes; stewards pin values and unmerge (which moves links
--- and records decisions); admins change rules.
+-- and records decisions); admins change rules, whose trigger flags every
+-- profile stale in ci.golden_stale as the extension owner (SECURITY DEFINER),
+-- and an application's next refresh rebuilds them (DELETE on that table).
 INSERT INTO ci.role_privilege VALUES
     ('reader',      'TABLE',    'ci.golden_profile',     'SELECT'),
     ('reader',      'TABLE',    'ci.golden_attribute',   'SELECT'),
@@ -10,8 +12,10 @@ INSERT INTO ci.role_privilege VALUES
     ('reader',      'TABLE',    'ci.golden_override',    'SELECT'),
     ('reader',      'TABLE',    'ci.golden_conflict',    'SELECT'),
     ('reader',      'TABLE',    'ci.golden_dirty',       'SELECT'),
+    ('reader',      'TABLE',    'ci.golden_stale',       'SELECT'),
     ('application', 'TABLE',    'ci.golden_dirty',       'INSERT, UPDATE, DELETE'),
     ('application', 'TABLE',    'ci.golden_profile',     'INSERT, UPDATE, DELETE'),
+    ('application', 'TABLE',    'ci.golden_stale',       'DELETE'),
     ('steward',     'TABLE',    'ci.golden_override',    'INSERT, UPDATE, DELETE'),
     ('steward',     'TABLE',    'ci.identity',           'INSERT, UPDATE'),
     ('steward',     'SEQUENCE', 'ci.identity_identity_id_seq', 'USAGE'),

@@ -84,6 +84,7 @@ typedef struct SurviveCand
 	int64		record_id;
 	int64		seq;			/* input order within the state */
 	int64		length;			/* "completeness", when a rule needs it */
+	struct varlena *key;		/* comparison key (keyed aggregates), NULL: none */
 } SurviveCand;
 
 /* Type facts about the value column, cached per call site. */
@@ -107,13 +108,17 @@ typedef struct SurviveState
 	SurviveRuleSet *rules;
 	bool		rule_is_const;	/* the rule argument is a Const: no per-row check */
 	bool		lineage;		/* keep every candidate for lineage */
-	bool		keep_all;		/* lineage || rules->needs_all */
+	bool		keep_all;		/* lineage || has_key || rules->needs_all */
+	bool		has_key;		/* called with a comparison key argument */
 	int64		nrows;			/* rows seen, NULL values included */
 	int64		nnulls;			/* rows whose value was NULL */
 	int64		nextseq;
 	int			nsources;		/* interned source names (the first few distinct) */
 	char	   *sources[32];
 	int64	   *freq;			/* transient: most_frequent counts, by candidate */
+	int		   *group;			/* transient (keyed): key group of each candidate */
+	int		   *rep;			/* transient (keyed): the candidate whose value a
+								 * candidate shows (its group's representative) */
 	int			ncands;
 	int			maxcands;
 	SurviveCand *cands;			/* every non-NULL candidate, or just the best */
@@ -149,8 +154,20 @@ extern bool survive_values_equal(SurviveType *type, Datum a, Datum b);
 extern int	survive_values_cmp(SurviveType *type, Datum a, Datum b);
 extern int64 survive_value_length(SurviveType *type, Datum value);
 extern int	survive_rank_all(SurviveState *state, int *order, int *rule_index);
+extern void survive_rank_done(SurviveState *state);
+extern bool survive_same_group(SurviveState *state, int a, int b);
+
+/* The candidate whose value (and length) c shows: its key group's representative. */
+static inline const SurviveCand *
+survive_shown(const SurviveState *state, const SurviveCand *c)
+{
+	return state->rep ? &state->cands[state->rep[c - state->cands]] : c;
+}
 
 /* survive_lineage.c */
+struct JsonbParseState;
 extern Datum survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo);
+extern void survive_push_value(struct JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo,
+							   Datum value);
 
 #endif							/* SURVIVE_H */

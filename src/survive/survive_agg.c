@@ -2,11 +2,16 @@
  * survive_agg.c — the survivorship aggregates' transition, combine,
  * serialisation and final functions.
  *
- *   ci.survive(value anyelement, source text, updated_at timestamptz, rule text|jsonb)
+ *   ci.survive(value anyelement, [key text,] source text, updated_at timestamptz, rule text|jsonb)
  *       -> anyelement: the winning value
- *   ci.survive_lineage(value anyelement, record_id bigint, source text,
+ *   ci.survive_lineage(value anyelement, [key text,] record_id bigint, source text,
  *                      updated_at timestamptz, rules jsonb [, scope integer])
  *       -> jsonb: the winner with its lineage (survive_lineage.c)
+ *
+ * With a key, values are compared by their key (bytes; a row with a NULL key
+ * is compared by its value among the other NULL-key rows): most_frequent
+ * counts keys, and every value shows its key group's representative spelling
+ * (survive_rank.c).  Keyed states keep every candidate.
  *
  * The state lives in the aggregate context.  Values of any type are
  * detoasted and copied there (datumCopy honours typlen/typbyval, so by-value,
@@ -33,13 +38,16 @@
 PG_FUNCTION_INFO_V1(survive_transfn_text);
 PG_FUNCTION_INFO_V1(survive_transfn_jsonb);
 PG_FUNCTION_INFO_V1(survive_lineage_transfn);
+PG_FUNCTION_INFO_V1(survive_transfn_text_key);
+PG_FUNCTION_INFO_V1(survive_transfn_jsonb_key);
+PG_FUNCTION_INFO_V1(survive_lineage_key_transfn);
 PG_FUNCTION_INFO_V1(survive_finalfn);
 PG_FUNCTION_INFO_V1(survive_lineage_finalfn);
 PG_FUNCTION_INFO_V1(survive_combinefn);
 PG_FUNCTION_INFO_V1(survive_serialize);
 PG_FUNCTION_INFO_V1(survive_deserialize);
 
-#define SURVIVE_SERIAL_MAGIC	0x53525631	/* "SRV1" */
+#define SURVIVE_SERIAL_MAGIC	0x53525632	/* "SRV2" */
 #define ALL_SCOPES				((uint32) 0x7FFFFFFF)
 
 static MemoryContext
@@ -55,7 +63,7 @@ agg_context(FunctionCallInfo fcinfo, const char *fname)
 }
 
 static SurviveState *
-state_new(MemoryContext aggcxt, SurviveType *type, SurviveRuleSet *rules, bool lineage)
+state_new(MemoryContext aggcxt, SurviveType *type, SurviveRuleSet *rules, bool lineage, bool has_key)
 {
 	SurviveState *state = MemoryContextAllocZero(aggcxt, sizeof(SurviveState));
 
@@ -63,8 +71,21 @@ state_new(MemoryContext aggcxt, SurviveType *type, SurviveRuleSet *rules, bool l
 	state->type = type;
 	state->rules = rules;
 	state->lineage = lineage;
-	state->keep_all = lineage || rules->needs_all;
+	state->has_key = has_key;
+	state->keep_all = lineage || has_key || rules->needs_all;
 	return state;
+}
+
+/* A copy of a comparison key in the state's context. */
+static struct varlena *
+copy_key(SurviveState *state, const struct varlena *key)
+{
+	Size		len = VARSIZE_ANY_EXHDR(key);
+	struct varlena *copy = MemoryContextAlloc(state->mcxt, len + VARHDRSZ);
+
+	SET_VARSIZE(copy, len + VARHDRSZ);
+	memcpy(VARDATA(copy), VARDATA_ANY(key), len);
+	return copy;
 }
 
 /* Intern the first few distinct sources of a state; copy the rest. */
@@ -130,6 +151,8 @@ state_offer(SurviveState *state, SurviveCand *c, const char *source)
 		state_grow(state);
 		c->value = copy_value(state, c->value);
 		c->source = state_source(state, source);
+		if (c->key != NULL)
+			c->key = copy_key(state, c->key);
 		state->cands[state->ncands++] = *c;
 		return;
 	}
@@ -203,7 +226,7 @@ check_same_rule(SurviveState *state, FunctionCallInfo fcinfo, int argno, bool is
  * The common transition: arguments at the given positions (-1: absent).
  */
 static SurviveState *
-survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int a_source,
+survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_key, int a_record, int a_source,
 				   int a_ts, int a_rule, bool rule_is_text, int a_scope, bool lineage)
 {
 	MemoryContext aggcxt = agg_context(fcinfo, fname);
@@ -236,7 +259,7 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s takes a single rule, not a chain", fname),
 					 errhint("Use ci.survive_lineage with a scope for rule chains.")));
-		state = state_new(aggcxt, type, rules, lineage);
+		state = state_new(aggcxt, type, rules, lineage, a_key >= 0);
 		state->rule_is_const = rule_arg_is_const(fcinfo, a_rule);
 	}
 	else
@@ -264,6 +287,8 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 	c.scope = (a_scope < 0 || PG_ARGISNULL(a_scope)) ? ALL_SCOPES
 		: ((uint32) PG_GETARG_INT32(a_scope) & ALL_SCOPES);
 	c.seq = state->nextseq++;
+	if (a_key >= 0 && !PG_ARGISNULL(a_key))
+		c.key = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(a_key));
 	if (state->rules->needs_length)
 		c.length = survive_value_length(state->type, c.value);
 	if (!PG_ARGISNULL(a_source))
@@ -288,27 +313,47 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_record, int
 Datum
 survive_transfn_text(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", -1, 2, 3, 4, true, -1, false));
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", -1, -1, 2, 3, 4, true, -1, false));
 }
 
 Datum
 survive_transfn_jsonb(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", -1, 2, 3, 4, false, -1, false));
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", -1, -1, 2, 3, 4, false, -1, false));
 }
 
 Datum
 survive_lineage_transfn(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive_lineage", 2, 3, 4, 5, false,
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive_lineage", -1, 2, 3, 4, 5, false,
 										 PG_NARGS() > 6 ? 6 : -1, true));
+}
+
+/* The keyed forms: (value, key, ...). */
+Datum
+survive_transfn_text_key(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", 2, -1, 3, 4, 5, true, -1, false));
+}
+
+Datum
+survive_transfn_jsonb_key(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive", 2, -1, 3, 4, 5, false, -1, false));
+}
+
+Datum
+survive_lineage_key_transfn(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(survive_transition(fcinfo, "ci.survive_lineage", 2, 3, 4, 5, 6, false,
+										 PG_NARGS() > 7 ? 7 : -1, true));
 }
 
 Datum
 survive_finalfn(PG_FUNCTION_ARGS)
 {
 	SurviveState *state;
-	int			winner;
+	Datum		winner;
 
 	agg_context(fcinfo, "ci.survive");
 	state = PG_ARGISNULL(0) ? NULL : (SurviveState *) PG_GETARG_POINTER(0);
@@ -320,12 +365,17 @@ survive_finalfn(PG_FUNCTION_ARGS)
 		int			ri;
 
 		if (survive_rank_all(state, order, &ri) == 0)
+		{
+			survive_rank_done(state);
 			PG_RETURN_NULL();
-		winner = order[0];
+		}
+		winner = survive_shown(state, &state->cands[order[0]])->value;
+		survive_rank_done(state);
+		pfree(order);
 	}
 	else
-		winner = 0;
-	PG_RETURN_DATUM(datumCopy(state->cands[winner].value, state->type->typbyval, state->type->typlen));
+		winner = state->cands[0].value;
+	PG_RETURN_DATUM(datumCopy(winner, state->type->typbyval, state->type->typlen));
 }
 
 Datum
@@ -358,7 +408,7 @@ survive_combinefn(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcxt);
 	if (s1 == NULL)
-		s1 = state_new(aggcxt, s2->type, s2->rules, s2->lineage);
+		s1 = state_new(aggcxt, s2->type, s2->rules, s2->lineage, s2->has_key);
 	else if (s1->rules->rawlen != s2->rules->rawlen ||
 			 memcmp(s1->rules->raw, s2->rules->raw, s1->rules->rawlen) != 0)
 		ereport(ERROR,
@@ -391,6 +441,7 @@ survive_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, state->type->typid);
 	pq_sendint32(&buf, state->type->collation);
 	pq_sendbyte(&buf, state->lineage);
+	pq_sendbyte(&buf, state->has_key);
 	pq_sendbyte(&buf, state->rules->is_text);
 	pq_sendint32(&buf, state->rules->rawlen);
 	pq_sendbytes(&buf, state->rules->raw, state->rules->rawlen);
@@ -404,7 +455,8 @@ survive_serialize(PG_FUNCTION_ARGS)
 		Size		sz;
 		char	   *p;
 
-		pq_sendbyte(&buf, (c->ts_null ? 1 : 0) | (c->has_record_id ? 2 : 0) | (c->source ? 4 : 0));
+		pq_sendbyte(&buf, (c->ts_null ? 1 : 0) | (c->has_record_id ? 2 : 0) | (c->source ? 4 : 0) |
+					(c->key ? 8 : 0));
 		pq_sendint32(&buf, c->scope);
 		pq_sendint64(&buf, c->ts);
 		pq_sendint64(&buf, c->record_id);
@@ -416,6 +468,13 @@ survive_serialize(PG_FUNCTION_ARGS)
 
 			pq_sendint32(&buf, len);
 			pq_sendbytes(&buf, c->source, len);
+		}
+		if (c->key)
+		{
+			int			len = VARSIZE_ANY_EXHDR(c->key);
+
+			pq_sendint32(&buf, len);
+			pq_sendbytes(&buf, VARDATA_ANY(c->key), len);
 		}
 		sz = datumEstimateSpace(c->value, false, state->type->typbyval, state->type->typlen);
 		enlargeStringInfo(&buf, sz);
@@ -439,6 +498,7 @@ survive_deserialize(PG_FUNCTION_ARGS)
 	Oid			typid,
 				collation;
 	bool		lineage,
+				has_key,
 				is_text;
 	int			rawlen,
 				ncands;
@@ -454,13 +514,14 @@ survive_deserialize(PG_FUNCTION_ARGS)
 	typid = pq_getmsgint(&buf, 4);
 	collation = pq_getmsgint(&buf, 4);
 	lineage = pq_getmsgbyte(&buf) != 0;
+	has_key = pq_getmsgbyte(&buf) != 0;
 	is_text = pq_getmsgbyte(&buf) != 0;
 	rawlen = pq_getmsgint(&buf, 4);
 	rules = survive_rules_from_raw(fcinfo, pq_getmsgbytes(&buf, rawlen), rawlen, is_text);
 	type = survive_type_cached(fcinfo, typid, collation);
 
 	/* the state goes where combine expects it; values are copied from here */
-	state = state_new(CurrentMemoryContext, type, rules, lineage);
+	state = state_new(CurrentMemoryContext, type, rules, lineage, has_key);
 	state->keep_all = true;		/* keep what the worker kept */
 	state->nrows = pq_getmsgint64(&buf);
 	state->nnulls = pq_getmsgint64(&buf);
@@ -486,6 +547,20 @@ survive_deserialize(PG_FUNCTION_ARGS)
 			int			len = pq_getmsgint(&buf, 4);
 
 			c.source = pnstrdup(pq_getmsgbytes(&buf, len), len);
+		}
+		if (flags & 8)
+		{
+			int			len = pq_getmsgint(&buf, 4);
+			const char *bytes;
+
+			if (len < 0 || len > buf.len - buf.cursor)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("invalid serialized survivorship state")));
+			bytes = pq_getmsgbytes(&buf, len);
+			c.key = palloc(len + VARHDRSZ);
+			SET_VARSIZE(c.key, len + VARHDRSZ);
+			memcpy(VARDATA(c.key), bytes, len);
 		}
 		p = buf.data + buf.cursor;
 		c.value = datumRestore(&p, &isnull);

@@ -17,6 +17,11 @@
  * jsonb.  "support" counts candidates holding the winning value; "beaten"
  * lists candidates holding other values, best first by the deciding rule,
  * at most SURVIVE_MAX_BEATEN of them; "beaten_total" says how many there were.
+ *
+ * Keyed (ci.survive_lineage(value, key, ...)): "value" is the winning key
+ * group's representative spelling, "record_id", "source" and "updated_at"
+ * name the record that won by the rule, "support" counts the group's members,
+ * and "beaten" lists candidates of other keys with the values they hold.
  */
 #include "survive.h"
 
@@ -89,8 +94,8 @@ push_ts(JsonbParseState **ps, const SurviveCand *c)
 	}
 }
 
-static void
-push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Datum value)
+void
+survive_push_value(JsonbParseState **ps, SurviveType *type, FunctionCallInfo fcinfo, Datum value)
 {
 	char		buf[MAXDATELEN + 1];
 	int			utc = 0;
@@ -168,7 +173,7 @@ static void
 push_beaten(JsonbParseState **ps, SurviveState *state, FunctionCallInfo fcinfo, const SurviveCand *c)
 {
 	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
-	push_value(ps, state->type, fcinfo, c->value);	/* value (5) */
+	survive_push_value(ps, state->type, fcinfo, c->value);	/* value (5) */
 	push_string(ps, "source", c->source);	/* source (6) */
 	push_record_id(ps, c);		/* record_id (9) */
 	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
@@ -190,14 +195,17 @@ survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
 
 	n = survive_rank_all(state, order, &ri);
 	if (n == 0)
+	{
+		survive_rank_done(state);
 		PG_RETURN_NULL();
+	}
 	w = &state->cands[order[0]];
 	rule = &state->rules->rules[ri];
 
 	/* count first: the keys go out in jsonb order, "beaten" before "support" */
 	for (int i = 0; i < n; i++)
 	{
-		if (i == 0 || survive_values_equal(state->type, state->cands[order[i]].value, w->value))
+		if (i == 0 || survive_same_group(state, order[i], order[0]))
 			support++;
 		else
 			beaten_total++;
@@ -206,14 +214,14 @@ survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	push_string(&ps, "rule", survive_kind_name(rule->kind));	/* 4 */
 	push_int(&ps, "nulls", state->nnulls);	/* 5 */
-	push_value(&ps, state->type, fcinfo, w->value);	/* 5 */
+	survive_push_value(&ps, state->type, fcinfo, survive_shown(state, w)->value);	/* 5 */
 	push_key(&ps, "beaten");	/* 6 */
 	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 1; i < n && listed < SURVIVE_MAX_BEATEN && listed < beaten_total; i++)
 	{
 		SurviveCand *c = &state->cands[order[i]];
 
-		if (survive_values_equal(state->type, c->value, w->value))
+		if (survive_same_group(state, order[i], order[0]))
 			continue;
 		push_beaten(&ps, state, fcinfo, c);
 		listed++;
@@ -229,6 +237,7 @@ survive_lineage_jsonb(SurviveState *state, FunctionCallInfo fcinfo)
 	push_ts(&ps, w);			/* updated_at, 10 */
 	push_int(&ps, "beaten_total", beaten_total);	/* 12 */
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	survive_rank_done(state);
 	pfree(order);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }

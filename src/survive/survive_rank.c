@@ -12,11 +12,20 @@
  *   5. input order (only candidates equal in all of the above remain, and
  *      they agree on value, source and time).
  * NULL values are never candidates here: the aggregates count them apart.
+ *
+ * Keyed aggregates first sort the candidates into key groups (equal key
+ * bytes; a candidate without a key is grouped with the key-less candidates
+ * of an equal value).  Each group shows one representative spelling: the
+ * value most of its members hold, then the most recent, then the smallest
+ * source and value (bytes, the C collation), then record id and input order.
+ * Every candidate then competes with its group's representative value (and
+ * its length); most_frequent counts group members.
  */
 #include "survive.h"
 
 #include <math.h>
 
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -91,6 +100,17 @@ survive_values_equal(SurviveType *type, Datum a, Datum b)
 	if (type->has_cmp)
 		return survive_values_cmp(type, a, b) == 0;
 	return datum_image_eq(a, b, type->typbyval, type->typlen);
+}
+
+/* Order of values under the C collation (bytes) when the type is collatable. */
+static int
+values_cmp_c(SurviveType *type, Datum a, Datum b)
+{
+	if (type->has_cmp)
+		return DatumGetInt32(FunctionCall2Coll(&type->cmp,
+											   OidIsValid(type->collation) ? C_COLLATION_OID : InvalidOid,
+											   a, b));
+	return image_cmp(type, a, b);
 }
 
 /* How complete a value is: characters, array elements or jsonb keys. */
@@ -171,7 +191,7 @@ compare_kind(SurviveState *state, SurviveRule *r, SurviveKind kind,
 				return c != 0 ? c : compare_kind(state, r, r->tie_break, a, b);
 			}
 		case SURVIVE_LONGEST:
-			return cmp_int64(a->length, b->length);
+			return cmp_int64(survive_shown(state, a)->length, survive_shown(state, b)->length);
 		case SURVIVE_FIRST_NON_NULL:
 			{
 				int			c;	/* > 0 when a comes later in the order */
@@ -191,9 +211,11 @@ compare_kind(SurviveState *state, SurviveRule *r, SurviveKind kind,
 				return r->descending ? c : -c;
 			}
 		case SURVIVE_MIN:
-			return -survive_values_cmp(state->type, a->value, b->value);
+			return -survive_values_cmp(state->type, survive_shown(state, a)->value,
+									   survive_shown(state, b)->value);
 		case SURVIVE_MAX:
-			return survive_values_cmp(state->type, a->value, b->value);
+			return survive_values_cmp(state->type, survive_shown(state, a)->value,
+									  survive_shown(state, b)->value);
 		case SURVIVE_TRUST_RECENCY:
 			if (a->ts_null || b->ts_null)
 			{
@@ -234,7 +256,8 @@ survive_compare(SurviveState *state, SurviveRule *rule,
 		if ((c = strcmp(a->source, b->source)) != 0)
 			return -c;
 	}
-	if ((c = survive_values_cmp(state->type, a->value, b->value)) != 0)
+	if ((c = survive_values_cmp(state->type, survive_shown(state, a)->value,
+								survive_shown(state, b)->value)) != 0)
 		return -c;
 	if (a->has_record_id && b->has_record_id && (c = cmp_int64(a->record_id, b->record_id)) != 0)
 		return -c;
@@ -268,10 +291,21 @@ value_qsort_cmp(const void *pa, const void *pb, void *arg)
 							  state->cands[*(const int *) pb].value);
 }
 
-/* freq[i] = how many of idx[0..n) hold a value equal to candidate i's. */
+/* freq[i] = how many of idx[0..n) hold a value equal to candidate i's (keyed: are in its group). */
 static void
 count_frequencies(SurviveState *state, int *idx, int n)
 {
+	if (state->group)
+	{
+		int64	   *count = palloc0(sizeof(int64) * Max(state->ncands, 1));
+
+		for (int i = 0; i < n; i++)
+			count[state->group[idx[i]]]++;
+		for (int i = 0; i < n; i++)
+			state->freq[idx[i]] = count[state->group[idx[i]]];
+		pfree(count);
+		return;
+	}
 	/* small groups (the usual identity): pairwise equality beats sorting */
 	if (state->type->has_cmp && n > 16)
 	{
@@ -309,12 +343,197 @@ count_frequencies(SurviveState *state, int *idx, int n)
 	}
 }
 
+/* ---- key groups and their representatives (keyed aggregates) ---- */
+
+static int
+key_cmp(const struct varlena *a, const struct varlena *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	return c != 0 ? c : (la < lb ? -1 : (la > lb ? 1 : 0));
+}
+
+/* Same group: equal keys, or both key-less with equal values. */
+static bool
+cands_same_key(SurviveState *state, const SurviveCand *a, const SurviveCand *b)
+{
+	if (a->key != NULL && b->key != NULL)
+		return key_cmp(a->key, b->key) == 0;
+	if (a->key != NULL || b->key != NULL)
+		return false;
+	return survive_values_equal(state->type, a->value, b->value);
+}
+
+/* Sort order that brings a group together: keyed first by key, then key-less by value. */
+static int
+group_qsort_cmp(const void *pa, const void *pb, void *arg)
+{
+	SurviveState *state = (SurviveState *) arg;
+	const SurviveCand *a = &state->cands[*(const int *) pa];
+	const SurviveCand *b = &state->cands[*(const int *) pb];
+
+	if (a->key != NULL && b->key != NULL)
+		return key_cmp(a->key, b->key);
+	if (a->key != NULL || b->key != NULL)
+		return a->key != NULL ? -1 : 1;
+	return survive_values_cmp(state->type, a->value, b->value);
+}
+
+/* Within a group then by value: spellings together. */
+static int
+spelling_qsort_cmp(const void *pa, const void *pb, void *arg)
+{
+	SurviveState *state = (SurviveState *) arg;
+	int			ia = *(const int *) pa;
+	int			ib = *(const int *) pb;
+
+	if (state->group[ia] != state->group[ib])
+		return state->group[ia] < state->group[ib] ? -1 : 1;
+	return survive_values_cmp(state->type, state->cands[ia].value, state->cands[ib].value);
+}
+
+/* > 0 when candidate a is the better spelling of its group (spell: counts of equal values). */
+static int
+spelling_better(SurviveState *state, const int64 *spell, int ia, int ib)
+{
+	const SurviveCand *a = &state->cands[ia];
+	const SurviveCand *b = &state->cands[ib];
+	int			c;
+
+	if (spell[ia] != spell[ib])
+		return spell[ia] > spell[ib] ? 1 : -1;
+	if ((c = cmp_recent(a, b)) != 0)
+		return c;
+	if (a->source != b->source)
+	{
+		if (a->source == NULL || b->source == NULL)
+			return a->source == NULL ? -1 : 1;
+		if ((c = strcmp(a->source, b->source)) != 0)
+			return -c;
+	}
+	if ((c = values_cmp_c(state->type, a->value, b->value)) != 0)
+		return -c;
+	if (a->has_record_id && b->has_record_id && (c = cmp_int64(a->record_id, b->record_id)) != 0)
+		return -c;
+	return -cmp_int64(a->seq, b->seq);
+}
+
+/*
+ * Fill state->group (each candidate's group, named by one member's index) and
+ * state->rep (each candidate's representative).
+ */
+static void
+assign_groups(SurviveState *state)
+{
+	int			n = state->ncands;
+	int64	   *spell = palloc0(sizeof(int64) * Max(n, 1));
+	int		   *best;
+
+	state->group = MemoryContextAlloc(state->mcxt, sizeof(int) * Max(n, 1));
+	state->rep = MemoryContextAlloc(state->mcxt, sizeof(int) * Max(n, 1));
+	best = palloc(sizeof(int) * Max(n, 1));
+
+	if (n <= 16 || !state->type->has_cmp)
+	{
+		/* small groups (the usual identity): pairwise comparison */
+		for (int i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			state->group[i] = i;
+			for (int j = 0; j < i; j++)
+				if (cands_same_key(state, &state->cands[i], &state->cands[j]))
+				{
+					state->group[i] = state->group[j];
+					break;
+				}
+		}
+		for (int i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (int j = 0; j < n; j++)
+				if (state->group[j] == state->group[i] &&
+					survive_values_equal(state->type, state->cands[i].value, state->cands[j].value))
+					spell[i]++;
+		}
+	}
+	else
+	{
+		int		   *sorted = palloc(sizeof(int) * n);
+		int			start = 0;
+
+		for (int i = 0; i < n; i++)
+			sorted[i] = i;
+		qsort_arg(sorted, n, sizeof(int), group_qsort_cmp, state);
+		for (int i = 1; i <= n; i++)
+		{
+			if (i == n || group_qsort_cmp(&sorted[start], &sorted[i], state) != 0)
+			{
+				for (int j = start; j < i; j++)
+					state->group[sorted[j]] = sorted[start];
+				start = i;
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+		qsort_arg(sorted, n, sizeof(int), spelling_qsort_cmp, state);
+		start = 0;
+		for (int i = 1; i <= n; i++)
+		{
+			if (i == n || spelling_qsort_cmp(&sorted[start], &sorted[i], state) != 0)
+			{
+				for (int j = start; j < i; j++)
+					spell[sorted[j]] = i - start;
+				start = i;
+			}
+		}
+		pfree(sorted);
+	}
+
+	/* the best spelling of each group, indexed by the group's name */
+	for (int i = 0; i < n; i++)
+		best[i] = -1;
+	for (int i = 0; i < n; i++)
+	{
+		int			g = state->group[i];
+
+		if (best[g] < 0 || spelling_better(state, spell, i, best[g]) > 0)
+			best[g] = i;
+	}
+	for (int i = 0; i < n; i++)
+		state->rep[i] = best[state->group[i]];
+	pfree(best);
+	pfree(spell);
+}
+
+/* Do candidates a and b (indexes) hold the same value (keyed: the same key)? */
+bool
+survive_same_group(SurviveState *state, int a, int b)
+{
+	if (state->group)
+		return state->group[a] == state->group[b];
+	return survive_values_equal(state->type, state->cands[a].value, state->cands[b].value);
+}
+
+/* Drop what survive_rank_all left for the caller (key groups). */
+void
+survive_rank_done(SurviveState *state)
+{
+	if (state->group)
+		pfree(state->group);
+	if (state->rep)
+		pfree(state->rep);
+	state->group = NULL;
+	state->rep = NULL;
+}
+
 /*
  * Rank every (non-NULL) candidate of a keep-all state.  The chain's first
  * rule with a candidate in its scope decides; order[] receives the
  * candidates in scope ranked by that rule (winner first), then the others
  * ranked by the same rule.  Returns how many were ranked (0: no candidate in
- * any rule's scope) and sets *rule_index.
+ * any rule's scope) and sets *rule_index.  Keyed states keep their groups
+ * (survive_shown, survive_same_group) until survive_rank_done.
  */
 int
 survive_rank_all(SurviveState *state, int *order, int *rule_index)
@@ -341,6 +560,8 @@ survive_rank_all(SurviveState *state, int *order, int *rule_index)
 	}
 	if (*rule_index < 0)
 		return 0;
+	if (state->has_key)
+		assign_groups(state);
 
 	out = palloc(sizeof(int) * Max(state->ncands, 1));
 	for (int i = 0; i < state->ncands; i++)

@@ -14,7 +14,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
 
-SELECT plan(4);
+SELECT plan(5);
 
 CREATE TEMP TABLE fuzz_value (typ regtype, expr text);
 INSERT INTO fuzz_value VALUES
@@ -103,6 +103,73 @@ BEGIN
   END LOOP;
 END $$;
 
+-- The keyed survivorship aggregates (aggregates are not prokind 'f', so
+-- they get their own calls): every text fuzz value as the key (NULL, empty,
+-- >= 1 MB, multibyte, control characters), each with a plain, a NULL, a
+-- 1.1 MB and a multibyte value, under rules that count, rank and measure.
+DO $$
+DECLARE
+  k text; v text; r text; c text; st text; msg text; t0 timestamptz; fn regprocedure;
+BEGIN
+  FOR k IN SELECT expr FROM fuzz_value WHERE typ = 'text'::regtype LOOP
+    FOR v IN SELECT x FROM (VALUES ($q$'Müller'$q$), ('NULL'), ($q$repeat('x', 1100000)$q$), ($q$repeat('👩', 300000)$q$)) vv(x) LOOP
+      FOREACH r IN ARRAY ARRAY['most_frequent:longest', 'most_recent', 'min', 'longest'] LOOP
+        FOR fn, c IN VALUES
+          ('ci.survive(anyelement, text, text, timestamptz, text)'::regprocedure,
+           format($f$(SELECT ci.survive(x.v, x.k, x.s, x.t, %L) FROM (VALUES ((%s)::text, (%s)::text, 'crm', now()), ('müller', 'müller', 'web', now()), ((%2$s)::text, NULL, NULL, NULL)) x(v, k, s, t))$f$, r, v, k)),
+          ('ci.survive_lineage(anyelement, text, bigint, text, timestamptz, jsonb)'::regprocedure,
+           format($f$(SELECT ci.survive_lineage(x.v, x.k, x.i, x.s, x.t, %L::jsonb) FROM (VALUES ((%s)::text, (%s)::text, 1, 'crm', now()), ('müller', 'müller', 2, 'web', now()), ((%2$s)::text, NULL, 3, NULL, NULL)) x(v, k, i, s, t))$f$,
+                  CASE r WHEN 'most_frequent:longest' THEN '{"kind": "most_frequent", "tie_break": "longest"}'
+                         ELSE format('{"kind": "%s"}', r) END, v, k))
+        LOOP
+          t0 := clock_timestamp();
+          BEGIN
+            SET LOCAL statement_timeout = '20s';
+            EXECUTE 'SELECT ' || c || ' IS NULL';
+            st := '00000'; msg := NULL;
+          EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+          END;
+          INSERT INTO fuzz_result VALUES (fn, left(c, 200), st, left(msg, 200),
+            extract(epoch FROM clock_timestamp() - t0) * 1000);
+        END LOOP;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+END $$;
+
+-- ci.survive_group_member (its value is anyelement, so not found above):
+-- every jsonb fuzz value as the lead, every text fuzz value as the value and
+-- as the group name.
+DO $$
+DECLARE
+  l text; v text; c text; st text; msg text; t0 timestamptz;
+BEGIN
+  FOR l IN SELECT expr FROM fuzz_value WHERE typ = 'jsonb'::regtype AND expr <> '{}'  -- '{}' is not an SQL expression
+           UNION ALL VALUES ($q$'{"record_id": 1, "source": "crm", "updated_at": "2024-01-01"}'$q$),
+                            ($q$jsonb_build_object('source', repeat('é', 600000), 'record_id', 'x')$q$) LOOP
+    FOR v IN SELECT expr FROM fuzz_value WHERE typ = 'text'::regtype LOOP
+      FOREACH c IN ARRAY ARRAY[
+          format('ci.survive_group_member((%s)::jsonb, (%s)::text, %L, %L)', l, v, 'address', 'street'),
+          format('ci.survive_group_member((%s)::jsonb, (%s)::date, (%s)::text, (%2$s)::text)', l, 'NULL', v),
+          format($f$ci.survive_group_member((%s)::jsonb, %s::int8, 'address', NULL)$f$, l, '9223372036854775807')] LOOP
+        t0 := clock_timestamp();
+        BEGIN
+          SET LOCAL statement_timeout = '20s';
+          EXECUTE 'SELECT ' || c || ' IS NULL';
+          st := '00000'; msg := NULL;
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        END;
+        INSERT INTO fuzz_result VALUES ('ci.survive_group_member(jsonb, anyelement, text, text)'::regprocedure,
+          left(c, 200), st, left(msg, 200), extract(epoch FROM clock_timestamp() - t0) * 1000);
+      END LOOP;
+    END LOOP;
+  END LOOP;
+END $$;
+
+SELECT cmp_ok((SELECT count(*) FROM fuzz_result WHERE fn::text LIKE 'ci.survive%' AND sqlstate = '00000')::int, '>', 0,
+              'the keyed survivorship aggregates and ci.survive_group_member were fuzzed and answered');
 SELECT cmp_ok((SELECT count(DISTINCT fn) FROM fuzz_result)::int, '>', 0,
               'C entry points were found and fuzzed');
 SELECT is_empty($$SELECT fn, call, sqlstate, message FROM fuzz_result WHERE sqlstate LIKE 'XX%'$$,

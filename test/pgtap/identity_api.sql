@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(44);
+SELECT plan(49);
 
 SELECT has_function('ci', 'resolve_identities', ARRAY['text', 'boolean']);
 SELECT has_function('ci', 'train_model', ARRAY['text']);
@@ -46,6 +46,16 @@ SELECT has_table('ci', 'match_term_frequency', 'term frequencies');
 SELECT has_table('ci', 'match_decision', 'steward decisions');
 SELECT has_table('ci', 'match_review', 'review band');
 SELECT has_table('ci', 'match_run', 'run log');
+SELECT has_table('ci', 'name_alias', 'given-name nicknames');
+SELECT ok((SELECT count(*) FROM ci.name_alias WHERE shipped) >= 300, 'nicknames are shipped');
+SELECT is((SELECT similarity FROM ci.match_comparison WHERE model = 'default' AND comparison = 'given_name'), 'given_name',
+          'the default model compares given names with nicknames and initials');
+SELECT is(
+    (SELECT format('%s:%s%s%s:%s', p.oid::regprocedure, p.provolatile, CASE WHEN p.proisstrict THEN 's' ELSE '-' END, p.proparallel,
+                   p.prosecdef AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])
+     FROM pg_proc p WHERE p.oid = 'ci.name_alias_touch()'::regprocedure),
+    'ci.name_alias_touch():v-u:t', 'ci.name_alias_touch is a VOLATILE SECURITY DEFINER trigger with a safe search_path');
+SELECT isnt(obj_description('ci.name_alias_touch()'::regprocedure, 'pg_proc'), NULL, 'ci.name_alias_touch has a comment');
 SELECT has_view('ci', 'match_parameters', 'parameters view');
 SELECT has_view('ci', 'match_review_queue', 'review queue view');
 SELECT columns_are('ci', 'identity_link', ARRAY['record_id', 'identity_id', 'match_probability', 'rule', 'linked_at']);

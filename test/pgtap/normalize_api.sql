@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(59);
+SELECT plan(67);
 
 -- Signatures and return types.
 SELECT has_function('ci', 'normalize_name', ARRAY['text']);
@@ -46,6 +46,7 @@ SELECT volatility_is('ci', 'email_providers', ARRAY[]::text[], 'immutable');
 SELECT volatility_is('ci', 'normalize_phone', ARRAY['text', 'text'], 'immutable');
 SELECT volatility_is('ci', 'phone_is_valid', ARRAY['text', 'text'], 'immutable');
 SELECT volatility_is('ci', 'phone_info', ARRAY['text', 'text'], 'immutable');
+SELECT volatility_is('ci', 'phone_region', ARRAY['text'], 'immutable');
 
 -- Strictness: names and e-mails are STRICT; the phone functions are not,
 -- because a NULL default_region means "international format only".
@@ -56,6 +57,7 @@ SELECT is_strict('ci', 'email_is_valid', ARRAY['text']);
 SELECT isnt_strict('ci', 'normalize_phone', ARRAY['text', 'text']);
 SELECT isnt_strict('ci', 'phone_is_valid', ARRAY['text', 'text']);
 SELECT isnt_strict('ci', 'phone_info', ARRAY['text', 'text']);
+SELECT is_strict('ci', 'phone_region', ARRAY['text']);
 
 -- Parallel safety: all PARALLEL SAFE (no shared state, no GUC writes).
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
@@ -63,15 +65,15 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
 FROM pg_proc p
 WHERE p.pronamespace = 'ci'::regnamespace
   AND p.proname IN ('normalize_name', 'name_tokens', 'normalize_email', 'email_is_valid',
-                    'email_providers', 'normalize_phone', 'phone_is_valid', 'phone_info')
+                    'email_providers', 'normalize_phone', 'phone_is_valid', 'phone_info', 'phone_region')
   AND p.proparallel <> 's';
 
 -- Every function is documented with COMMENT ON FUNCTION.
-SELECT is(count(*), 8::bigint, 'eight normalisation functions, each with a comment')
+SELECT is(count(*), 9::bigint, 'nine normalisation functions, each with a comment')
 FROM pg_proc p
 WHERE p.pronamespace = 'ci'::regnamespace
   AND p.proname IN ('normalize_name', 'name_tokens', 'normalize_email', 'email_is_valid',
-                    'email_providers', 'normalize_phone', 'phone_is_valid', 'phone_info')
+                    'email_providers', 'normalize_phone', 'phone_is_valid', 'phone_info', 'phone_region')
   AND obj_description(p.oid, 'pg_proc') IS NOT NULL;
 
 -- Defaults make the one-argument calls work.
@@ -92,6 +94,16 @@ SELECT is(ci.name_tokens('Jean-Luc O''Brien'), ARRAY['jean', 'luc', 'obrien'], '
 SELECT is(ci.normalize_email('a@bücher.de'), 'a@xn--bcher-kva.de', 'normalize_email: IDN domain to punycode');
 SELECT is(ci.email_is_valid('a@b'), false, 'email_is_valid: a one-label domain is refused');
 SELECT is((ci.phone_info('0412 345 678', 'AU')).number_type, 'mobile', 'phone_info: number type');
+
+-- ci.phone_region: a known region upper-cased, anything else NULL, so a
+-- dirty country column cannot fail an INSERT through phone_e164.
+SELECT is(ci.phone_region('au'), 'AU', 'phone_region upper-cases a known region');
+SELECT is(ci.phone_region('XX'), NULL, 'phone_region: unknown code is NULL');
+SELECT is(ci.phone_region(''), NULL, 'phone_region: empty is NULL');
+SELECT is(ci.phone_region('Ä1'), NULL, 'phone_region: multibyte is NULL');
+SELECT is(ci.phone_region(repeat('A', 1100000)), NULL, 'phone_region: huge input is NULL');
+SELECT is(ci.normalize_phone('+61 412 345 678', ci.phone_region('XX')), '+61412345678',
+          'unknown country still reads an international number');
 
 -- Errors and their SQLSTATEs.
 SELECT throws_ok($$SELECT ci.normalize_phone('0412 345 678', 'XX')$$, '22023',
