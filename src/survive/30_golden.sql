@@ -72,8 +72,11 @@ COMMENT ON TABLE ci.golden_dirty IS 'Identities whose golden profile must be rec
 
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_override', '');
-SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty', '');
-SELECT pg_catalog.pg_extension_config_dump('ci.golden_dirty_seq_seq', '');
+-- The two work queues, ci.golden_dirty and ci.golden_stale, are not dumped:
+-- restoring ci.identity_link fires the queue triggers, which queue every
+-- linked identity again, and dumped queue rows would collide with those on
+-- their sequence numbers.  After a restore, run ci.build_golden_profiles()
+-- (or ci.refresh_golden_profiles(), which recomputes the queued identities).
 
 -- Queue triggers: statement level, one set-based INSERT per statement.
 CREATE FUNCTION ci.golden_queue_record_change()
@@ -176,8 +179,6 @@ CREATE TABLE ci.golden_stale (
     flagged_by text NOT NULL DEFAULT current_user
 );
 COMMENT ON TABLE ci.golden_stale IS 'Changes to survivorship rules, golden attributes or source trust since the last full build: while a row is here, ci.refresh_golden_profiles rebuilds every profile';
-SELECT pg_catalog.pg_extension_config_dump('ci.golden_stale', '');
-SELECT pg_catalog.pg_extension_config_dump('ci.golden_stale_seq_seq', '');
 
 CREATE FUNCTION ci.golden_flag_stale()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
