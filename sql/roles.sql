@@ -9,12 +9,15 @@ SET ROLE regress_ci_reader;
 SELECT ci.jaro_winkler('martha', 'marhta') > 0.9 AS can_compare;
 SELECT count(*) AS sources FROM ci.source;
 INSERT INTO ci.source_record (source, source_key) VALUES ('crm', 'r1');  -- denied
+SELECT count(*) >= 0 AS can_read_models FROM ci.match_parameters;
 RESET ROLE;
 
 -- An application may also write source records.
 SELECT count(*) > 0 AS granted FROM ci.grant_role('regress_ci_app', 'application');
 SET ROLE regress_ci_app;
 INSERT INTO ci.source_record (source, source_key, given_name) VALUES ('crm', 'r1', 'Ann');
+-- ... and resolve them one at a time (what an insert trigger would do).
+SELECT ci.resolve_record(record_id) IS NOT NULL AS resolved FROM ci.source_record WHERE source_key = 'r1';
 UPDATE ci.source SET trust = 1;  -- not its business
 RESET ROLE;
 SELECT given_name FROM ci.source_record WHERE source_key = 'r1';

@@ -21,7 +21,6 @@ INSERT INTO ci.role_privilege VALUES
     ('steward',     'SEQUENCE', 'ci.identity_identity_id_seq', 'USAGE'),
     ('steward',     'TABLE',    'ci.identity_link',      'UPDATE'),
     ('steward',     'TABLE',    'ci.identity_event',     'INSERT'),
-    ('steward',     'TABLE',    'ci.match_decision',     'SELECT, INSERT, UPDATE'),
     ('admin',       'TABLE',    'ci.survivorship_rule',  'INSERT, UPDATE, DELETE'),
     ('admin',       'SEQUENCE', 'ci.survivorship_rule_rule_id_seq', 'USAGE')
 ON CONFLICT DO NOTHING;
