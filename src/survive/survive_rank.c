@@ -145,6 +145,17 @@ cmp_recent(const SurviveCand *a, const SurviveCand *b)
 	return a->ts > b->ts ? 1 : (a->ts < b->ts ? -1 : 0);
 }
 
+/* > 0 when a's source wins a tie: the smaller name; a NULL source loses. */
+static inline int
+cmp_source_tiebreak(const SurviveCand *a, const SurviveCand *b)
+{
+	if (a->source == b->source)
+		return 0;
+	if (a->source == NULL || b->source == NULL)
+		return a->source == NULL ? -1 : 1;
+	return -strcmp(a->source, b->source);
+}
+
 /* Position of a source in a ranked list: unlisted sources after all listed, NULL last. */
 static inline int
 source_rank(const SurviveRule *r, const char *source)
@@ -249,13 +260,8 @@ survive_compare(SurviveState *state, SurviveRule *rule,
 		return c;
 	if ((c = cmp_recent(a, b)) != 0)
 		return c;
-	if (a->source != b->source)
-	{
-		if (a->source == NULL || b->source == NULL)
-			return a->source == NULL ? -1 : 1;
-		if ((c = strcmp(a->source, b->source)) != 0)
-			return -c;
-	}
+	if ((c = cmp_source_tiebreak(a, b)) != 0)
+		return c;
 	if ((c = survive_values_cmp(state->type, survive_shown(state, a)->value,
 								survive_shown(state, b)->value)) != 0)
 		return -c;
@@ -406,13 +412,8 @@ spelling_better(SurviveState *state, const int64 *spell, int ia, int ib)
 		return spell[ia] > spell[ib] ? 1 : -1;
 	if ((c = cmp_recent(a, b)) != 0)
 		return c;
-	if (a->source != b->source)
-	{
-		if (a->source == NULL || b->source == NULL)
-			return a->source == NULL ? -1 : 1;
-		if ((c = strcmp(a->source, b->source)) != 0)
-			return -c;
-	}
+	if ((c = cmp_source_tiebreak(a, b)) != 0)
+		return c;
 	if ((c = values_cmp_c(state->type, a->value, b->value)) != 0)
 		return -c;
 	if (a->has_record_id && b->has_record_id && (c = cmp_int64(a->record_id, b->record_id)) != 0)
