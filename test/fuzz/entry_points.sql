@@ -57,6 +57,23 @@ CREATE TEMP TABLE fuzz_result (fn regprocedure, call text, sqlstate text, messag
 
 -- Each function gets: every value in each argument position (others at a
 -- benign value), then 150 seeded random combinations.
+-- One fuzz call: run it under a 20 s timeout and record its SQLSTATE.
+CREATE FUNCTION pg_temp.fuzz_try(f regprocedure, c text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  st text; msg text; t0 timestamptz := clock_timestamp();
+BEGIN
+  BEGIN
+    SET LOCAL statement_timeout = '20s';
+    EXECUTE 'SELECT ' || c || ' IS NULL';
+    st := '00000'; msg := NULL;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+  END;
+  INSERT INTO fuzz_result VALUES (f, left(c, 200), st, left(msg, 200),
+    extract(epoch FROM clock_timestamp() - t0) * 1000);
+END $$;
+
 CREATE FUNCTION pg_temp.fuzz_calls(f regprocedure, args regtype[])
 RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -84,21 +101,12 @@ END $$;
 
 DO $$
 DECLARE
-  t record; c text; st text; msg text; t0 timestamptz;
+  t record; c text;
 BEGIN
   PERFORM setseed(0.31);
   FOR t IN SELECT * FROM fuzz_target ORDER BY fn::text LOOP
     FOR c IN SELECT DISTINCT x FROM pg_temp.fuzz_calls(t.fn, t.args) x LOOP
-      t0 := clock_timestamp();
-      BEGIN
-        SET LOCAL statement_timeout = '20s';
-        EXECUTE 'SELECT ' || c || ' IS NULL';
-        st := '00000'; msg := NULL;
-      EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-      END;
-      INSERT INTO fuzz_result VALUES (t.fn, left(c, 200), st, left(msg, 200),
-        extract(epoch FROM clock_timestamp() - t0) * 1000);
+      PERFORM pg_temp.fuzz_try(t.fn, c);
     END LOOP;
   END LOOP;
 END $$;
@@ -109,7 +117,7 @@ END $$;
 -- 1.1 MB and a multibyte value, under rules that count, rank and measure.
 DO $$
 DECLARE
-  k text; v text; r text; c text; st text; msg text; t0 timestamptz; fn regprocedure;
+  k text; v text; r text; c text; fn regprocedure;
 BEGIN
   FOR k IN SELECT expr FROM fuzz_value WHERE typ = 'text'::regtype LOOP
     FOR v IN SELECT x FROM (VALUES ($q$'Müller'$q$), ('NULL'), ($q$repeat('x', 1100000)$q$), ($q$repeat('👩', 300000)$q$)) vv(x) LOOP
@@ -122,16 +130,7 @@ BEGIN
                   CASE r WHEN 'most_frequent:longest' THEN '{"kind": "most_frequent", "tie_break": "longest"}'
                          ELSE format('{"kind": "%s"}', r) END, v, k))
         LOOP
-          t0 := clock_timestamp();
-          BEGIN
-            SET LOCAL statement_timeout = '20s';
-            EXECUTE 'SELECT ' || c || ' IS NULL';
-            st := '00000'; msg := NULL;
-          EXCEPTION WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-          END;
-          INSERT INTO fuzz_result VALUES (fn, left(c, 200), st, left(msg, 200),
-            extract(epoch FROM clock_timestamp() - t0) * 1000);
+          PERFORM pg_temp.fuzz_try(fn, c);
         END LOOP;
       END LOOP;
     END LOOP;
@@ -143,7 +142,7 @@ END $$;
 -- as the group name.
 DO $$
 DECLARE
-  l text; v text; c text; st text; msg text; t0 timestamptz;
+  l text; v text; c text;
 BEGIN
   FOR l IN SELECT expr FROM fuzz_value WHERE typ = 'jsonb'::regtype AND expr <> '{}'  -- '{}' is not an SQL expression
            UNION ALL VALUES ($q$'{"record_id": 1, "source": "crm", "updated_at": "2024-01-01"}'$q$),
@@ -153,16 +152,7 @@ BEGIN
           format('ci.survive_group_member((%s)::jsonb, (%s)::text, %L, %L)', l, v, 'address', 'street'),
           format('ci.survive_group_member((%s)::jsonb, (%s)::date, (%s)::text, (%2$s)::text)', l, 'NULL', v),
           format($f$ci.survive_group_member((%s)::jsonb, %s::int8, 'address', NULL)$f$, l, '9223372036854775807')] LOOP
-        t0 := clock_timestamp();
-        BEGIN
-          SET LOCAL statement_timeout = '20s';
-          EXECUTE 'SELECT ' || c || ' IS NULL';
-          st := '00000'; msg := NULL;
-        EXCEPTION WHEN OTHERS THEN
-          GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-        END;
-        INSERT INTO fuzz_result VALUES ('ci.survive_group_member(jsonb, anyelement, text, text)'::regprocedure,
-          left(c, 200), st, left(msg, 200), extract(epoch FROM clock_timestamp() - t0) * 1000);
+        PERFORM pg_temp.fuzz_try('ci.survive_group_member(jsonb, anyelement, text, text)'::regprocedure, c);
       END LOOP;
     END LOOP;
   END LOOP;
