@@ -76,11 +76,13 @@ match_explain(PG_FUNCTION_ARGS)
 				b;
 	uint32		mask;
 	const char *decision;
+	CiSecureContext sc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci explain", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);
 	MemoryContextSwitchTo(cxt);
 	model = match_load_model(name);
 	st = match_store_create(model, cxt);
@@ -157,6 +159,7 @@ match_explain(PG_FUNCTION_ARGS)
 			decision = "non-link";
 	}
 	put_row(rsinfo, model->ncomparisons + 1, "total", NULL, NULL, decision, NAN, NAN, NAN, NAN, total);
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

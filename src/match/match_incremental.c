@@ -501,10 +501,12 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	double		best_w = -1e300;
 	const char *best_rule = NULL;
 	int64		result;
+	CiSecureContext sc;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci resolve record", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);	/* the kept plans run under search_path = pg_catalog, pg_temp */
 	MemoryContextSwitchTo(cxt);
 
 	stmt_exec(STMT_LOCK, NULL, NULL);
@@ -524,6 +526,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	if (st->n == 0)
 	{
 		/* deleted meanwhile (its link went with it): nothing to resolve */
+		ci_secure_end(&sc);
 		SPI_finish();
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(cxt);
@@ -783,6 +786,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		stmt_exec(STMT_TOUCH, a1, NULL);
 	}
 	result = keep;
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

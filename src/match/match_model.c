@@ -7,14 +7,15 @@
 
 #include <math.h>
 
-#include <math.h>
-
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/regproc.h"
 
 const char *const match_level_names[5] = {"exact", "close", "loose", "else", "null"};
@@ -48,6 +49,51 @@ check_field(MatchModel *model, const char *field, const char *what, const char *
 						field, what, whatname, model->name, model->relation),
 				 errhint("Name a column of the model's relation; ci.source_record offers the normalised columns given_name_norm, family_name_norm, email_norm, phone_e164, national_id_norm, street_norm, city_norm and postcode_norm.")));
 	return get_atttype(model->relid, att);
+}
+
+/* Whether the model's owner may read column field of its relation. */
+static bool
+owner_may_read(MatchModel *model, const char *field)
+{
+	AttrNumber	att = get_attnum(model->relid, field);
+
+	return att != InvalidAttrNumber &&
+		pg_attribute_aclcheck(model->relid, att, model->owner, ACL_SELECT) == ACLCHECK_OK;
+}
+
+/*
+ * A model reads its relation as its owner (match_store.c): refuse, before
+ * anything runs, a model whose owner is gone or may not read every column
+ * the model reads.  So a model never reads more than its author could.
+ */
+static void
+check_owner_reads(MatchModel *model)
+{
+	const char *denied = NULL;
+
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(model->owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("owner of match model \"%s\" does not exist", model->name),
+				 errdetail("The role with OID %u was dropped.", model->owner),
+				 errhint("A superuser gives the model an owner: UPDATE ci.match_model SET owner = 'role' WHERE model = '%s'.",
+						 model->name)));
+	if (pg_class_aclcheck(model->relid, model->owner, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	if (!owner_may_read(model, model->id_column))
+		denied = model->id_column;
+	else if (model->source_column && !owner_may_read(model, model->source_column))
+		denied = model->source_column;
+	for (int c = 0; denied == NULL && c < model->ncolumns; c++)
+		if (!owner_may_read(model, model->column[c].field))
+			denied = model->column[c].field;
+	if (denied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("owner %s of match model \"%s\" may not read column \"%s\" of %s",
+						GetUserNameFromId(model->owner, false), model->name, denied, model->relation),
+				 errdetail("A match model reads its relation with its owner's privileges, whoever runs it."),
+				 errhint("Grant SELECT on the relation to the model's owner, or create the model as a role that may read it.")));
 }
 
 /* Index of the column with this SQL, appended when new. */
@@ -315,7 +361,7 @@ match_load_model(const char *name)
 							  "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
 							  " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
 							  " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
-							  " relation::regclass::text"
+							  " relation::regclass::text, owner::oid"
 							  " FROM ci.match_model WHERE model = $1",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_model");
@@ -342,6 +388,7 @@ match_load_model(const char *name)
 	model->seed = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 	model->trained = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
 	model->relation = pstrdup(spi_text(tup, desc, 14));
+	model->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 15, &isnull));
 
 	if (get_rel_relkind(model->relid) == '\0')
 		ereport(ERROR,
@@ -464,6 +511,7 @@ match_load_model(const char *name)
 		}
 	}
 	model->nrules = (int) SPI_processed;
+	check_owner_reads(model);
 	match_model_weights(model);
 	return model;
 }
