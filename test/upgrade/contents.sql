@@ -4,7 +4,7 @@
 -- without user data: shipped rows must match between upgrade and fresh install.
 \pset format unaligned
 \pset tuples_only on
-SELECT format($q$SELECT %L || ' ' || (to_jsonb(t) - %L::text[])::text FROM %s t ORDER BY 1 COLLATE "C"$q$,
+SELECT format($q$SELECT r FROM (SELECT %L || ' ' || (to_jsonb(t) - %L::text[])::text AS r FROM %s t) x ORDER BY r COLLATE "C"$q$,
               c.oid::regclass::text,
               ARRAY(SELECT a.attname FROM pg_attribute a
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

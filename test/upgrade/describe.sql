@@ -19,7 +19,7 @@ SELECT line FROM (
   UNION ALL
   SELECT 'function ' || p.oid::regprocedure || E'\n' ||
          CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE pg_get_functiondef(p.oid) END ||
-         ' acl=' || coalesce(p.proacl::text, 'default') || ' parallel=' || p.proparallel ||
+         ' acl=' || coalesce(p.proacl::text, 'default') || ' parallel=' || p.proparallel::text ||
          ' leakproof=' || p.proleakproof || ' cost=' || p.procost || ' rows=' || p.prorows
   FROM pg_proc p JOIN fn USING (oid)
   UNION ALL
@@ -27,14 +27,14 @@ SELECT line FROM (
          a.aggserialfn, a.aggdeserialfn, a.aggtranstype::regtype, a.aggfinalmodify, a.agginitval, a.aggmtransfn, a.aggsortop)
   FROM pg_aggregate a JOIN fn ON fn.oid = a.aggfnoid
   UNION ALL
-  SELECT 'relation ' || r.name || ' kind=' || r.relkind || ' acl=' || coalesce(c.relacl::text, 'default') ||
+  SELECT 'relation ' || r.name || ' kind=' || r.relkind::text || ' acl=' || coalesce(c.relacl::text, 'default') ||
          ' rls=' || c.relrowsecurity || '/' || c.relforcerowsecurity || ' options=' || coalesce(c.reloptions::text, '') ||
-         ' persistence=' || c.relpersistence || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
+         ' persistence=' || c.relpersistence::text || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
   FROM rel r JOIN pg_class c USING (oid)
   UNION ALL
   SELECT 'column ' || r.name || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||
          ' notnull=' || a.attnotnull || ' default=' || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') ||
-         ' generated=' || a.attgenerated || ' identity=' || a.attidentity || ' collation=' || a.attcollation::regcollation ||
+         ' generated=' || a.attgenerated::text || ' identity=' || a.attidentity::text || ' collation=' || a.attcollation::regcollation ||
          ' acl=' || coalesce(a.attacl::text, '') || ' comment=' || coalesce(col_description(r.oid, a.attnum), '')
   FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef ad ON ad.adrelid = r.oid AND ad.adnum = a.attnum
@@ -44,10 +44,10 @@ SELECT line FROM (
   UNION ALL
   SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM rel r JOIN pg_index i ON i.indrelid = r.oid
   UNION ALL
-  SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled
+  SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
   FROM rel r JOIN pg_trigger t ON t.tgrelid = r.oid AND NOT t.tgisinternal
   UNION ALL
-  SELECT 'policy ' || r.name || ' ' || p.polname || ' ' || p.polcmd || ' ' || p.polpermissive || ' ' || p.polroles::text ||
+  SELECT 'policy ' || r.name || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || p.polpermissive || ' ' || p.polroles::text ||
          ' using=' || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' check=' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
   FROM rel r JOIN pg_policy p ON p.polrelid = r.oid
   UNION ALL
@@ -56,7 +56,7 @@ SELECT line FROM (
   SELECT 'sequence ' || r.name || ' ' || concat_ws(',', s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle)
   FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
   UNION ALL
-  SELECT 'type ' || t.oid::regtype || ' ' || t.typtype || ' ' || coalesce(
+  SELECT 'type ' || t.oid::regtype || ' ' || t.typtype::text || ' ' || coalesce(
            (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
            format_type(t.typbasetype, t.typtypmod) || ' ' || coalesce(
              (SELECT string_agg(pg_get_constraintdef(co.oid), ' ') FROM pg_constraint co WHERE co.contypid = t.oid), ''))
