@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -355,14 +356,22 @@ match_load_model(const char *name)
 	bool		isnull;
 	uint64		i;
 	MemoryContext cxt = CurrentMemoryContext;
+	const char *owner_sql = "owner";
 
 	args[0] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args(
-							  "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
-							  " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
-							  " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
-							  " relation::regclass::text, owner::oid"
-							  " FROM ci.match_model WHERE model = $1",
+
+	/*
+	 * 0.1.0's ci.match_model has no owner (until ALTER EXTENSION UPDATE):
+	 * its models read as their relation's owner, as the update sets them.
+	 */
+	if (get_attnum(get_relname_relid("match_model", get_namespace_oid("ci", false)), "owner") == InvalidAttrNumber)
+		owner_sql = "(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = relation)";
+	if (SPI_execute_with_args(psprintf(
+									   "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
+									   " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
+									   " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
+									   " relation::regclass::text, %s::oid"
+									   " FROM ci.match_model WHERE model = $1", owner_sql),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_model");
 	if (SPI_processed == 0)
