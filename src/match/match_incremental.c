@@ -227,11 +227,14 @@ inc_model_get(const char *name)
 		MatchModel *model = im->model;
 		StringInfoData w;
 		Oid			t1[1] = {INT8OID};
+		CiSecureContext sc;
 
 		/* the queries name the relation schema-qualified: they may be replanned under another search_path */
 		model->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(model->relid)),
 													 get_rel_name(model->relid));
 
+		/* the queries of the relation are parsed as the model's owner, as they run */
+		ci_secure_begin(&sc, model->owner);
 		initStringInfo(&w);
 		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
 		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
@@ -273,6 +276,7 @@ inc_model_get(const char *name)
 						 quote_identifier(model->id_column));
 		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
 										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
+		ci_secure_end(&sc);
 
 		/* floors of the stored term frequencies (0: untrained, no adjustment) */
 		{

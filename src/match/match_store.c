@@ -281,8 +281,12 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 				 Datum *args, bool with_identity, MatchProgress *progress)
 {
 	SPIPlanPtr	plan;
+	CiSecureContext sc;
 
+	/* parsed as the owner too: the relation's schema is the owner's to use */
+	ci_secure_begin(&sc, st->model->owner);
 	plan = SPI_prepare(match_store_sql(st->model, where, with_identity), nargs, argtypes);
+	ci_secure_end(&sc);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
 			 st->model->name, SPI_result_code_string(SPI_result));
