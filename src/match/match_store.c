@@ -32,7 +32,7 @@ match_check_memory(MatchStore *st, Size more, const char *what)
 				 errdetail("%zu kB are in use and %zu kB more were requested.",
 						   st->mem / 1024, more / 1024),
 				 match_work_mem_kb == -1
-				 ? errhint("Raise maintenance_work_mem for this session (a run needs about 1 kB per record and per candidate pair; see doc/identity.md), or make the blocking rules of match model \"%s\" tighter.",
+				 ? errhint("Raise maintenance_work_mem for this session (a run needs about 25 MB plus 0.4 kB per record; see doc/identity.md), or make the blocking rules of match model \"%s\" tighter.",
 						   st->model->name)
 				 : errhint("A superuser set ci.match_work_mem; ask one to raise it, or make the blocking rules of match model \"%s\" tighter.",
 						   st->model->name)));
