@@ -149,7 +149,7 @@ INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity)
 SELECT m, 'email', 1, 'email_norm', 'exact' FROM unnest(ARRAY['pv_evil', 'pv_spy']) m;
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys)
 SELECT m, 'email', 1, '{email_norm}' FROM unnest(ARRAY['pv_evil', 'pv_spy']) m;
-SELECT is((SELECT owner::text FROM ci.match_model WHERE model = 'pv_evil'), 'regress_pv_admin', 'a model belongs to the role that made it');
+SELECT is((SELECT to_jsonb(m) ->> 'owner' FROM ci.match_model m WHERE model = 'pv_evil'), 'regress_pv_admin', 'a model belongs to the role that made it');
 RESET ROLE;
 
 SELECT throws_ok($$SELECT ci.resolve_identities('pv_evil')$$, '42501', NULL,
