@@ -227,6 +227,7 @@ extern int	match_progress_interval_ms;
 
 /* match_model.c */
 extern MatchModel *match_load_model(const char *name);
+extern void match_check_caller_reads(MatchModel *model);
 extern void match_model_weights(MatchModel *model);
 extern void match_save_parameters(MatchModel *model, const char *training_json);
 

@@ -85,6 +85,7 @@ match_explain(PG_FUNCTION_ARGS)
 	ci_secure_begin(&sc, InvalidOid);
 	MemoryContextSwitchTo(cxt);
 	model = match_load_model(name);
+	match_check_caller_reads(model);	/* the rows show the values */
 	st = match_store_create(model, cxt);
 	args[0] = Int64GetDatum(ida);
 	args[1] = Int64GetDatum(idb);

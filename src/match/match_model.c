@@ -52,14 +52,30 @@ check_field(MatchModel *model, const char *field, const char *what, const char *
 	return get_atttype(model->relid, att);
 }
 
-/* Whether the model's owner may read column field of its relation. */
+/* Whether role may read column field of the model's relation. */
 static bool
-owner_may_read(MatchModel *model, const char *field)
+role_may_read(MatchModel *model, Oid role, const char *field)
 {
 	AttrNumber	att = get_attnum(model->relid, field);
 
 	return att != InvalidAttrNumber &&
-		pg_attribute_aclcheck(model->relid, att, model->owner, ACL_SELECT) == ACLCHECK_OK;
+		pg_attribute_aclcheck(model->relid, att, role, ACL_SELECT) == ACLCHECK_OK;
+}
+
+/* The first column the model reads that role may not, or NULL. */
+static const char *
+column_denied(MatchModel *model, Oid role)
+{
+	if (pg_class_aclcheck(model->relid, role, ACL_SELECT) == ACLCHECK_OK)
+		return NULL;
+	if (!role_may_read(model, role, model->id_column))
+		return model->id_column;
+	if (model->source_column && !role_may_read(model, role, model->source_column))
+		return model->source_column;
+	for (int c = 0; c < model->ncolumns; c++)
+		if (!role_may_read(model, role, model->column[c].field))
+			return model->column[c].field;
+	return NULL;
 }
 
 /*
@@ -70,7 +86,7 @@ owner_may_read(MatchModel *model, const char *field)
 static void
 check_owner_reads(MatchModel *model)
 {
-	const char *denied = NULL;
+	const char *denied;
 
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(model->owner)))
 		ereport(ERROR,
@@ -79,15 +95,7 @@ check_owner_reads(MatchModel *model)
 				 errdetail("The role with OID %u was dropped.", model->owner),
 				 errhint("A superuser gives the model an owner: UPDATE ci.match_model SET owner = 'role' WHERE model = '%s'.",
 						 model->name)));
-	if (pg_class_aclcheck(model->relid, model->owner, ACL_SELECT) == ACLCHECK_OK)
-		return;
-	if (!owner_may_read(model, model->id_column))
-		denied = model->id_column;
-	else if (model->source_column && !owner_may_read(model, model->source_column))
-		denied = model->source_column;
-	for (int c = 0; denied == NULL && c < model->ncolumns; c++)
-		if (!owner_may_read(model, model->column[c].field))
-			denied = model->column[c].field;
+	denied = column_denied(model, model->owner);
 	if (denied)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -95,6 +103,23 @@ check_owner_reads(MatchModel *model)
 						GetUserNameFromId(model->owner, false), model->name, denied, model->relation),
 				 errdetail("A match model reads its relation with its owner's privileges, whoever runs it."),
 				 errhint("Grant SELECT on the relation to the model's owner, or create the model as a role that may read it.")));
+}
+
+/*
+ * For what shows the values themselves (ci.explain_match): the caller must
+ * also be able to read every column the model reads.
+ */
+void
+match_check_caller_reads(MatchModel *model)
+{
+	const char *denied = column_denied(model, GetUserId());
+
+	if (denied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to show column \"%s\" of %s", denied, model->relation),
+				 errdetail("ci.explain_match shows the values match model \"%s\" compares; the caller must be able to read them.",
+						   model->name)));
 }
 
 /* Index of the column with this SQL, appended when new. */

@@ -16,7 +16,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(35);
+SELECT plan(38);
 
 CREATE ROLE regress_pv_reader;
 CREATE ROLE regress_pv_app;
@@ -165,6 +165,22 @@ SELECT lives_ok($$SELECT ci.resolve_record((SELECT record_id FROM ci.source_reco
 RESET ROLE;
 SELECT set_eq($$SELECT DISTINCT who::text FROM regress_pv_evil.seen$$, ARRAY['regress_pv_admin'],
               'incremental resolution reads the relation as the model''s owner too');
+
+-- ci.explain_match shows values: its caller must be able to read them too
+SET ROLE regress_pv_admin;
+CREATE TABLE regress_pv_evil.private (record_id bigint PRIMARY KEY, email_norm text);
+INSERT INTO regress_pv_evil.private VALUES (1, 'x@example.org'), (2, 'x@example.org');
+INSERT INTO ci.match_model (model, relation, source_column) VALUES ('pv_private', 'regress_pv_evil.private', NULL);
+INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity) VALUES ('pv_private', 'email', 1, 'email_norm', 'exact');
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys) VALUES ('pv_private', 'email', 1, '{email_norm}');
+SELECT is((SELECT value_a FROM ci.explain_match(1, 2, 'pv_private') WHERE comparison = 'email'), 'x@example.org',
+          'the owner of a model explains its pairs');
+SET ROLE regress_pv_reader;
+SELECT throws_ok($$SELECT * FROM ci.explain_match(1, 2, 'pv_private')$$, '42501', NULL,
+                 'a reader may not see through ci.explain_match the values of a relation it may not read');
+SELECT lives_ok($$SELECT * FROM ci.estimate_blocking('pv_private')$$,
+                'a reader may estimate the blocking of a model over a relation it may not read (counts only)');
+RESET ROLE;
 
 -- a model cannot read what its owner may not: pg_authid's password hashes
 CREATE ROLE regress_pv_secret PASSWORD 'pv-secret';
