@@ -16,7 +16,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(38);
+SELECT plan(40);
 
 CREATE ROLE regress_pv_reader;
 CREATE ROLE regress_pv_app;
@@ -195,7 +195,13 @@ SELECT throws_ok($$SELECT ci.train_model('pv_pw')$$, '42501', NULL,
 SELECT is((SELECT count(*) FROM ci.match_term_frequency WHERE model = 'pv_pw'), 0::bigint,
           'no password hash reaches ci.match_term_frequency');
 
--- 4. a change is recorded as made by the role that made it
+-- 4. memory: full runs follow maintenance_work_mem unless a superuser says otherwise
+SELECT is(current_setting('ci.match_work_mem'), '-1', 'ci.match_work_mem defaults to -1: maintenance_work_mem');
+SET ROLE regress_pv_admin;
+SELECT throws_ok($$SET ci.match_work_mem = '64GB'$$, '42501', NULL, 'only a superuser may set ci.match_work_mem');
+RESET ROLE;
+
+-- 5. a change is recorded as made by the role that made it
 SET ROLE regress_pv_admin;
 UPDATE ci.source SET trust = 0.6 WHERE source = 'pv_src';
 RESET ROLE;
