@@ -21,8 +21,11 @@
  */
 #include "ci_common.h"
 
+#include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+
+#define CI_SEARCH_PATH "pg_catalog, pg_temp"
 
 void
 ci_secure_begin(CiSecureContext *sc, Oid owner)
@@ -33,8 +36,10 @@ ci_secure_begin(CiSecureContext *sc, Oid owner)
 		SetUserIdAndSecContext(owner, sc->save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	sc->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	/* nested in another secure context, the path is set already: setting it costs a search-path recomputation */
+	if (namespace_search_path == NULL || strcmp(namespace_search_path, CI_SEARCH_PATH) != 0)
+		(void) set_config_option("search_path", CI_SEARCH_PATH,
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
