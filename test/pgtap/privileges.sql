@@ -16,7 +16,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(40);
+SELECT plan(42);
 
 CREATE ROLE regress_pv_reader;
 CREATE ROLE regress_pv_app;
@@ -200,6 +200,17 @@ SELECT is(current_setting('ci.match_work_mem'), '-1', 'ci.match_work_mem default
 SET ROLE regress_pv_admin;
 SELECT throws_ok($$SET ci.match_work_mem = '64GB'$$, '42501', NULL, 'only a superuser may set ci.match_work_mem');
 RESET ROLE;
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, email)
+SELECT 'pv_src', 'pvm' || i, 'G' || i % 97, 'F' || i % 1013, 'e' || i || '@example.org' FROM generate_series(1, 2000) i;
+SET LOCAL maintenance_work_mem = '1MB';
+SELECT throws_like($$SELECT ci.resolve_identities(retrain => false)$$,
+                   'identity resolution needs more than maintenance_work_mem (1024 kB)%',
+                   'a full run is refused past maintenance_work_mem, before it writes');
+SET LOCAL ci.match_work_mem = '64MB';
+SELECT lives_ok($$SELECT ci.resolve_identities(retrain => false)$$,
+                'a limit a superuser set replaces maintenance_work_mem');
+RESET maintenance_work_mem;
+RESET ci.match_work_mem;
 
 -- 5. a change is recorded as made by the role that made it
 SET ROLE regress_pv_admin;
