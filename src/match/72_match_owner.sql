@@ -1,7 +1,7 @@
 -- Who owns a match model.  A model reads its relation with its owner's
 -- privileges, in a security-restricted operation (src/common/secure_context.c),
--- whoever runs it: a function that a view of the relation calls runs as
--- the view's author's chosen owner, never as the superuser who runs the
+-- whoever runs it: a function that a view of the relation calls runs with
+-- the model owner's rights, never with those of the superuser who runs the
 -- model.  So what a model reads is its owner's to decide: the owner is the
 -- role that creates the model (ci.match_model.owner defaults to
 -- current_user), and only a member of the owner, or a superuser, may
