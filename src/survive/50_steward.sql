@@ -123,8 +123,10 @@ WITH v AS (
         ('birth_date', 'different birth dates', to_char(r.birth_date, 'YYYY-MM-DD'), to_char(r.birth_date, 'YYYY-MM-DD')),
         ('national_id', 'different national ids', r.national_id,
              upper(regexp_replace(r.national_id, '[^[:alnum:]]', '', 'g'))),
+        -- the domain of the normalised address (googlemail.com is gmail.com,
+        -- Unicode domains are punycode), else of the address as received
         ('email', 'emails in different domains', r.email,
-             lower(substring(r.email FROM '@([^@]*)$')))
+             coalesce(substring(r.email_norm FROM '@([^@]*)$'), lower(substring(r.email FROM '@([^@]*)$'))))
      ) AS a(attribute, reason, value, norm)
      WHERE a.norm IS NOT NULL AND a.norm <> ''
 )
