@@ -17,7 +17,7 @@ SELECT k AS kind, t AS tie_break, p AS parameter,
                           p, 'given_name', 900 + n, k, t,
                           CASE p WHEN 'sources' THEN '''{crm}''::text[]' WHEN 'order_by' THEN '''record_id'''
                                  WHEN 'descending' THEN 'true' ELSE '''30 days''::interval' END)) AS outcome
-  FROM (VALUES ('longest', NULL, 'half_life'), ('most_recent', NULL, 'half_life'), ('most_recent', NULL, 'order_by'),
+  FROM (SELECT c.*, row_number() OVER () AS n FROM (VALUES ('longest', NULL, 'half_life'), ('most_recent', NULL, 'half_life'), ('most_recent', NULL, 'order_by'),
                ('most_recent', NULL, 'descending'), ('most_recent', NULL, 'sources'), ('longest', NULL, 'sources'),
                ('trust_recency', NULL, 'sources'), ('most_frequent', 'longest', 'half_life'),
                ('most_frequent', 'longest', 'sources'), ('most_frequent', 'most_recent', 'order_by'),
@@ -25,5 +25,6 @@ SELECT k AS kind, t AS tie_break, p AS parameter,
                ('trust_recency', NULL, 'half_life'), ('most_frequent', 'trust_recency', 'half_life'),
                ('source_priority', NULL, 'sources'), ('most_frequent', 'source_priority', 'sources'),
                ('first_non_null', NULL, 'order_by'), ('first_non_null', NULL, 'descending'),
-               ('most_frequent', 'first_non_null', 'order_by')) WITH ORDINALITY AS c(k, t, p, n);
+               ('most_frequent', 'first_non_null', 'order_by')) AS c(k, t, p)) c
+ ORDER BY n;
 ROLLBACK;
