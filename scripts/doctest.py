@@ -22,7 +22,8 @@ The convention (doc/README.md says it for page writers):
 Usage: scripts/doctest.py [--accept] [--keep] [--list] [PAGE ...]
   (default pages: README.md doc/*.md; connection from the PG* environment)
   --accept  write what the blocks print into the pages (then read the diff!)
-  --keep    keep the databases (doctest_<page>) for inspection
+  --keep    keep the databases (doctest_<page>) and the roles pages create
+            (otherwise roles created by a page are dropped after it)
   --list    list the no-run blocks and exit
 
 Prints one TAP line per page ("ok N - page" / "not ok N - page" with the
@@ -99,6 +100,7 @@ def run_page(page, blocks, keep):
     r = psql(admin, 'DROP DATABASE IF EXISTS "%s";\nCREATE DATABASE "%s";\n' % (db, db))
     if r.returncode != 0:
         return None, "could not create database %s: %s" % (db, r.stderr.strip())
+    roles_before = set(psql(admin + ["-A", "-t", "-c", "SELECT rolname FROM pg_roles"]).stdout.split())
     script = []
     if not any(CREATES_EXTENSION.search("\n".join(b.body)) for b in runnable):
         script.append("CREATE EXTENSION customer_intel;")
@@ -121,7 +123,10 @@ def run_page(page, blocks, keep):
         return None, "timed out after %d s" % TIMEOUT
     finally:
         if not keep:
-            psql(admin, 'DROP DATABASE IF EXISTS "%s";\n' % db)
+            # roles are the cluster's: drop those the page created, after its database
+            new_roles = set(psql(admin + ["-A", "-t", "-c", "SELECT rolname FROM pg_roles"]).stdout.split()) - roles_before
+            psql(admin, 'DROP DATABASE IF EXISTS "%s";\n' % db +
+                 "".join('DROP ROLE IF EXISTS "%s";\n' % r for r in sorted(new_roles)))
     parts = re.split(r"^@@doctest-block-(\d+)@@\n", out, flags=re.M)
     preamble, got = parts[0], {int(parts[k]): parts[k + 1] for k in range(1, len(parts) - 1, 2)}
     if normalise(preamble.splitlines()):
