@@ -19,12 +19,14 @@ The convention (doc/README.md says it for page writers):
   outside the page, or is a pattern rather than an example).  Keep them few;
   --list prints them.  Blocks in other languages (sh, plain ```) never run.
 
-Usage: scripts/doctest.py [--accept] [--keep] [--list] [PAGE ...]
+Usage: scripts/doctest.py [--accept] [--keep] [--list] [--self-test] [PAGE ...]
   (default pages: README.md doc/*.md; connection from the PG* environment)
   --accept  write what the blocks print into the pages (then read the diff!)
   --keep    keep the databases (doctest_<page>) and the roles pages create
             (otherwise roles created by a page are dropped after it)
   --list    list the no-run blocks and exit
+  --self-test  check that the tool fails what it should (wrong results,
+            missing result blocks, unexpected errors) and passes the rest
 
 Prints one TAP line per page ("ok N - page" / "not ok N - page" with the
 differences) and exits non-zero when a page failed.
@@ -165,8 +167,48 @@ def accept(lines, results):
     return lines
 
 
+SELF_TEST = [
+    # (name, page, passes)
+    ("a matching result passes", "```sql\nSELECT 1 + 1 AS two;\n```\n```text\n two\n-----\n   2\n```\n", True),
+    ("a wrong result fails", "```sql\nSELECT 1 + 1 AS two;\n```\n```text\n two\n-----\n   3\n```\n", False),
+    ("output without a text block fails", "```sql\nSELECT 1;\n```\n", False),
+    ("an untagged block after sql fails", "```sql\nSELECT 1;\n```\n```\n ?column?\n```\n", False),
+    ("a shown error passes", "```sql\nSELECT 1/0;\n```\n```text\nERROR:  division by zero\n```\n", True),
+    ("an unexpected error fails", "```sql\nCREATE TABLE t (a int);\nSELECT b FROM t;\n```\n", False),
+    ("no-run blocks do not run", "```sql no-run\nSELECT nonsense(;\n```\n", True),
+    ("blocks share one session, the extension is there",
+     "```sql\nCREATE TEMP TABLE t AS SELECT ci.normalize_name('Ærø') AS n;\n```\n\n"
+     "```sql\nSELECT n FROM t;\n```\n```text\n  n\n------\n aero\n```\n", True),
+]
+
+
+def self_test():
+    """The tool fails pages it should fail: one TAP line per case."""
+    import tempfile
+    failed = 0
+    print("1..%d" % len(SELF_TEST))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (name, text, passes) in enumerate(SELF_TEST, 1):
+            page = os.path.join(tmp, "case%d.md" % n)
+            open(page, "w", encoding="utf-8").write(text)
+            try:
+                blocks = parse(text.split("\n"))
+                results, error = run_page("selftest/case%d.md" % n, blocks, False)
+                problems = [error] if error else check(page, text.split("\n"), results)
+            except ValueError as e:
+                problems = [str(e)]
+            ok = (not problems) == passes
+            failed += not ok
+            print("%s %d - doctest self-test: %s" % ("ok" if ok else "not ok", n, name))
+            if not ok:
+                print("\n".join("# " + l for l in ("\n".join(problems) or "passed").split("\n")))
+    return 1 if failed else 0
+
+
 def main(argv):
     opts = {a for a in argv if a.startswith("--")}
+    if "--self-test" in opts:
+        return self_test()
     pages = [a for a in argv if not a.startswith("--")] or \
         ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "doc", "*.md")))
     if "--list" in opts:

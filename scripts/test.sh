@@ -34,6 +34,7 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
+  suite doctest_tool python3 scripts/doctest.py --self-test
   suite doctest python3 scripts/doctest.py
 '
 
