@@ -40,7 +40,7 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
 
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade; do
+for name in lint regress pgtap upgrade doctest_tool doctest; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do
