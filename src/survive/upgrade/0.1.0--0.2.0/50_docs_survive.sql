@@ -108,4 +108,4 @@ SELECT v.identity_id,
   LEFT JOIN ci.golden_override o ON o.identity_id = v.identity_id AND o.attribute = v.attribute
  GROUP BY v.identity_id, v.attribute
 HAVING count(DISTINCT v.norm) > 1;
-COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records disagree on birth date, national id (ignoring punctuation and case) or e-mail domain; pinned says a steward already decided';
+COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records disagree on birth date, national id (ignoring punctuation and case) or e-mail domain (of the address normalised by ci.normalize_email); pinned says a steward already decided';
