@@ -26,24 +26,8 @@
 -- An upgrade script that changes shipped rows should leave as_shipped as
 -- it found it for the rows it changes (its triggers clear the flag).
 
-CREATE TABLE ci.shipped_row (
-    tab         text NOT NULL CHECK (tab IN ('source', 'match_model', 'name_alias', 'golden_attribute')),
-    key         text[] NOT NULL,
-    as_shipped  boolean NOT NULL DEFAULT true,
-    PRIMARY KEY (tab, key)
-);
-COMMENT ON TABLE ci.shipped_row IS 'Keys of the configuration rows CREATE EXTENSION ships (not dumped: CREATE EXTENSION recreates it)';
-COMMENT ON COLUMN ci.shipped_row.tab IS 'table of ci holding the row: source, match_model (with its comparisons and blocking rules), name_alias, golden_attribute (with its survivorship rules)';
-COMMENT ON COLUMN ci.shipped_row.as_shipped IS 'true while the row and its family are exactly as CREATE EXTENSION made them: an INSERT of its key (a restore) replaces it';
-
-CREATE TABLE ci.shipped_row_deleted (
-    tab         text NOT NULL CHECK (tab IN ('source', 'match_model', 'name_alias', 'golden_attribute')),
-    key         text[] NOT NULL,
-    deleted_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tab, key)
-);
-COMMENT ON TABLE ci.shipped_row_deleted IS 'Shipped configuration rows that were deleted (or renamed); dumped, so that a restore deletes them again';
-SELECT pg_catalog.pg_extension_config_dump('ci.shipped_row_deleted', '');
+-- The tables ci.shipped_row and ci.shipped_row_deleted are made by
+-- common/80_shipped_config.sql.
 
 -- The key of a row of one of the tables above, as ci.shipped_row holds it.
 CREATE FUNCTION ci.shipped_row_key(p_tab text, p_row jsonb)

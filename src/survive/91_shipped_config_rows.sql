@@ -8,8 +8,3 @@ UNION ALL
 SELECT 'name_alias', ARRAY[name, alias] FROM ci.name_alias
 UNION ALL
 SELECT 'golden_attribute', ARRAY[attribute] FROM ci.golden_attribute;
-
-INSERT INTO ci.role_privilege VALUES
-    ('reader', 'TABLE', 'ci.shipped_row',         'SELECT'),
-    ('reader', 'TABLE', 'ci.shipped_row_deleted', 'SELECT')
-ON CONFLICT DO NOTHING;
