@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
-# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test.
+# installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
+# the pg_dump/restore test.
 # Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
@@ -33,6 +34,13 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
+  # pg_dump and restore of a customised database, also of one updated from
+  # each released version.
+  suite dump_restore scripts/dump_restore_test.sh
+  for f in versions/customer_intel--*.sql; do
+    v=${f#versions/customer_intel--}; v=${v%.sql}
+    suite "dump_restore_from_$v" env FROM_VERSION="$v" scripts/dump_restore_test.sh
+  done
 '
 
 status=0 passed=0 failed=0 summary=""
