@@ -240,8 +240,12 @@ DECLARE
     r record;
     n bigint := 0;
 BEGIN
+    -- golden attributes (with their rules) before sources: a source that a
+    -- remaining rule ranks stays (ci.source_ranked_check)
     FOR r IN SELECT s.tab, s.key FROM ci.shipped_row s WHERE s.as_shipped ORDER BY s.tab, s.key LOOP
-        IF ci.shipped_row_as_shipped(r.tab, r.key) THEN
+        IF ci.shipped_row_as_shipped(r.tab, r.key)
+           AND NOT (r.tab = 'source'
+                    AND EXISTS (SELECT 1 FROM ci.survivorship_rule x WHERE r.key[1] = ANY (x.sources))) THEN
             PERFORM ci.shipped_row_forget(r.tab, r.key);
             -- deleted to make room, not by the user: no tombstone
             DELETE FROM ci.shipped_row_deleted d WHERE d.tab = r.tab AND d.key = r.key;
