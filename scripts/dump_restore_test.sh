@@ -121,6 +121,61 @@ for db in ci_dump_custom ci_dump_plain ci_dump_dir ci_dump_notrig; do
   fi
 done
 
+# ---- pg_upgrade: the same customisation in a cluster of its own, carried
+# over to a new cluster by pg_upgrade (same major version: it copies the
+# files and runs no extension script), compared before and after ----
+pg_upgrade_test() {
+  local bin=${PG_BINDIR:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin} d as=()
+  [ -x "$bin/pg_upgrade" ] || { echo "no $bin/pg_upgrade"; return 1; }
+  d=$(mktemp -d)
+  if [ "$(id -u)" = 0 ]; then chown postgres "$d"; as=(runuser -u postgres --); fi
+  (
+    # (set -e does not hold inside an if condition: every step is chained)
+    start() { "${as[@]}" "$bin/pg_ctl" -D "$d/$1" -l "$d/$1.log" -o "-p 5432 -k $d -c listen_addresses=''" -w start >/dev/null; }
+    stop() { "${as[@]}" "$bin/pg_ctl" -D "$d/$1" -m fast stop >/dev/null; }
+    export PGHOST=$d PGPORT=5432 PGUSER=postgres
+    queues() {  # the golden work queues and ci.shipped_row, kept by pg_upgrade
+      for t in golden_dirty golden_stale shipped_row; do
+        "${psql[@]}" -d $src -At -c "COPY (SELECT t::text FROM ci.$t t ORDER BY 1) TO STDOUT" > "$1/_$t" || return 1
+      done
+    }
+    repo=$PWD
+    cd "$d" &&
+    "${as[@]}" "$bin/initdb" -D "$d/old" -A trust -U postgres >/dev/null &&
+    "${as[@]}" "$bin/initdb" -D "$d/new" -A trust -U postgres >/dev/null &&
+    start old && cd "$repo" &&
+    "${psql[@]}" -d postgres -c "CREATE DATABASE $src" >/dev/null &&
+    "${psql[@]}" -d $src -c "CREATE EXTENSION customer_intel ${FROM_VERSION:+VERSION '$FROM_VERSION'}" \
+                 -f test/dump/customise.sql >/dev/null &&
+    { [ -z "${FROM_VERSION:-}" ] || "${psql[@]}" -d $src -c "ALTER EXTENSION customer_intel UPDATE"; } &&
+    snapshot $src "$work/upgrade_before" && queues "$work/upgrade_before" &&
+    stop old && cd "$d" &&
+    "${as[@]}" "$bin/pg_upgrade" -b "$bin" -B "$bin" -d "$d/old" -D "$d/new" -p 5432 -P 5432 >/dev/null &&
+    cd "$repo" && start new &&
+    snapshot $src "$work/upgrade_after" && queues "$work/upgrade_after" &&
+    resolve $src "$work/resolve.upgrade"
+    st=$?
+    stop old 2>/dev/null; stop new 2>/dev/null
+    exit $st
+  ) > "$d/test.log" 2>&1
+  local rc=$?
+  [ $rc = 0 ] || { cat "$d/test.log"; tail -n 5 "$d"/old.log "$d"/new.log 2>/dev/null; }
+  rm -rf "$d"
+  return $rc
+}
+if pg_upgrade_test > "$work/upgrade.log" 2>&1; then
+  ok "pg_upgrade of the customised cluster"
+  same "pg_upgrade: every table of schema ci (work queues and ci.shipped_row too) and its sequences as before" \
+    "$work/upgrade_before" "$work/upgrade_after"
+  if d=$(diff "$work/resolve.src" "$work/resolve.upgrade"); then
+    ok "pg_upgrade: a resolution run gives the same identities"
+  else
+    not_ok "pg_upgrade: a resolution run gives the same identities" "$d"
+  fi
+else
+  not_ok "pg_upgrade of the customised cluster" "$(cat "$work/upgrade.log")"
+fi
+
 for db in $src ci_dump_custom ci_dump_plain ci_dump_dir ci_dump_notrig; do
   "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
 done
