@@ -2,7 +2,8 @@
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
 # installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
-# the pg_dump/restore test.
+# the doc-tests (scripts/doctest.py: every SQL example of README.md and
+# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test.
 # Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
@@ -20,7 +21,7 @@ scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 log=$(mktemp -d)
 export CI_TEST_LOG=$log
 # suite NAME CMD...: runs CMD with its output in $log/NAME.log and its exit status in $log/NAME.rc.
-suite() { local name=$1; shift; "$@" > "$log/$name.log" 2>&1; echo $? > "$log/$name.rc"; }
+suite() { local name=$1; shift; "$@" > "$CI_TEST_LOG/$name.log" 2>&1; echo $? > "$CI_TEST_LOG/$name.rc"; }
 export -f suite
 
 # Static analysis (one test).
@@ -34,8 +35,10 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
-  # pg_dump and restore of a customised database, also of one updated from
-  # each released version.
+  suite doctest_tool python3 scripts/doctest.py --self-test
+  suite doctest python3 scripts/doctest.py
+  # pg_dump, restore and pg_upgrade of a customised database, also of one
+  # updated from each released version.
   suite dump_restore scripts/dump_restore_test.sh
   for f in versions/customer_intel--*.sql; do
     v=${f#versions/customer_intel--}; v=${v%.sql}
@@ -44,6 +47,10 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
 '
 
 status=0 passed=0 failed=0 summary=""
+# A suite that never ran (its cluster did not start, say) is a failure too.
+for name in lint regress pgtap upgrade doctest_tool doctest dump_restore; do
+  [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
+done
 for f in "$log"/*.log; do
   name=$(basename "$f" .log)
   echo "==== $name ===="; cat "$f"
