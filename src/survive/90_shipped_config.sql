@@ -6,8 +6,9 @@
 -- pg_dump dumps every row of these configuration tables, shipped or not,
 -- and a restore runs CREATE EXTENSION before it loads them, so each dumped
 -- row meets a fresh shipped copy of itself.  Two rules make the restored
--- configuration the dumped one, whatever the order in which pg_restore
--- loads the tables (one job or several):
+-- configuration the dumped one, in whichever order pg_restore loads the
+-- tables, as long as a table's rows load after those they refer to (which
+-- pg_dump orders; parallel pg_restore -j does not, see doc/identity.md):
 --
 --  * A shipped row that is still exactly as CREATE EXTENSION made it gives
 --    way to an INSERT of its key: the inserted row replaces it.  A model
@@ -29,7 +30,8 @@
 -- The tables ci.shipped_row and ci.shipped_row_deleted are made by
 -- common/80_shipped_config.sql.
 
--- The key of a row of one of the tables above, as ci.shipped_row holds it.
+-- The key of a row of source, match_model, name_alias or golden_attribute,
+-- as ci.shipped_row holds it.
 CREATE FUNCTION ci.shipped_row_key(p_tab text, p_row jsonb)
 RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_tab
