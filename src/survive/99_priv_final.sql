@@ -1,8 +1,11 @@
--- 0.1.0 -> 0.2.0 (priv), last of the parts of the capabilities that shipped
--- in 0.1.0: every SQL and PL/pgSQL function of the extension runs with
--- search_path = pg_catalog, pg_temp (doc/security.md, "Search path"), also
--- one that an earlier part replaced with CREATE OR REPLACE without the
--- clause (test/pgtap/search_path.sql checks a fresh install).
+-- The last part of the install script of the capabilities that shipped in
+-- 0.1.0 (its upgrade twin: upgrade/0.1.0--0.2.0/99_priv_final.sql).  Every
+-- SQL and PL/pgSQL function of the extension runs with search_path =
+-- pg_catalog, pg_temp (doc/security.md, "Search path"), and none is
+-- executable by PUBLIC (doc/security.md, "The role model"), whichever part
+-- created it.  A capability added later ends its own roles part with the
+-- REVOKE and writes the SET clause; test/pgtap/search_path.sql and
+-- test/pgtap/privileges.sql fail on a function that lacks either.
 DO $$
 DECLARE
     f regprocedure;
@@ -20,3 +23,5 @@ BEGIN
     END LOOP;
 END
 $$;
+
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;
