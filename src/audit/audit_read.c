@@ -1,0 +1,162 @@
+/*
+ * audit_read.c — read-access logging: an ExecutorEnd hook that writes one
+ * ci.audit_log row (operation SELECT) per statement and per table read that
+ * is registered with ci.audit(..., log_reads => true).
+ *
+ * Registration is an "S" in the ops argument of the table's audit triggers,
+ * so the check is a look at the relcache entry the query already holds: no
+ * catalog query per statement, and DDL invalidates it like any relcache
+ * entry.  A hook only runs where the library is loaded: the DBA preloads it
+ * (shared_preload_libraries or session_preload_libraries), see doc/audit.md.
+ *
+ * Rows counts what the statement returned or processed (es_processed), not
+ * rows scanned.  Reads in parallel workers are logged once, by the leader;
+ * reads on a hot standby cannot be written and are not logged.
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "audit.h"
+
+static ExecutorEnd_hook_type prev_executor_end = NULL;
+static Oid	trigger_fn = InvalidOid;
+static bool trigger_fn_known = false;
+
+static void
+forget_trigger_fn(Datum arg, int cacheid, uint32 hashvalue)
+{
+	trigger_fn_known = false;
+}
+
+/* OID of ci.audit_trigger(), InvalidOid where the extension is absent. */
+Oid
+audit_trigger_fn_oid(void)
+{
+	if (!trigger_fn_known)
+	{
+		Oid			nsp = get_namespace_oid("ci", true);
+
+		trigger_fn = OidIsValid(nsp) ?
+			GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
+							CStringGetDatum("audit_trigger"),
+							PointerGetDatum(buildoidvector(NULL, 0)),
+							ObjectIdGetDatum(nsp)) : InvalidOid;
+		trigger_fn_known = true;
+	}
+	return trigger_fn;
+}
+
+static bool
+logs_reads(Relation rel, Oid fn)
+{
+	int			t;
+
+	if (rel->trigdesc == NULL)
+		return false;
+	for (t = 0; t < rel->trigdesc->numtriggers; t++)
+	{
+		Trigger    *trig = &rel->trigdesc->triggers[t];
+
+		if (trig->tgfoid == fn && trig->tgnargs >= 1 &&
+			strncmp(trig->tgargs[0], "ops=", 4) == 0 &&
+			(audit_parse_ops(trig->tgargs[0] + 4) & AUDIT_OP_SELECT))
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_result_relation(PlannedStmt *ps, Index rti)
+{
+	ListCell   *lc;
+
+	foreach(lc, ps->resultRelations)
+		if ((Index) lfirst_int(lc) == rti)
+		return true;
+	return false;
+}
+
+static void
+log_reads(QueryDesc *qd)
+{
+	PlannedStmt *ps = qd->plannedstmt;
+	Oid			fn;
+	ListCell   *lc;
+	Index		rti = 0;
+	AuditWriter *w = NULL;
+
+	if (ps == NULL || ps->commandType == CMD_UTILITY)
+		return;
+	fn = audit_trigger_fn_oid();
+	if (!OidIsValid(fn))
+		return;
+	foreach(lc, ps->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Relation	rel;
+
+		rti++;
+		if (rte->rtekind != RTE_RELATION || rte->relkind == RELKIND_VIEW)
+			continue;
+#if PG_VERSION_NUM < 160000
+		if (!(rte->requiredPerms & ACL_SELECT))
+			continue;
+#endif
+		if (is_result_relation(ps, rti))
+			continue;			/* its changes are audited by the trigger */
+		rel = RelationIdGetRelation(rte->relid);
+		if (rel == NULL)
+			continue;
+		if (logs_reads(rel, fn))
+		{
+			AuditEntry	e = {0};
+
+			if (w == NULL)
+				w = audit_writer_open();
+			e.relid = rte->relid;
+			e.table_name = audit_qualified_name(rel);
+			e.operation = "SELECT";
+			e.has_rows = true;
+			e.rows = (int64) qd->estate->es_processed;
+			audit_writer_add(w, &e);
+		}
+		RelationClose(rel);
+	}
+	if (w)
+		audit_writer_close(w);
+}
+
+static void
+audit_executor_end(QueryDesc *qd)
+{
+	if (qd->estate != NULL && !IsParallelWorker() && !RecoveryInProgress() &&
+		IsTransactionState() && !IsAbortedTransactionBlockState())
+		log_reads(qd);
+	if (prev_executor_end)
+		prev_executor_end(qd);
+	else
+		standard_ExecutorEnd(qd);
+}
+
+void
+audit_read_init(void)
+{
+	prev_executor_end = ExecutorEnd_hook;
+	ExecutorEnd_hook = audit_executor_end;
+	CacheRegisterSyscacheCallback(PROCOID, forget_trigger_fn, (Datum) 0);
+}
