@@ -54,6 +54,7 @@ typedef struct AuditValueState
 	MemoryContext cxt;			/* lives as long as the state: lazy set-up goes here */
 	TupleDesc	desc;
 	AuditTableConfig *cfg;
+	int		   *order;			/* attributes in jsonb key order (length, bytes) */
 	FmgrInfo   *to_jsonb;		/* per attribute, set up on first use */
 	bool	   *to_jsonb_ready;
 	pg_hmac_ctx *hmac;			/* NULL until a PII column is met */

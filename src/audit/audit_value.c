@@ -89,6 +89,22 @@ audit_load_hmac_key(uint8 *key, int *keylen)
 						 "VALUES (1, ci.audit_random_bytes(32)).")));
 }
 
+static TupleDesc sort_desc;
+
+/* jsonb's own key order: shorter first, then bytewise */
+static int
+key_order_cmp(const void *a, const void *b)
+{
+	const char *na = NameStr(TupleDescAttr(sort_desc, *(const int *) a)->attname);
+	const char *nb = NameStr(TupleDescAttr(sort_desc, *(const int *) b)->attname);
+	size_t		la = strlen(na),
+				lb = strlen(nb);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return memcmp(na, nb, la);
+}
+
 void
 audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg)
 {
@@ -100,6 +116,16 @@ audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg)
 	st->cfg = cfg;
 	st->to_jsonb = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	st->to_jsonb_ready = palloc0(sizeof(bool) * Max(desc->natts, 1));
+
+	/*
+	 * Pushing keys in the order jsonb stores them leaves its per-object sort
+	 * (uniqueifyJsonbObject) a presorted input: one pass instead of a sort.
+	 */
+	st->order = palloc(sizeof(int) * Max(desc->natts, 1));
+	for (k = 0; k < desc->natts; k++)
+		st->order[k] = k;
+	sort_desc = desc;
+	qsort(st->order, desc->natts, sizeof(int), key_order_cmp);
 	st->hash_fn = palloc0(sizeof(FmgrInfo) * Max(cfg->nkey, 1));
 	st->hash_coll = palloc0(sizeof(Oid) * Max(cfg->nkey, 1));
 	st->out_fn = palloc0(sizeof(FmgrInfo) * Max(cfg->nkey, 1));
@@ -307,9 +333,12 @@ audit_row_jsonb(AuditValueState *st, Datum *values, bool *nulls, const bool *onl
 	int			i;
 
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-	for (i = 0; i < st->desc->natts; i++)
+	for (int o = 0; o < st->desc->natts; o++)
 	{
-		AuditColumnKind kind = st->cfg->kind[i];
+		AuditColumnKind kind;
+
+		i = st->order[o];
+		kind = st->cfg->kind[i];
 
 		if (kind == AUDIT_COL_EXCLUDED || (only && !only[i]))
 			continue;
