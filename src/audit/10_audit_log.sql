@@ -115,15 +115,15 @@ COMMENT ON FUNCTION ci.audit_guard() IS
     'Trigger: refuses changes to the audit tables unless the extension''s maintenance runs in this backend';
 
 CREATE TRIGGER audit_log_append_only BEFORE INSERT OR UPDATE OR DELETE ON ci.audit_log
-    FOR EACH ROW EXECUTE FUNCTION ci.audit_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON ci.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 CREATE TRIGGER audit_seal_append_only BEFORE INSERT OR UPDATE OR DELETE ON ci.audit_seal
-    FOR EACH ROW EXECUTE FUNCTION ci.audit_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON ci.audit_seal
     FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 CREATE TRIGGER audit_chain_guard BEFORE INSERT OR UPDATE OR DELETE ON ci.audit_chain
-    FOR EACH ROW EXECUTE FUNCTION ci.audit_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON ci.audit_chain
     FOR EACH STATEMENT EXECUTE FUNCTION ci.audit_guard();
 
