@@ -60,6 +60,9 @@ DECLARE
     relkind   "char";
     has_pk    boolean;
 BEGIN
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'the table to audit must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     SELECT c.relkind INTO relkind FROM pg_class c WHERE c.oid = tbl;
     IF relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '"%" is not a table', tbl
