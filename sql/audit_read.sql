@@ -12,6 +12,7 @@ SELECT operations FROM ci.audited_table WHERE table_name = 'audit_r.profile'::re
 CREATE VIEW audit_r.reads AS
 SELECT operation, table_name, rows, actor = current_user AS by_me, old, new
 FROM ci.audit_log WHERE relid = 'audit_r.profile'::regclass ORDER BY id;
+\set SHOW_CONTEXT never
 
 SELECT count(*) FROM audit_r.profile WHERE id <= 3;
 SELECT name FROM audit_r.profile WHERE id = 7;
