@@ -24,17 +24,26 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION bench.timed(stmt text) RETURNS numeric LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz := clock_timestamp();
+-- The machine is shared: besides wall time, the backend's own CPU time
+-- (utime + stime from /proc, 10 ms ticks), which other processes' load
+-- disturbs far less.
+CREATE FUNCTION bench.cpu_ms() RETURNS numeric LANGUAGE sql AS $$
+    SELECT (f[12]::numeric + f[13]::numeric) * 10
+    FROM (SELECT string_to_array(split_part(pg_read_file('/proc/' || pg_backend_pid() || '/stat'), ') ', 2), ' ') AS f) s
+$$;
+CREATE FUNCTION bench.timed(stmt text, OUT wall_ms numeric, OUT cpu_ms numeric) LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp(); c0 numeric := bench.cpu_ms();
 BEGIN
     EXECUTE stmt;
-    RETURN round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1);
+    wall_ms := round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1);
+    cpu_ms := bench.cpu_ms() - c0;
 END $$;
 
-CREATE TABLE bench.result (variant text, round int, insert_ms numeric, update_ms numeric);
+CREATE TABLE bench.result (variant text, round int, insert_ms numeric, update_ms numeric,
+                           insert_cpu numeric, update_cpu numeric);
 
 CREATE FUNCTION bench.run(variant text, round int, nrows int) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE ins numeric; upd numeric;
+DECLARE ins record; upd record;
 BEGIN
     DROP TABLE IF EXISTS bench.customer;
     CREATE TABLE bench.customer (
@@ -54,7 +63,7 @@ BEGIN
         '''city'' || (g %% 300), g %% 1000, ''2026-01-01''::timestamptz '
         'FROM generate_series(1, %s) g', nrows));
     upd := bench.timed('UPDATE bench.customer SET score = score + 1, updated_at = updated_at + interval ''1 day''');
-    INSERT INTO bench.result VALUES (variant, round, ins, upd);
+    INSERT INTO bench.result VALUES (variant, round, ins.wall_ms, upd.wall_ms, ins.cpu_ms, upd.cpu_ms);
 END $$;
 
 \if :{?rounds}
@@ -71,23 +80,36 @@ FROM generate_series(1, :rounds) r,
 ORDER BY r, o \gexec
 
 \echo
-\echo '== INSERT and UPDATE of' :rows 'rows, best of' :rounds '(ms) =='
+\echo '== INSERT and UPDATE of' :rows 'rows, best of' :rounds 'rounds: backend CPU ms (wall ms) =='
 WITH best AS (
-    SELECT variant, min(insert_ms) AS insert_ms, min(update_ms) AS update_ms FROM bench.result GROUP BY variant),
+    SELECT variant, min(insert_cpu) AS ic, min(update_cpu) AS uc, min(insert_ms) AS iw, min(update_ms) AS uw
+    FROM bench.result GROUP BY variant),
 base AS (SELECT * FROM best WHERE variant = 'no trigger'),
 classic AS (SELECT * FROM best WHERE variant = 'PL/pgSQL jsonb')
-SELECT b.variant, b.insert_ms, round(b.insert_ms / base.insert_ms, 2) AS "insert x none",
-       round(classic.insert_ms / b.insert_ms, 2) AS "classic / this (insert)",
-       b.update_ms, round(b.update_ms / base.update_ms, 2) AS "update x none",
-       round(classic.update_ms / b.update_ms, 2) AS "classic / this (update)"
+SELECT b.variant,
+       format('%s (%s)', b.ic, b.iw) AS "INSERT cpu (wall)",
+       round(b.ic / base.ic, 2) AS "x none", round(classic.ic / b.ic, 2) AS "classic / this",
+       format('%s (%s)', b.uc, b.uw) AS "UPDATE cpu (wall)",
+       round(b.uc / base.uc, 2) AS "x none ", round(classic.uc / b.uc, 2) AS "classic / this "
+FROM best b, base, classic
+ORDER BY array_position(ARRAY['no trigger', 'ci.audit', 'ci.audit + PII', 'PL/pgSQL jsonb'], b.variant);
+\echo 'wall-time ratios:'
+WITH best AS (
+    SELECT variant, min(insert_ms) AS iw, min(update_ms) AS uw FROM bench.result GROUP BY variant),
+base AS (SELECT * FROM best WHERE variant = 'no trigger'),
+classic AS (SELECT * FROM best WHERE variant = 'PL/pgSQL jsonb')
+SELECT b.variant, round(b.iw / base.iw, 2) AS "INSERT x none", round(classic.iw / b.iw, 2) AS "classic / this",
+       round(b.uw / base.uw, 2) AS "UPDATE x none", round(classic.uw / b.uw, 2) AS "classic / this "
 FROM best b, base, classic
 ORDER BY array_position(ARRAY['no trigger', 'ci.audit', 'ci.audit + PII', 'PL/pgSQL jsonb'], b.variant);
 
 \echo
-\echo '== sealing and verification =='
+\echo '== sealing and verification (cpu ms, wall ms) =='
 SELECT count(*) AS audit_rows FROM ci.audit_log \gset
-SELECT bench.timed('SELECT ci.audit_seal()') AS seal_ms \gset
-SELECT bench.timed('SELECT * FROM ci.audit_verify()') AS verify_ms \gset
-SELECT :audit_rows AS rows, :seal_ms AS seal_ms, round(:audit_rows / (:seal_ms / 1000.0)) AS "sealed rows/s",
-       :verify_ms AS verify_ms, round(:audit_rows / (:verify_ms / 1000.0)) AS "verified rows/s";
+SELECT * FROM bench.timed('SELECT ci.audit_seal()') s \gset seal_
+SELECT * FROM bench.timed('SELECT * FROM ci.audit_verify()') v \gset verify_
+SELECT :audit_rows AS rows, :seal_cpu_ms AS seal_cpu, :seal_wall_ms AS seal_wall,
+       round(:audit_rows / (:seal_wall_ms / 1000.0)) AS "sealed rows/s (wall)",
+       :verify_cpu_ms AS verify_cpu, :verify_wall_ms AS verify_wall,
+       round(:audit_rows / (:verify_wall_ms / 1000.0)) AS "verified rows/s (wall)";
 SELECT status, detail FROM ci.audit_verify() WHERE status <> 'redacted';

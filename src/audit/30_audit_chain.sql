@@ -42,7 +42,7 @@ COMMENT ON FUNCTION ci.audit_verify(bytea) IS
     'Recomputes the audit chain: one row per redacted row, then "verified" or the first break (inserted, missing, altered, rewritten)';
 
 CREATE FUNCTION ci.audit_chain_head()
-RETURNS TABLE (txid xid8, log_id bigint, link bytea, sealed_rows bigint, sealed_at timestamptz)
+RETURNS TABLE (txid bigint, log_id bigint, link bytea, sealed_rows bigint, sealed_at timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT c.head_txid, c.head_id, c.head_link, c.sealed_rows, c.sealed_at
@@ -68,7 +68,7 @@ COMMENT ON FUNCTION ci.audit_redact(regclass, text, text[]) IS
     'Erases the values of one record from the audit log (right to erasure); the chain still verifies and reports the rows as redacted';
 
 CREATE FUNCTION ci.audit_export(before timestamptz)
-RETURNS TABLE (id bigint, txid xid8, stmt_time timestamptz, table_name text, operation text,
+RETURNS TABLE (id bigint, txid bigint, stmt_time timestamptz, table_name text, operation text,
                record_key uuid, record_pk jsonb, customer_id bigint, old jsonb, new jsonb,
                "rows" bigint, actor name, session_actor name, application text, client_addr inet,
                purpose text, redacted_hash bytea, meta text, payload_hash bytea, link bytea)

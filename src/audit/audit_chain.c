@@ -127,7 +127,7 @@ chain_lock(Datum *head_txid, Datum *head_id, uint8 *head_link, Datum *xmin)
 	spi_exec("INSERT INTO ci.audit_chain (chain_id) VALUES (1) ON CONFLICT DO NOTHING",
 			 0, NULL, NULL, SPI_OK_INSERT);
 	spi_exec("SELECT head_txid, head_id, head_link, "
-			 "pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) "
+			 "pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::bigint "
 			 "FROM ci.audit_chain WHERE chain_id = 1 FOR UPDATE",
 			 0, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed != 1)
@@ -158,8 +158,8 @@ audit_seal(PG_FUNCTION_ARGS)
 				xmin;
 	uint8		link[PG_SHA256_DIGEST_LENGTH];
 	pg_cryptohash_ctx *ctx;
-	SPIPlanPtr	fetch,
-				store;
+	SPIPlanPtr	store;
+	Portal		cur;
 	MemoryContext batch;
 
 	if (max_rows < 1)
@@ -173,19 +173,27 @@ audit_seal(PG_FUNCTION_ARGS)
 	audit_maintenance_begin();
 	PG_TRY();
 	{
-		Oid			ft[4] = {XID8OID, INT8OID, XID8OID, INT8OID};
-		Oid			st[4] = {XID8ARRAYOID, INT8ARRAYOID, BYTEAARRAYOID, BYTEAARRAYOID};
+		Oid			ft[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
+		Oid			st[4] = {INT8ARRAYOID, INT8ARRAYOID, BYTEAARRAYOID, BYTEAARRAYOID};
+
+		Datum		cargs[4];
 
 		chain_lock(&head_txid, &head_id, link, &xmin);
-		fetch = SPI_prepare("SELECT l.txid, l.id, ci.audit_meta(l), "
-							"coalesce(l.redacted_hash, ci.audit_payload_hash(l.old, l.new)) "
-							"FROM ci.audit_log l "
-							"WHERE (l.txid, l.id) > ($1, $2) AND l.txid < $3 "
-							"ORDER BY l.txid, l.id LIMIT $4", 4, ft);
+		cargs[0] = head_txid;
+		cargs[1] = head_id;
+		cargs[2] = xmin;
+		cargs[3] = Int64GetDatum(max_rows);
+		/* one ordered scan past the head, fetched in batches */
+		cur = SPI_cursor_open_with_args(NULL,
+										"SELECT l.txid, l.id, ci.audit_meta(l), "
+										"coalesce(l.redacted_hash, ci.audit_payload_hash(l.old, l.new)) "
+										"FROM ci.audit_log l "
+										"WHERE l.txid >= $1 AND (l.txid, l.id) > ($1, $2) AND l.txid < $3 "
+										"ORDER BY l.txid, l.id LIMIT $4", 4, ft, cargs, NULL, true, 0);
 		store = SPI_prepare("INSERT INTO ci.audit_seal (txid, log_id, payload_hash, link) "
 							"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 							"pg_catalog.unnest($3), pg_catalog.unnest($4))", 4, st);
-		if (fetch == NULL || store == NULL)
+		if (store == NULL)
 			elog(ERROR, "audit chain: SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
 		while (sealed < max_rows)
@@ -200,12 +208,7 @@ audit_seal(PG_FUNCTION_ARGS)
 			MemoryContext old;
 
 			CHECK_FOR_INTERRUPTS();
-			args[0] = head_txid;
-			args[1] = head_id;
-			args[2] = xmin;
-			args[3] = Int64GetDatum(Min(SEAL_BATCH, max_rows - sealed));
-			if (SPI_execute_plan(fetch, args, NULL, true, 0) != SPI_OK_SELECT)
-				elog(ERROR, "audit chain: fetching rows to seal failed");
+			SPI_cursor_fetch(cur, true, SEAL_BATCH);
 			n = SPI_processed;
 			if (n == 0)
 				break;
@@ -233,7 +236,7 @@ audit_seal(PG_FUNCTION_ARGS)
 			}
 			head_txid = txids[n - 1];
 			head_id = ids[n - 1];
-			args[0] = PointerGetDatum(construct_array(txids, n, XID8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			args[0] = PointerGetDatum(construct_array(txids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			args[1] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 			args[2] = PointerGetDatum(construct_array(hashes, n, BYTEAOID, -1, false, TYPALIGN_INT));
 			args[3] = PointerGetDatum(construct_array(links, n, BYTEAOID, -1, false, TYPALIGN_INT));
@@ -244,9 +247,10 @@ audit_seal(PG_FUNCTION_ARGS)
 			sealed += n;
 			MemoryContextReset(batch);
 		}
+		SPI_cursor_close(cur);
 		if (sealed > 0)
 		{
-			Oid			ut[4] = {XID8OID, INT8OID, BYTEAOID, INT8OID};
+			Oid			ut[4] = {INT8OID, INT8OID, BYTEAOID, INT8OID};
 			Datum		ua[4] = {head_txid, head_id,
 			PointerGetDatum(to_bytea(link, sizeof(link))), Int64GetDatum(sealed)};
 
@@ -309,7 +313,7 @@ audit_verify(PG_FUNCTION_ARGS)
 		bool		isnull;
 		HeapTuple	t;
 		TupleDesc	d;
-		Oid			types[4] = {XID8OID, INT8OID, XID8OID, INT8OID};
+		Oid			types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
 		Datum		args[4];
 
 		spi_exec("SELECT anchor_txid, anchor_id, anchor_link, head_txid, head_id, head_link "
@@ -587,7 +591,7 @@ audit_prune(PG_FUNCTION_ARGS)
 		if (SPI_processed == 1)
 		{
 			bool		isnull;
-			Oid			t3[3] = {XID8OID, INT8OID, BYTEAOID};
+			Oid			t3[3] = {INT8OID, INT8OID, BYTEAOID};
 			Datum		a3[3];
 
 			a3[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -601,7 +605,7 @@ audit_prune(PG_FUNCTION_ARGS)
 					 2, t3, a3, SPI_OK_DELETE);
 			spi_exec("UPDATE ci.audit_chain SET anchor_txid = $1, anchor_id = $2, "
 					 "anchor_link = $3, pruned_rows = pruned_rows + $4 WHERE chain_id = 1",
-					 4, (Oid[]) {XID8OID, INT8OID, BYTEAOID, INT8OID},
+					 4, (Oid[]) {INT8OID, INT8OID, BYTEAOID, INT8OID},
 					 (Datum[]) {a3[0], a3[1], a3[2], Int64GetDatum((int64) n)}, SPI_OK_UPDATE);
 		}
 	}

@@ -11,11 +11,11 @@
  * keyed by ci.audit_key: equal values give equal masks, and nobody without
  * the key can invert or test a guess.
  *
- * The record key is 128 bits: two 64-bit hash chains (seeds 0 and 1) over
- * the table's OID and each key column's value, hashed with the type's
- * extended hash function — the one hash partitioning relies on staying
- * stable — so equal keys give equal record keys in every session, and a
- * rename of the table or of its columns changes nothing.
+ * The record key is the table's OID and its key: an integer key as it is,
+ * other keys as 96 bits of hash with the type's extended hash function —
+ * the one hash partitioning relies on staying stable — so equal keys give
+ * equal record keys in every session, and a rename of the table or of its
+ * columns changes nothing.
  */
 #include "postgres.h"
 
@@ -31,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -222,6 +223,18 @@ value_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
 				jv->val.numeric = n;
 				return;
 			}
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			{
+				/* what to_jsonb writes: ISO 8601, "infinity" for infinities */
+				char	   *iso = JsonEncodeDateTime(NULL, v, TupleDescAttr(st->desc, i)->atttypid, NULL);
+
+				jv->type = jbvString;
+				jv->val.string.val = iso;
+				jv->val.string.len = strlen(iso);
+				return;
+			}
 		case TEXTOID:
 		case VARCHAROID:
 			{
@@ -368,7 +381,14 @@ audit_key_jsonb(AuditValueState *st, Datum *values, bool *nulls)
 	return JsonbValueToJsonb(res);
 }
 
-/* The 128-bit record key; false when the table has no key columns. */
+/*
+ * The record key; false when the table has no key columns.  Bytes 0-3 are
+ * the table's OID.  For a single integer key, bytes 4-11 are its value,
+ * order-preserving, and the key is exact: rows inserted in key order then
+ * land at the right end of the log's record_key index instead of at random
+ * pages.  Otherwise bytes 4-15 are 96 bits of two 64-bit hash chains over
+ * the key values.
+ */
 bool
 audit_record_key(AuditValueState *st, Oid relid, Datum *values, bool *nulls,
 				 pg_uuid_t *out)
@@ -379,8 +399,27 @@ audit_record_key(AuditValueState *st, Oid relid, Datum *values, bool *nulls,
 
 	if (st->cfg->nkey == 0)
 		return false;
-	h[0] = hash_bytes_uint32_extended(relid, 0);
-	h[1] = hash_bytes_uint32_extended(relid, 1);
+	memset(out->data, 0, UUID_LEN);
+	for (k = 0; k < 4; k++)
+		out->data[k] = (unsigned char) (relid >> (24 - 8 * k));
+	if (st->cfg->nkey == 1 && !nulls[st->cfg->key[0] - 1])
+	{
+		int			i = st->cfg->key[0] - 1;
+		Oid			typid = TupleDescAttr(st->desc, i)->atttypid;
+
+		if (typid == INT2OID || typid == INT4OID || typid == INT8OID)
+		{
+			int64		v = typid == INT2OID ? DatumGetInt16(values[i]) :
+				typid == INT4OID ? DatumGetInt32(values[i]) : DatumGetInt64(values[i]);
+			uint64		u = ((uint64) v) ^ (UINT64CONST(1) << 63);
+
+			for (k = 0; k < 8; k++)
+				out->data[4 + k] = (unsigned char) (u >> (56 - 8 * k));
+			return true;
+		}
+	}
+	h[0] = 0;
+	h[1] = 1;
 	for (k = 0; k < st->cfg->nkey; k++)
 	{
 		int			i = st->cfg->key[k] - 1;
@@ -404,9 +443,10 @@ audit_record_key(AuditValueState *st, Oid relid, Datum *values, bool *nulls,
 			h[s] = hash_combine64(h[s], hv);
 		}
 	}
-	for (s = 0; s < 2; s++)
-		for (k = 0; k < 8; k++)
-			out->data[s * 8 + k] = (unsigned char) (h[s] >> (56 - 8 * k));
+	for (k = 0; k < 8; k++)
+		out->data[4 + k] = (unsigned char) (h[0] >> (56 - 8 * k));
+	for (k = 0; k < 4; k++)
+		out->data[12 + k] = (unsigned char) (h[1] >> (56 - 8 * k));
 	return true;
 }
 

@@ -87,7 +87,7 @@ writer_metadata(AuditWriter *w)
 	LOCAL_FCINFO(fc, 0);
 	Datum		addr;
 
-	w->meta[A_TXID] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	w->meta[A_TXID] = Int64GetDatum((int64) U64FromFullTransactionId(GetTopFullTransactionId()));
 	w->meta[A_STMT_TIME] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
 	w->meta[A_ACTOR] = DirectFunctionCall1(namein,
 										   CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
