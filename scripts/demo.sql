@@ -469,12 +469,17 @@ SELECT count(DISTINCT l.identity_id) AS identities_of_the_twins_records
 \echo 'Audit (ci.audit): every change to ci.source_record is logged by a C'
 \echo 'statement trigger, with the email masked as an HMAC; the log is sealed'
 \echo 'into a SHA-256 chain that verification recomputes.'
-SELECT ci.audit('ci.source_record', pii_columns => ARRAY['email', 'phone']);
+-- Generated columns derived from PII are PII too; the phonetic and blocking
+-- keys are left out of the log.
+SELECT ci.audit('ci.source_record',
+                pii_columns => ARRAY['email', 'phone', 'national_id', 'birth_date',
+                                     'email_norm', 'phone_e164', 'national_id_norm'],
+                exclude_columns => ARRAY['name_pair_norm', 'name_pair_dm']);
 SELECT min(record_id) AS audit_record FROM ci.source_record \gset
 UPDATE ci.source_record SET email = 'new.address@example.org', given_name = upper(given_name)
  WHERE record_id = :audit_record;
-SELECT operation, actor, old - 'email' AS old, new - 'email' AS new,
-       new->>'email' LIKE 'hmac-sha256:%' AS email_masked
+SELECT operation, actor, old - 'email' - 'email_norm' AS old, new - 'email' - 'email_norm' AS new,
+       new->>'email_norm' LIKE 'hmac-sha256:%' AS email_masked
   FROM ci.audit_history('ci.source_record', :'audit_record');
 SELECT ci.audit_seal() AS rows_sealed;
 SELECT status, detail FROM ci.audit_verify();

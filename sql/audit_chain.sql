@@ -52,7 +52,7 @@ BEGIN
     EXCEPTION WHEN raise_exception THEN
         INSERT INTO audit_c.caught
         VALUES (n, split_part(SQLERRM, '|', 1),
-                regexp_replace(split_part(SQLERRM, '|', 2), '\(\d+ rows', '(n rows'));
+                regexp_replace(split_part(SQLERRM, '|', 2), 'the \d+ rows', 'the n rows'));
     END;
 END $$;
 SELECT audit_c.check(1, $$UPDATE ci.audit_log SET new = jsonb_set(new, '{balance}', '1000000')

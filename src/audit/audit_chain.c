@@ -470,7 +470,7 @@ audit_verify(PG_FUNCTION_ARGS)
 			nl[0] = (break_id == 0);
 			v[0] = Int64GetDatum(break_id);
 			v[1] = CStringGetTextDatum(break_status);
-			v[2] = CStringGetTextDatum(psprintf("%s (%lld rows checked before it)", detail,
+			v[2] = CStringGetTextDatum(psprintf("%s; the %lld rows before it verified", detail,
 												(long long) (checked - 1)));
 		}
 		else
