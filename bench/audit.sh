@@ -24,7 +24,7 @@ run() {
   psql -X -q -c "SELECT ci.audit('pgbench_accounts'), ci.audit('pgbench_tellers'), ci.audit('pgbench_branches'),
                         ci.audit('pgbench_history', key_columns => ARRAY['tid', 'aid', 'mtime'])" >/dev/null
   audited=$(tps)
-  echo "unaudited tps $plain, audited tps $audited, audited/unaudited $(echo "scale=3; $audited / $plain" | bc)"
+  echo "unaudited tps $plain, audited tps $audited, audited/unaudited $(awk "BEGIN { printf \"%.3f\", $audited / $plain }")"
   echo
   echo "== pgbench -S -c 2 -T 15 (reads), library preloaded, read logging off vs on =="
   export PGOPTIONS="-c session_preload_libraries=customer_intel"
@@ -32,7 +32,7 @@ run() {
   off=$(rtps)
   psql -X -q -c "SELECT ci.audit('pgbench_accounts', log_reads => true)" >/dev/null
   on=$(rtps)
-  echo "read logging off tps $off, on tps $on, on/off $(echo "scale=3; $on / $off" | bc)"
+  echo "read logging off tps $off, on tps $on, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }")"
   echo "read rows logged: $(psql -X -At -c "SELECT count(*) FROM ci.audit_log WHERE operation = 'SELECT'")"
 }
 export -f run
