@@ -302,7 +302,7 @@ mask_value(AuditValueState *st, JsonbValue *jv)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not compute HMAC-SHA-256: %s", pg_hmac_error(st->hmac))));
 	out = palloc(strlen(HMAC_PREFIX) + 64 + 1);
-	strcpy(out, HMAC_PREFIX);
+	memcpy(out, HMAC_PREFIX, strlen(HMAC_PREFIX));
 	for (k = 0; k < 32; k++)
 	{
 		out[strlen(HMAC_PREFIX) + 2 * k] = hex[mac[k] >> 4];
