@@ -22,11 +22,18 @@ CREATE VIEW audit_r.names AS SELECT name FROM audit_r.profile;
 SELECT count(*) FROM audit_r.names;
 CREATE TABLE audit_r.copy AS SELECT * FROM audit_r.profile WHERE id > 8;
 WITH p AS (SELECT * FROM audit_r.profile) SELECT count(*) FROM p JOIN audit_r.copy USING (id);
+-- EXPLAIN (without ANALYZE) reads nothing and logs nothing
+EXPLAIN (COSTS OFF) SELECT * FROM audit_r.profile;
 -- changes are not reads of the changed table
 UPDATE audit_r.profile SET name = 'x' WHERE id = 1;
 -- a statement that reads nothing registered writes nothing
 SELECT count(*) FROM audit_r.copy;
 SELECT * FROM audit_r.reads;
+-- ci.audit_read_sync = off: an autocommit read commits its row without
+-- waiting for the WAL flush; it is logged all the same
+SET ci.audit_read_sync = off;
+SELECT count(*) FROM audit_r.profile WHERE id > 5;
+RESET ci.audit_read_sync;
 -- a read in a rolled-back transaction is rolled back with it (the log is transactional)
 BEGIN;
 SELECT count(*) FROM audit_r.profile;

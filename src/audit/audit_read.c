@@ -26,6 +26,7 @@
 #include "parser/parsetree.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -34,6 +35,7 @@
 #include "audit.h"
 
 static ExecutorEnd_hook_type prev_executor_end = NULL;
+static bool audit_read_sync = true;
 static Oid	trigger_fn = InvalidOid;
 static bool trigger_fn_known = false;
 
@@ -99,6 +101,8 @@ log_reads(QueryDesc *qd)
 	ListCell   *lc;
 	Index		rti = 0;
 	AuditWriter *w = NULL;
+	bool		only_reads = !IsTransactionBlock() &&
+		!TransactionIdIsValid(GetTopTransactionIdIfAny());
 
 	if (ps == NULL || ps->commandType == CMD_UTILITY)
 		return;
@@ -138,13 +142,26 @@ log_reads(QueryDesc *qd)
 		RelationClose(rel);
 	}
 	if (w)
+	{
+		/*
+		 * A read-only statement in autocommit commits only its read rows;
+		 * with ci.audit_read_sync off, that commit need not wait for the WAL
+		 * flush (a crash may lose the last read rows, never change one).
+		 * Checked before writing: the transaction then had no xid of its own.
+		 */
 		audit_writer_close(w);
+		if (only_reads && !audit_read_sync)
+			(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_LOCAL, true, 0, false);
+	}
 }
 
 static void
 audit_executor_end(QueryDesc *qd)
 {
-	if (qd->estate != NULL && !IsParallelWorker() && !RecoveryInProgress() &&
+	/* EXPLAIN without ANALYZE starts and ends an executor that reads nothing */
+	if (qd->estate != NULL && !(qd->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY) &&
+		!IsParallelWorker() && !RecoveryInProgress() &&
 		IsTransactionState() && !IsAbortedTransactionBlockState())
 		log_reads(qd);
 	if (prev_executor_end)
@@ -156,6 +173,12 @@ audit_executor_end(QueryDesc *qd)
 void
 audit_read_init(void)
 {
+	DefineCustomBoolVariable("ci.audit_read_sync",
+							 "Whether a read-only statement's read-log rows commit synchronously.",
+							 "Off: a statement in autocommit that only read commits its read-log rows "
+							 "without waiting for the WAL flush (synchronous_commit = off for that "
+							 "transaction): much cheaper, and a crash may lose the last rows.",
+							 &audit_read_sync, true, PGC_SUSET, 0, NULL, NULL, NULL);
 	prev_executor_end = ExecutorEnd_hook;
 	ExecutorEnd_hook = audit_executor_end;
 	CacheRegisterSyscacheCallback(PROCOID, forget_trigger_fn, (Datum) 0);
