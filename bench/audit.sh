@@ -15,7 +15,6 @@ ROWS=${ROWS:-200000} ROUNDS=${ROUNDS:-3} TXNS=${TXNS:-3000}
 run() {
   set -euo pipefail
   psql -X -q -v ON_ERROR_STOP=1 -v rows="$ROWS" -v rounds="$ROUNDS" -f bench/audit.sql
-  db=$(psql -X -At -c "SELECT current_database()")
   echo
   echo "== pgbench -c 2 -t $TXNS (TPC-B-like), unaudited vs audited =="
   pgbench -q -i -s 2 >/dev/null 2>&1
@@ -26,13 +25,15 @@ run() {
   audited=$(tps)
   echo "unaudited tps $plain, audited tps $audited, audited/unaudited $(awk "BEGIN { printf \"%.3f\", $audited / $plain }")"
   echo
-  echo "== pgbench -S -c 2 -T 15 (reads), library preloaded, read logging off vs on =="
-  export PGOPTIONS="-c session_preload_libraries=customer_intel"
-  rtps() { pgbench -n -S -c 2 -j 2 -T 15 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
-  off=$(rtps)
+  echo "== pgbench -S -c 2 -T 15 (reads), library preloaded: read logging off, on, on with ci.audit_read_sync=off =="
+  rtps() { PGOPTIONS="-c session_preload_libraries=customer_intel $1" pgbench -n -S -c 2 -j 2 -T 15 2>/dev/null |
+             sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
+  off=$(rtps "")
   psql -X -q -c "SELECT ci.audit('pgbench_accounts', log_reads => true)" >/dev/null
-  on=$(rtps)
-  echo "read logging off tps $off, on tps $on, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }")"
+  on=$(rtps "")
+  async=$(rtps "-c ci.audit_read_sync=off")
+  echo "read logging off tps $off; on tps $on ($(awk "BEGIN { printf \"%.3f\", $on / $off }") of off);" \
+       "on, ci.audit_read_sync=off tps $async ($(awk "BEGIN { printf \"%.3f\", $async / $off }") of off)"
   echo "read rows logged: $(psql -X -At -c "SELECT count(*) FROM ci.audit_log WHERE operation = 'SELECT'")"
 }
 export -f run
