@@ -92,3 +92,8 @@ SELECT ci.audit_seal(NULL);
 SELECT ci.audit_redact('audit_c.account', 'x', 'not a number');
 SELECT ci.audit_link('\x', '', '\x') IS NOT NULL AS link_of_empty;
 SELECT ci.audit_payload_hash(NULL, NULL) = sha256(convert_to(E'null\nnull', 'UTF8')) AS null_payload;
+
+-- Leave nothing that depends on the extension (install.sql drops it).
+SET client_min_messages = warning;
+DROP SCHEMA audit_c CASCADE;
+RESET client_min_messages;

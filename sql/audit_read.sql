@@ -47,3 +47,8 @@ SELECT operation, rows, old->>'name' AS name FROM audit_r.reads WHERE operation 
 SELECT ci.unaudit('audit_r.profile');
 SELECT count(*) FROM audit_r.profile;
 SELECT count(*) AS read_rows_after_unaudit FROM audit_r.reads WHERE operation = 'SELECT';
+
+-- Leave nothing that depends on the extension (install.sql drops it).
+SET client_min_messages = warning;
+DROP SCHEMA audit_r CASCADE;
+RESET client_min_messages;

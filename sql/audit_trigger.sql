@@ -157,3 +157,8 @@ CREATE TRIGGER wrong AFTER INSERT ON audit_t.nopk FOR EACH ROW EXECUTE FUNCTION 
 INSERT INTO audit_t.nopk VALUES (2, 'y');
 DROP TRIGGER wrong ON audit_t.nopk;
 RESET application_name;
+
+-- Leave nothing that depends on the extension (install.sql drops it).
+SET client_min_messages = warning;
+DROP SCHEMA audit_t CASCADE;
+RESET client_min_messages;
