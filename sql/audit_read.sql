@@ -34,6 +34,13 @@ SELECT * FROM audit_r.reads;
 SET ci.audit_read_sync = off;
 SELECT count(*) FROM audit_r.profile WHERE id > 5;
 RESET ci.audit_read_sync;
+-- a read-only transaction is logged too (not a SERIALIZABLE one)
+BEGIN READ ONLY;
+SELECT count(*) FROM audit_r.profile WHERE id = 2;
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY;
+SELECT count(*) FROM audit_r.profile WHERE id = 3;
+COMMIT;
 -- a read in a rolled-back transaction is rolled back with it (the log is transactional)
 BEGIN;
 SELECT count(*) FROM audit_r.profile;

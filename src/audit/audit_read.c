@@ -156,6 +156,38 @@ log_reads(QueryDesc *qd)
 	}
 }
 
+/*
+ * A read-only transaction (a BI role's default_transaction_read_only, say)
+ * is still logged: its read rows are the extension's writes, not the
+ * role's, so the read-only flag is lowered around them, as a write to a
+ * temporary table would be allowed.  Not under SERIALIZABLE, whose
+ * read-only optimisations assume no writes at all: those reads are not
+ * logged (doc/audit.md).
+ */
+static void
+log_reads_guarded(QueryDesc *qd)
+{
+	bool		was_read_only = XactReadOnly;
+
+	if (!was_read_only)
+	{
+		log_reads(qd);
+		return;
+	}
+	if (IsolationIsSerializable())
+		return;
+	XactReadOnly = false;
+	PG_TRY();
+	{
+		log_reads(qd);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+}
+
 static void
 audit_executor_end(QueryDesc *qd)
 {
@@ -163,7 +195,7 @@ audit_executor_end(QueryDesc *qd)
 	if (qd->estate != NULL && !(qd->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY) &&
 		!IsParallelWorker() && !RecoveryInProgress() &&
 		IsTransactionState() && !IsAbortedTransactionBlockState())
-		log_reads(qd);
+		log_reads_guarded(qd);
 	if (prev_executor_end)
 		prev_executor_end(qd);
 	else
