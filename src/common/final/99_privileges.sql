@@ -21,3 +21,7 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Nothing of the extension is PUBLIC's, whichever capability created the
+-- function: a role gets what ci.grant_role gives its kind (doc/security.md).
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;
