@@ -115,7 +115,7 @@ RETURNS void LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p_keep_for IS NULL OR p_keep_for <= interval '0' OR p_keep_for = 'infinity'::interval THEN
+    IF p_keep_for IS NULL OR p_keep_for <= interval '0' THEN
         RAISE EXCEPTION 'keep_for must be a positive interval'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', coalesce(p_keep_for::text, 'NULL')),
                   HINT = 'To keep rows forever, set no policy.';

@@ -46,13 +46,13 @@ CREATE TABLE ci.retention_run_step (
     row_filter         text NOT NULL,
     next_block         bigint NOT NULL DEFAULT 0,
     end_block          bigint NOT NULL DEFAULT 0,
-    window_blocks      integer NOT NULL DEFAULT 128,
+    window_blocks      integer NOT NULL DEFAULT 16,
     batches            integer NOT NULL DEFAULT 0,
     rows_deleted       bigint NOT NULL DEFAULT 0,
     rows_anonymised    bigint NOT NULL DEFAULT 0,
     partitions_removed integer NOT NULL DEFAULT 0,
     note               text,
-    status             text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'skipped')),
+    status             text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'skipped', 'failed')),
     finished_at        timestamptz,
     PRIMARY KEY (run_id, step)
 );
@@ -135,7 +135,7 @@ BEGIN
                  WHERE h.table_name = p_table AND h.predicate IS NOT NULL ORDER BY h.hold_id LOOP
         parts := parts || format('((%s)) IS FALSE', pred);
     END LOOP;
-    RETURN coalesce(array_to_string(parts, ' AND '), 'true');
+    RETURN CASE WHEN cardinality(parts) = 0 THEN 'true' ELSE array_to_string(parts, ' AND ') END;
 END;
 $$;
 COMMENT ON FUNCTION ci.retention_hold_filter(regclass) IS 'internal: SQL over alias t true for rows no active legal hold covers';
@@ -166,7 +166,9 @@ AS $$
     SELECT p.relid, p.parentrelid
       FROM pg_catalog.pg_partition_tree(p_table) p
      WHERE p.isleaf AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = p.relid) = 'r'
-     ORDER BY p.level, p.relid::text
+    UNION ALL   -- pg_partition_tree gives nothing for a plain table
+    SELECT c.oid::regclass, NULL FROM pg_catalog.pg_class c WHERE c.oid = p_table AND c.relkind = 'r' AND NOT c.relispartition
+     ORDER BY 1
 $$;
 COMMENT ON FUNCTION ci.retention_leaves(regclass) IS 'internal: the heap tables holding a registered table''s rows (itself, or its leaf partitions) with their parents';
 
@@ -322,11 +324,19 @@ BEGIN
         EXECUTE stmt USING format('(%s,0)', s.next_block)::tid,
                            format('(%s,0)', least(v_to, 4294967295))::tid;
         GET DIAGNOSTICS n = ROW_COUNT;
-    EXCEPTION WHEN lock_not_available THEN
-        -- a table lock (DDL, VACUUM FULL) is in the way: retry this range next time
-        UPDATE ci.retention_run_step SET note = 'lock not available: retried on the next call'
-         WHERE run_id = p_run_id AND step = p_step;
-        RETURN true;
+    EXCEPTION
+        WHEN lock_not_available THEN
+            -- a table lock (DDL, VACUUM FULL) is in the way: this range waits for the next call
+            UPDATE ci.retention_run_step SET note = 'lock not available: left for the next run'
+             WHERE run_id = p_run_id AND step = p_step;
+            RETURN true;
+        WHEN OTHERS THEN
+            -- one broken table (a dropped column, a trigger that raises) must not stop every
+            -- other purge; a cancel (query_canceled) is not caught and stops the run
+            UPDATE ci.retention_run_step SET status = 'failed', finished_at = now(), note = SQLERRM
+             WHERE run_id = p_run_id AND step = p_step;
+            RAISE WARNING 'retention step % on % failed: %', p_step, s.leaf_name, SQLERRM;
+            RETURN true;
     END;
     -- aim for about batch_rows rows per batch
     v_window := s.window_blocks;
@@ -464,6 +474,7 @@ AS $$
 DECLARE
     v_run bigint;
     v_step integer;
+    v_last integer := -2147483648;
     v_deadline timestamptz := CASE WHEN max_runtime IS NOT NULL THEN pg_catalog.clock_timestamp() + max_runtime END;
     v_paused boolean := false;
     v_req bigint;
@@ -476,8 +487,9 @@ BEGIN
     <<steps>>
     LOOP
         SELECT s.step INTO v_step FROM ci.retention_run_step s
-         WHERE s.run_id = v_run AND s.status = 'pending' ORDER BY s.step LIMIT 1;
+         WHERE s.run_id = v_run AND s.status = 'pending' AND s.step > v_last ORDER BY s.step LIMIT 1;
         EXIT WHEN v_step IS NULL;
+        v_last := v_step;
         LOOP
             EXIT WHEN ci.retention_step_batch(v_run, v_step);
             COMMIT;
@@ -500,7 +512,12 @@ BEGIN
         -- held ones are tried again: their holds may have been released
         FOR v_req IN SELECT q.request_id FROM ci.erasure_request q
                       WHERE q.status IN ('pending', 'held') ORDER BY q.deadline, q.request_id LOOP
-            PERFORM ci.process_erasure(v_req);
+            BEGIN
+                PERFORM ci.process_erasure(v_req);
+            EXCEPTION WHEN OTHERS THEN
+                -- rolled back whole: the customer is as before, the request stays open
+                RAISE WARNING 'erasure request % failed: %', v_req, SQLERRM;
+            END;
             COMMIT;
             EXIT WHEN v_deadline IS NOT NULL AND pg_catalog.clock_timestamp() > v_deadline;
         END LOOP;
