@@ -93,7 +93,9 @@ INSERT INTO newsletter_click VALUES (4, 4, '/d', '2026-01-01 12:00+00');
 CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$;
 CREATE TRIGGER refuse BEFORE DELETE ON ci.identity_event FOR EACH STATEMENT EXECUTE FUNCTION refuse();
 SELECT ci.request_erasure(30) AS req3 \gset
+\set VERBOSITY terse
 SELECT ci.process_erasure(:req3);
+\set VERBOSITY default
 SELECT (SELECT count(*) FROM ci.source_record WHERE record_id = 4) AS records,
        (SELECT count(*) FROM newsletter_click WHERE record_id = 4) AS clicks,
        (SELECT status FROM ci.erasure_request WHERE request_id = :req3) AS status;

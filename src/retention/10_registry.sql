@@ -53,6 +53,7 @@ CREATE TABLE ci.retention_table (
     jurisdiction_kind   text CHECK (jurisdiction_kind IN ('jurisdiction', 'country')),
     email_columns       name[] NOT NULL DEFAULT '{}',
     phone_columns       name[] NOT NULL DEFAULT '{}',
+    contacts_normalised boolean NOT NULL DEFAULT false,
     erasure_action      text NOT NULL DEFAULT 'delete' CHECK (erasure_action IN ('delete', 'anonymise')),
     erasure_columns     name[] NOT NULL DEFAULT '{}',
     partition_action    text NOT NULL DEFAULT 'drop' CHECK (partition_action IN ('drop', 'detach')),
@@ -66,6 +67,7 @@ CREATE TABLE ci.retention_table (
 );
 COMMENT ON TABLE ci.retention_table IS 'Tables holding customer data: whose rows they are, what dates them, their category; purges, erasure, verification and access exports walk this list';
 COMMENT ON COLUMN ci.retention_table.customer_columns IS 'columns naming the customer: identity ids (customer_kind identity) or source record ids (record)';
+COMMENT ON COLUMN ci.retention_table.contacts_normalised IS 'the contact columns already hold ci.normalize_email / E.164 forms: verification hashes them as they are (normalising a phone number costs far more than hashing it)';
 COMMENT ON COLUMN ci.retention_table.erase_order IS 'erasure visits tables in this order (user tables 0, the extension''s own after them, so that references go first)';
 COMMENT ON COLUMN ci.retention_table.policies_allowed IS 'false for the extension''s tables whose rows follow another''s (links and decisions follow their source record)';
 
@@ -103,7 +105,8 @@ CREATE FUNCTION ci.register_table(
     erasure_action      text DEFAULT 'delete',
     erasure_columns     name[] DEFAULT '{}',
     partition_action    text DEFAULT 'drop',
-    other_customer_columns name[] DEFAULT '{}')
+    other_customer_columns name[] DEFAULT '{}',
+    contacts_normalised boolean DEFAULT false)
 RETURNS regclass LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -178,19 +181,19 @@ BEGIN
 
     INSERT INTO ci.retention_table AS rt (table_name, customer_kind, customer_columns, time_column, category,
                                    jurisdiction_column, jurisdiction_kind, email_columns, phone_columns,
-                                   erasure_action, erasure_columns, partition_action)
+                                   erasure_action, erasure_columns, partition_action, contacts_normalised)
     VALUES (register_table.table_name, customer_kind, ARRAY[customer_column] || coalesce(other_customer_columns, '{}'),
             time_column, category, jurisdiction_column,
             CASE WHEN jurisdiction_column IS NOT NULL THEN jurisdiction_kind END,
             coalesce(email_columns, '{}'), coalesce(phone_columns, '{}'), erasure_action,
-            coalesce(erasure_columns, '{}'), partition_action)
+            coalesce(erasure_columns, '{}'), partition_action, coalesce(contacts_normalised, false))
     ON CONFLICT ON CONSTRAINT retention_table_pkey DO UPDATE
        SET customer_kind = EXCLUDED.customer_kind, customer_columns = EXCLUDED.customer_columns,
            time_column = EXCLUDED.time_column, category = EXCLUDED.category,
            jurisdiction_column = EXCLUDED.jurisdiction_column, jurisdiction_kind = EXCLUDED.jurisdiction_kind,
            email_columns = EXCLUDED.email_columns, phone_columns = EXCLUDED.phone_columns,
            erasure_action = EXCLUDED.erasure_action, erasure_columns = EXCLUDED.erasure_columns,
-           partition_action = EXCLUDED.partition_action,
+           partition_action = EXCLUDED.partition_action, contacts_normalised = EXCLUDED.contacts_normalised,
            registered_at = now(), registered_by = session_user
      WHERE NOT rt.shipped
     RETURNING * INTO r;
@@ -198,6 +201,15 @@ BEGIN
         RAISE EXCEPTION '% is registered by customer_intel itself', register_table.table_name
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Its registration ships with the extension and cannot be changed.';
     END IF;
+    -- erasure, holds and access exports look rows up by customer
+    FOREACH c IN ARRAY r.customer_columns LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
+                                ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                        WHERE i.indrelid = r.table_name AND a.attname = c) THEN
+            RAISE NOTICE 'no index on %(%): every erasure and access export will scan the table', r.table_name, c
+                USING HINT = format('CREATE INDEX ON %s (%I);', r.table_name, c);
+        END IF;
+    END LOOP;
     -- the policies now covering it must still make sense for it
     PERFORM ci.retention_policy_check(p.policy_id)
        FROM ci.retention_policy p
@@ -205,7 +217,7 @@ BEGIN
     RETURN r.table_name;
 END;
 $$;
-COMMENT ON FUNCTION ci.register_table(regclass, name, text, name, text, name, text, name[], name[], text, name[], text, name[]) IS
+COMMENT ON FUNCTION ci.register_table(regclass, name, text, name, text, name, text, name[], name[], text, name[], text, name[], boolean) IS
 'registers (or re-registers) a table of customer data: its customer column (identity or source-record ids), time column, category, optional jurisdiction column, contact columns and what erasure does to it';
 
 CREATE FUNCTION ci.unregister_table(table_name regclass)
@@ -236,15 +248,15 @@ COMMENT ON FUNCTION ci.unregister_table(regclass) IS 'removes a table from the r
 -- identity: a retention policy is set on ci.source_record, not on them.
 INSERT INTO ci.retention_table (table_name, customer_kind, customer_columns, time_column, category,
                                 jurisdiction_column, jurisdiction_kind, email_columns, phone_columns,
-                                erase_order, policies_allowed, shipped) VALUES
-    ('ci.golden_override', 'identity', '{identity_id}',        'at',         'identity',        NULL, NULL, '{}', '{}', 100, false, true),
-    ('ci.golden_profile',  'identity', '{identity_id}',        'changed_at', 'identity',        NULL, NULL, '{email}', '{phone}', 110, false, true),
-    ('ci.match_decision',  'record',   '{record_a,record_b}',  'decided_at', 'identity',        NULL, NULL, '{}', '{}', 120, false, true),
-    ('ci.match_review',    'record',   '{record_a,record_b}',  'found_at',   'identity',        NULL, NULL, '{}', '{}', 120, false, true),
-    ('ci.identity_link',   'record',   '{record_id}',          'linked_at',  'identity',        NULL, NULL, '{}', '{}', 130, false, true),
-    ('ci.source_record',   'record',   '{record_id}',          'updated_at', 'customer_record', 'country', 'country', '{email_norm}', '{phone_e164}', 140, true, true),
-    ('ci.identity_event',  'identity', '{identity_id}',        'at',         'identity',        NULL, NULL, '{}', '{}', 150, false, true),
-    ('ci.identity',        'identity', '{identity_id}',        'updated_at', 'identity',        NULL, NULL, '{}', '{}', 160, false, true);
+                                erase_order, policies_allowed, shipped, contacts_normalised) VALUES
+    ('ci.golden_override', 'identity', '{identity_id}',        'at',         'identity',        NULL, NULL, '{}', '{}', 100, false, true, false),
+    ('ci.golden_profile',  'identity', '{identity_id}',        'changed_at', 'identity',        NULL, NULL, '{email}', '{phone}', 110, false, true, false),
+    ('ci.match_decision',  'record',   '{record_a,record_b}',  'decided_at', 'identity',        NULL, NULL, '{}', '{}', 120, false, true, false),
+    ('ci.match_review',    'record',   '{record_a,record_b}',  'found_at',   'identity',        NULL, NULL, '{}', '{}', 120, false, true, false),
+    ('ci.identity_link',   'record',   '{record_id}',          'linked_at',  'identity',        NULL, NULL, '{}', '{}', 130, false, true, false),
+    ('ci.source_record',   'record',   '{record_id}',          'updated_at', 'customer_record', 'country', 'country', '{email_norm}', '{phone_e164}', 140, true, true, true),
+    ('ci.identity_event',  'identity', '{identity_id}',        'at',         'identity',        NULL, NULL, '{}', '{}', 150, false, true, false),
+    ('ci.identity',        'identity', '{identity_id}',        'updated_at', 'identity',        NULL, NULL, '{}', '{}', 160, false, true, false);
 
 SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction_country', 'WHERE NOT shipped');

@@ -38,6 +38,10 @@ SELECT * FROM ci.legal_hold
  WHERE released_at IS NULL AND (held_until IS NULL OR held_until > now());
 COMMENT ON VIEW ci.legal_hold_active IS 'holds in force now';
 
+-- Erasure and holds walk merges both ways: from an identity to those merged
+-- into it needs this index (ci.identity has none on merged_into).
+CREATE INDEX identity_merged_into_idx ON ci.identity (merged_into) WHERE merged_into IS NOT NULL;
+
 -- Every identity merged, directly or not, into or from the given ones:
 -- all ids that are, or were, the same customer.
 CREATE FUNCTION ci.identity_family(p_identity_ids bigint[])

@@ -151,16 +151,28 @@ AS $$
 $$;
 COMMENT ON FUNCTION ci.retention_customer_filter(regclass) IS 'internal: SQL over alias t true for rows of the customer ids passed as $1';
 
+-- SQL over alias t: one contact column, normalised and kind-tagged
+-- ('email:…' / 'phone:…'), the text erasure hashes and verification compares.
+CREATE FUNCTION ci.retention_contact_expr(r ci.retention_table, p_kind text, p_column name)
+RETURNS text LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN r.contacts_normalised THEN format('%L || t.%I::text', p_kind || ':', p_column)
+                WHEN p_kind = 'email' THEN format('''email:'' || ci.normalize_email(t.%I::text)', p_column)
+                ELSE format('''phone:'' || ci.normalize_phone(t.%I::text)', p_column) END
+$$;
+COMMENT ON FUNCTION ci.retention_contact_expr(ci.retention_table, text, name) IS 'internal: SQL over alias t giving one contact column as email:… or phone:…, normalised';
+
 -- SQL over alias t: the normalised contact points of the row, kind-tagged.
 CREATE FUNCTION ci.retention_contact_sql(p_table regclass)
 RETURNS text LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT 'ARRAY[' || string_agg(x, ', ') || ']::text[]'
-      FROM (SELECT format('''email:'' || ci.normalize_email(t.%I::text)', c) AS x
+      FROM (SELECT ci.retention_contact_expr(r, 'email', c) AS x
               FROM ci.retention_table r, unnest(r.email_columns) c WHERE r.table_name = p_table
             UNION ALL
-            SELECT format('''phone:'' || ci.normalize_phone(t.%I::text)', c)
+            SELECT ci.retention_contact_expr(r, 'phone', c)
               FROM ci.retention_table r, unnest(r.phone_columns) c WHERE r.table_name = p_table) s
 $$;
 COMMENT ON FUNCTION ci.retention_contact_sql(regclass) IS 'internal: SQL over alias t giving the row''s normalised contact points as email:… / phone:… (NULL when the table lists none)';
@@ -338,7 +350,10 @@ BEGIN
                       THEN ' AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = t.identity_id)' ELSE '' END
                  || CASE WHEN t.erasure_action = 'anonymise'
                          THEN format(' AND NOT (%s)', ci.retention_all_null(t.erasure_columns)) ELSE '' END;
-        EXECUTE format('SELECT count(*) FROM %s AS t WHERE %s AND NOT (%s)', t.table_name, cf, hf) INTO v_kept USING v_ids;
+        v_kept := 0;
+        IF hf <> 'true' THEN
+            EXECUTE format('SELECT count(*) FROM %s AS t WHERE %s AND NOT (%s)', t.table_name, cf, hf) INTO v_kept USING v_ids;
+        END IF;
         IF v_kept > 0 THEN
             v_holds := v_holds || ARRAY(SELECT h.hold_id FROM ci.legal_hold_active h WHERE h.table_name = t.table_name);
         END IF;
@@ -411,6 +426,7 @@ DECLARE
     hf text;
     cond text;
     c name;
+    kind text;
 BEGIN
     SELECT * INTO q FROM ci.erasure_request r WHERE r.request_id = verify_erasure.request_id;
     IF NOT FOUND THEN
@@ -434,20 +450,16 @@ BEGIN
         EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s AS t WHERE %s', hf, t.table_name, cond)
            INTO remaining, kept_by_hold USING v_ids;
         RETURN NEXT;
-        FOREACH c IN ARRAY t.email_columns LOOP
-            checked_by := 'email ' || c;
-            EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s AS t
-                             WHERE t.%I IS NOT NULL AND ci.retention_hmac($2, ''email:'' || ci.normalize_email(t.%I::text)) = ANY ($1)',
-                           hf, t.table_name, c, c)
-               INTO remaining, kept_by_hold USING q.contact_hashes, k;
-            RETURN NEXT;
-        END LOOP;
-        FOREACH c IN ARRAY t.phone_columns LOOP
-            checked_by := 'phone ' || c;
-            EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s AS t
-                             WHERE t.%I IS NOT NULL AND ci.retention_hmac($2, ''phone:'' || ci.normalize_phone(t.%I::text)) = ANY ($1)',
-                           hf, t.table_name, c, c)
-               INTO remaining, kept_by_hold USING q.contact_hashes, k;
+        FOR kind, c IN SELECT 'email', e FROM unnest(t.email_columns) e UNION ALL SELECT 'phone', p FROM unnest(t.phone_columns) p LOOP
+            checked_by := kind || ' ' || c;
+            IF cardinality(q.contact_hashes) = 0 THEN
+                remaining := 0; kept_by_hold := 0;
+            ELSE
+                EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s AS t
+                                 WHERE t.%I IS NOT NULL AND ci.retention_hmac($2, %s) = ANY ($1)',
+                               hf, t.table_name, c, ci.retention_contact_expr(t, kind, c))
+                   INTO remaining, kept_by_hold USING q.contact_hashes, k;
+            END IF;
             RETURN NEXT;
         END LOOP;
     END LOOP;

@@ -12,7 +12,7 @@ TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.
 DELETE FROM ci.retention_table WHERE NOT shipped;
 
 -- signatures and markings
-SELECT has_function('ci', 'register_table', ARRAY['regclass', 'name', 'text', 'name', 'text', 'name', 'text', 'name[]', 'name[]', 'text', 'name[]', 'text', 'name[]'], 'ci.register_table');
+SELECT has_function('ci', 'register_table', ARRAY['regclass', 'name', 'text', 'name', 'text', 'name', 'text', 'name[]', 'name[]', 'text', 'name[]', 'text', 'name[]', 'boolean'], 'ci.register_table');
 SELECT has_function('ci', 'create_retention_policy', ARRAY['interval', 'text', 'regclass', 'text', 'text', 'name[]', 'text'], 'ci.create_retention_policy');
 SELECT has_function('ci', 'alter_retention_policy', ARRAY['bigint', 'interval', 'text', 'name[]', 'text'], 'ci.alter_retention_policy');
 SELECT has_function('ci', 'place_legal_hold', ARRAY['text', 'bigint', 'bigint', 'regclass', 'text', 'timestamp with time zone'], 'ci.place_legal_hold');
