@@ -2,11 +2,12 @@
 -- batches, one short transaction each, and records what it did.
 --
 -- How a batch stays cheap for concurrent writers:
---   * it reads one range of heap blocks of one table (or partition) with a
---     TID range scan, locks the rows to purge there FOR UPDATE SKIP LOCKED
---     (a row a writer holds is left for the next run, never waited for),
---     deletes or anonymises them by ctid, advances the progress row and
---     commits; only ROW EXCLUSIVE is taken on the table;
+--   * it deletes or anonymises the expired rows of one range of heap blocks
+--     of one table (or partition), read with a TID range scan, advances the
+--     progress row and commits; only ROW EXCLUSIVE is taken on the table;
+--   * under a 50 ms lock_timeout: when a writer holds one of the rows longer,
+--     the range is done again FOR UPDATE SKIP LOCKED (the rows writers hold
+--     are left for the next run), so neither side waits long for the other;
 --   * the range widens or narrows so that a batch touches about
 --     batch_rows rows;
 --   * a partition whose rows are all expired and hold-free is detached (and
@@ -24,6 +25,7 @@ CREATE TABLE ci.retention_run (
     pid           integer,
     resumed       integer NOT NULL DEFAULT 0,
     batch_rows    integer NOT NULL,
+    writer_wait   interval NOT NULL DEFAULT '50ms' CHECK (writer_wait >= interval '0' AND writer_wait <= interval '10s'),
     run_by        text NOT NULL DEFAULT session_user,
     summary       jsonb
 );
@@ -207,7 +209,7 @@ COMMENT ON FUNCTION ci.retention_dry_run() IS 'what a retention run would do now
 
 -- Starts a run (planning every step with the cutoffs of now) or resumes the
 -- open one.  NULL when another backend is running one.
-CREATE FUNCTION ci.retention_start_run(p_batch_rows integer)
+CREATE FUNCTION ci.retention_start_run(p_batch_rows integer, p_writer_wait interval DEFAULT '50ms')
 RETURNS bigint LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -223,6 +225,9 @@ BEGIN
     IF p_batch_rows IS NULL OR p_batch_rows < 1 OR p_batch_rows > 10000000 THEN
         RAISE EXCEPTION 'batch_rows must be between 1 and 10000000' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF p_writer_wait IS NULL OR p_writer_wait < interval '0' OR p_writer_wait > interval '10s' THEN
+        RAISE EXCEPTION 'writer_wait must be between 0 and 10 seconds' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT * INTO r FROM ci.retention_run WHERE finished_at IS NULL FOR UPDATE;
     IF FOUND THEN
         -- a run whose backend is still executing it is left alone
@@ -233,13 +238,13 @@ BEGIN
             RETURN NULL;
         END IF;
         UPDATE ci.retention_run SET status = 'running', pid = pg_backend_pid(), resumed = resumed + 1,
-                                    batch_rows = p_batch_rows
+                                    batch_rows = p_batch_rows, writer_wait = p_writer_wait
          WHERE run_id = r.run_id;
         RAISE NOTICE 'resuming retention run % from its last committed batch', r.run_id;
         RETURN r.run_id;
     END IF;
     BEGIN
-        INSERT INTO ci.retention_run (pid, batch_rows) VALUES (pg_backend_pid(), p_batch_rows) RETURNING * INTO r;
+        INSERT INTO ci.retention_run (pid, batch_rows, writer_wait) VALUES (pg_backend_pid(), p_batch_rows, p_writer_wait) RETURNING * INTO r;
     EXCEPTION WHEN unique_violation THEN
         RAISE NOTICE 'another retention run has just started';
         RETURN NULL;
@@ -283,7 +288,7 @@ BEGIN
     RETURN r.run_id;
 END;
 $$;
-COMMENT ON FUNCTION ci.retention_start_run(integer) IS 'internal: opens a retention run and plans its steps, or resumes the open one; NULL when another backend runs it';
+COMMENT ON FUNCTION ci.retention_start_run(integer, interval) IS 'internal: opens a retention run and plans its steps, or resumes the open one; NULL when another backend runs it';
 
 -- One batch of one step; true when the step is finished.
 CREATE FUNCTION ci.retention_step_batch(p_run_id bigint, p_step integer)
@@ -299,6 +304,10 @@ DECLARE
     n bigint := 0;
     v_to bigint;
     v_window integer;
+    v_change text;
+    v_skip text;
+    v_lo tid;
+    v_hi tid;
 BEGIN
     SELECT * INTO s FROM ci.retention_run_step WHERE run_id = p_run_id AND step = p_step;
     SELECT * INTO r FROM ci.retention_run WHERE run_id = p_run_id;
@@ -323,21 +332,35 @@ BEGIN
         RETURN true;
     END IF;
     v_to := least(s.next_block + s.window_blocks, s.end_block);
-    stmt := format('WITH c AS (SELECT t.ctid FROM %1$s AS t WHERE t.ctid >= $1 AND t.ctid < $2 AND %2$s AND %3$s
-                               FOR UPDATE OF t SKIP LOCKED) ',
-                   s.leaf_name, s.row_filter, hf);
-    IF s.action = 'delete' THEN
-        stmt := stmt || format('DELETE FROM %s AS t WHERE t.ctid = ANY (ARRAY(SELECT c.ctid FROM c))', s.leaf_name);
-    ELSE
-        stmt := stmt || format('UPDATE %s AS t SET %s WHERE t.ctid = ANY (ARRAY(SELECT c.ctid FROM c))', s.leaf_name,
-                               (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c));
-    END IF;
+    -- the plain statement first; when a writer holds one of the rows for longer
+    -- than lock_timeout, the same range again, skipping the rows writers hold
+    v_change := CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
+                     ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
+                                 (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END;
+    stmt := format('%s WHERE t.ctid >= $1 AND t.ctid < $2 AND %s AND %s', v_change, s.row_filter, hf);
+    v_skip := format('WITH c AS (SELECT t.ctid FROM %1$s AS t WHERE t.ctid >= $1 AND t.ctid < $2 AND %2$s AND %3$s
+                                 FOR UPDATE OF t SKIP LOCKED) %4$s WHERE t.ctid = ANY (ARRAY(SELECT c.ctid FROM c))',
+                     s.leaf_name, s.row_filter, hf, v_change);
+    v_lo := format('(%s,0)', s.next_block)::tid;
+    v_hi := format('(%s,0)', least(v_to, 4294967295))::tid;
     BEGIN
-        -- writers never wait on us for longer than this
-        PERFORM set_config('lock_timeout', '50ms', true);
-        EXECUTE stmt USING format('(%s,0)', s.next_block)::tid,
-                           format('(%s,0)', least(v_to, 4294967295))::tid;
-        GET DIAGNOSTICS n = ROW_COUNT;
+        -- a batch lost in a crash is redone by the resumed run (its progress row is lost with it)
+        PERFORM set_config('synchronous_commit', 'off', true);
+        IF r.writer_wait > interval '0' THEN
+            -- neither side waits on the other for longer than this
+            PERFORM set_config('lock_timeout', (extract(epoch FROM r.writer_wait) * 1000)::bigint::text, true);
+            BEGIN
+                EXECUTE stmt USING v_lo, v_hi;
+                GET DIAGNOSTICS n = ROW_COUNT;
+            EXCEPTION WHEN lock_not_available THEN
+                EXECUTE v_skip USING v_lo, v_hi;
+                GET DIAGNOSTICS n = ROW_COUNT;
+            END;
+        ELSE
+            PERFORM set_config('lock_timeout', '50ms', true);
+            EXECUTE v_skip USING v_lo, v_hi;
+            GET DIAGNOSTICS n = ROW_COUNT;
+        END IF;
     EXCEPTION
         WHEN lock_not_available THEN
             -- a table lock (DDL, VACUUM FULL) is in the way: this range waits for the next call
@@ -354,7 +377,7 @@ BEGIN
     END;
     -- aim for about batch_rows rows per batch
     v_window := s.window_blocks;
-    IF n > r.batch_rows AND v_window > 1 THEN
+    IF n > 2 * r.batch_rows AND v_window > 1 THEN
         v_window := v_window / 2;
     ELSIF n < r.batch_rows / 2 AND v_window < 16384 THEN
         v_window := v_window * 2;
@@ -539,7 +562,7 @@ COMMENT ON FUNCTION ci.retention_audit_hook(text, jsonb) IS 'records a retention
 -- The maintenance entry point, for pg_cron: CALL ci.run_retention();
 -- Call it outside a transaction block: it commits after every batch.
 CREATE PROCEDURE ci.run_retention(batch_rows integer DEFAULT 10000, max_runtime interval DEFAULT NULL,
-                                  erasures boolean DEFAULT true)
+                                  erasures boolean DEFAULT true, writer_wait interval DEFAULT '50ms')
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -550,7 +573,7 @@ DECLARE
     v_paused boolean := false;
     v_req bigint;
 BEGIN
-    v_run := ci.retention_start_run(batch_rows);
+    v_run := ci.retention_start_run(batch_rows, writer_wait);
     COMMIT;
     IF v_run IS NULL THEN
         RETURN;
@@ -595,5 +618,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON PROCEDURE ci.run_retention(integer, interval, boolean) IS
-'applies every retention policy in batches of about batch_rows rows, one transaction each (resumes an interrupted run), then processes pending erasure requests one customer per transaction; CALL it outside a transaction block (pg_cron)';
+COMMENT ON PROCEDURE ci.run_retention(integer, interval, boolean, interval) IS
+'applies every retention policy in batches of about batch_rows rows, one transaction each (resumes an interrupted run), then processes pending erasure requests one customer per transaction; a batch waits at most writer_wait for a row a writer holds (0: skips such rows at once); CALL it outside a transaction block (pg_cron)';

@@ -19,9 +19,9 @@ SELECT has_function('ci', 'place_legal_hold', ARRAY['text', 'bigint', 'bigint', 
 SELECT has_function('ci', 'request_erasure', ARRAY['bigint', 'text', 'timestamp with time zone', 'text'], 'ci.request_erasure');
 SELECT has_function('ci', 'verify_erasure', ARRAY['bigint'], 'ci.verify_erasure');
 SELECT has_function('ci', 'subject_access_export', ARRAY['bigint'], 'ci.subject_access_export');
-SELECT is((SELECT prokind::text FROM pg_proc WHERE oid = 'ci.run_retention(integer, interval, boolean)'::regprocedure), 'p',
+SELECT is((SELECT prokind::text FROM pg_proc WHERE oid = 'ci.run_retention(integer, interval, boolean, interval)'::regprocedure), 'p',
           'ci.run_retention is a procedure (it commits between batches)');
-SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'ci.run_retention(integer, interval, boolean)'::regprocedure), NULL,
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'ci.run_retention(integer, interval, boolean, interval)'::regprocedure), NULL,
           'ci.run_retention has no SET clause (a procedure with one cannot COMMIT)');
 SELECT volatility_is('ci', 'retention_hmac', ARRAY['bytea', 'text'], 'immutable', 'ci.retention_hmac is IMMUTABLE');
 SELECT is((SELECT proisstrict AND proparallel = 's' FROM pg_proc WHERE oid = 'ci.retention_hmac(bytea, text)'::regprocedure), true,
