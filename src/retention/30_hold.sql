@@ -39,8 +39,9 @@ SELECT * FROM ci.legal_hold
 COMMENT ON VIEW ci.legal_hold_active IS 'holds in force now';
 
 -- Erasure and holds walk merges both ways: from an identity to those merged
--- into it needs this index (ci.identity has none on merged_into).
-CREATE INDEX identity_merged_into_idx ON ci.identity (merged_into) WHERE merged_into IS NOT NULL;
+-- into it needs this index (ci.identity has none on merged_into; consent,
+-- which also follows merges, makes the same one: whichever comes first).
+CREATE INDEX IF NOT EXISTS identity_merged_into_idx ON ci.identity (merged_into) WHERE merged_into IS NOT NULL;
 
 -- Every identity merged, directly or not, into or from the given ones:
 -- all ids that are, or were, the same customer.
