@@ -8,9 +8,10 @@
 #   3. erasure of one customer on a database of RECORDS source records.
 # Runs against the server in the PG* variables (a dev sandbox):
 #   eval "$(scripts/dev-sandbox.sh env NAME PORT)"; ROWS=5000000 EXPIRED=1000000 RECORDS=1000000 bench/retention.sh
+#   (BATCH: batch_rows, default 10000; SKIP_ERASURE=1: purges only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=${ROWS:-5000000} EXPIRED=${EXPIRED:-1000000} RECORDS=${RECORDS:-1000000} BATCH=${BATCH:-5000}
+ROWS=${ROWS:-5000000} EXPIRED=${EXPIRED:-1000000} RECORDS=${RECORDS:-1000000} BATCH=${BATCH:-10000}
 DB=${BENCH_DB:-ci_bench_retention}
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
@@ -57,5 +58,6 @@ echo "plain DELETE     : $tp s  ($(echo "$EXPIRED / $tp" | bc) rows/s)"
 echo "ci.run_retention : $tr s  ($(echo "$EXPIRED / $tr" | bc) rows/s)  rate ratio purge/plain = $(echo "scale=2; $tp / $tr" | bc)"
 echo "partitioned plain DELETE (rolled back): $tpp s; ci.run_retention: $tpr s  ratio = $(echo "scale=2; $tpp / $tpr" | bc)"
 
+[ -n "${SKIP_ERASURE:-}" ] && exit 0
 echo "# erasure: $RECORDS source records"
 q -v records="$RECORDS" -f bench/retention_erasure.sql

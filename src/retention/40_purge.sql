@@ -256,11 +256,17 @@ BEGIN
         FOR l IN SELECT * FROM ci.retention_leaves(e.table_name) LOOP
             n := n + 1;
             INSERT INTO ci.retention_run_step (run_id, step, kind, table_name, leaf, leaf_name, policy_id, policy_version,
-                                               jurisdiction, action, anonymise_columns, cutoff, row_filter, end_block)
+                                               jurisdiction, action, anonymise_columns, cutoff, row_filter, end_block,
+                                               window_blocks)
             VALUES (r.run_id, n, 'rows', e.table_name, l.leaf, l.leaf::text, e.policy_id, e.version, e.jurisdiction,
                     e.action, e.anonymise_columns, v_cutoff,
                     ci.retention_row_filter(e.table_name, e.jurisdiction, v_cutoff, e.action, e.anonymise_columns),
-                    pg_catalog.pg_relation_size(l.leaf) / current_setting('block_size')::bigint);
+                    pg_catalog.pg_relation_size(l.leaf) / current_setting('block_size')::bigint,
+                    -- the first range: batch_rows rows if every row in it were expired
+                    -- (never analysed: as if 200 rows fitted in a block)
+                    (SELECT least(16384, greatest(1, p_batch_rows / CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN 200.0
+                                                                          ELSE greatest(1.0, c.reltuples / c.relpages) END))::integer
+                       FROM pg_catalog.pg_class c WHERE c.oid = l.leaf));
             -- with an index led by the time column, batches cover only the blocks
             -- that hold expired rows (old rows usually sit together)
             IF EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
@@ -375,13 +381,10 @@ BEGIN
             RAISE WARNING 'retention step % on % failed: %', p_step, s.leaf_name, SQLERRM;
             RETURN true;
     END;
-    -- aim for about batch_rows rows per batch
-    v_window := s.window_blocks;
-    IF n > 2 * r.batch_rows AND v_window > 1 THEN
-        v_window := v_window / 2;
-    ELSIF n < r.batch_rows / 2 AND v_window < 16384 THEN
-        v_window := v_window * 2;
-    END IF;
+    -- aim for about batch_rows rows per batch: scale the range by what this
+    -- one found (at most 4 times either way), 1 to 16384 blocks
+    v_window := least(16384, greatest(1, (s.window_blocks
+                    * least(4.0, greatest(0.25, r.batch_rows::numeric / greatest(n, 1))))::integer));
     UPDATE ci.retention_run_step
        SET next_block = v_to, window_blocks = v_window, batches = batches + 1,
            rows_deleted = rows_deleted + CASE WHEN s.action = 'delete' THEN n ELSE 0 END,
