@@ -258,6 +258,40 @@ INSERT INTO ci.retention_table (table_name, customer_kind, customer_columns, tim
     ('ci.identity_event',  'identity', '{identity_id}',        'at',         'identity',        NULL, NULL, '{}', '{}', 150, false, true, false),
     ('ci.identity',        'identity', '{identity_id}',        'updated_at', 'identity',        NULL, NULL, '{}', '{}', 160, false, true, false);
 
-SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction_country', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('ci.retention_table', 'WHERE NOT shipped');
+-- pg_dump dumps these tables whole, shipped rows included (as every
+-- configuration table: see src/survive/90_shipped_config.sql), and a restore
+-- runs CREATE EXTENSION first, so a dumped shipped row meets its fresh copy:
+-- it takes the copy's place (the dump holds what the DBA made of it; a
+-- shipped registration cannot change, so its copy is simply kept).
+CREATE FUNCTION ci.retention_config_restore()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT NEW.shipped THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'retention_table' THEN
+        PERFORM 1 FROM ci.retention_table r WHERE r.table_name = NEW.table_name AND r.shipped;
+    ELSIF TG_TABLE_NAME = 'retention_jurisdiction' THEN
+        UPDATE ci.retention_jurisdiction j
+           SET erasure_deadline = NEW.erasure_deadline, access_deadline = NEW.access_deadline, description = NEW.description
+         WHERE j.jurisdiction = NEW.jurisdiction AND j.shipped;
+    ELSE
+        UPDATE ci.retention_jurisdiction_country c SET jurisdiction = NEW.jurisdiction
+         WHERE c.country = NEW.country AND c.shipped;
+    END IF;
+    RETURN CASE WHEN FOUND THEN NULL ELSE NEW END;
+END;
+$$;
+COMMENT ON FUNCTION ci.retention_config_restore() IS 'trigger: a shipped row inserted again (a restore after CREATE EXTENSION) takes the place of its fresh copy';
+CREATE TRIGGER retention_table_restore BEFORE INSERT ON ci.retention_table
+    FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
+CREATE TRIGGER retention_jurisdiction_restore BEFORE INSERT ON ci.retention_jurisdiction
+    FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
+CREATE TRIGGER retention_jurisdiction_country_restore BEFORE INSERT ON ci.retention_jurisdiction_country
+    FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
+
+SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction_country', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.retention_table', '');
