@@ -272,7 +272,8 @@ BEGIN
         RETURN NEW;
     END IF;
     IF TG_TABLE_NAME = 'retention_table' THEN
-        PERFORM 1 FROM ci.retention_table r WHERE r.table_name = NEW.table_name AND r.shipped;
+        UPDATE ci.retention_table r SET registered_at = NEW.registered_at, registered_by = NEW.registered_by
+         WHERE r.table_name = NEW.table_name AND r.shipped;
     ELSIF TG_TABLE_NAME = 'retention_jurisdiction' THEN
         UPDATE ci.retention_jurisdiction j
            SET erasure_deadline = NEW.erasure_deadline, access_deadline = NEW.access_deadline, description = NEW.description
@@ -291,6 +292,33 @@ CREATE TRIGGER retention_jurisdiction_restore BEFORE INSERT ON ci.retention_juri
     FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
 CREATE TRIGGER retention_jurisdiction_country_restore BEFORE INSERT ON ci.retention_jurisdiction_country
     FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
+
+-- A data-only restore with --disable-triggers bypasses the trigger: the
+-- shipped rows must go first (ci.prepare_data_restore is to call this).
+CREATE FUNCTION ci.retention_prepare_data_restore()
+RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    m bigint;
+BEGIN
+    DELETE FROM ci.retention_table WHERE shipped;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM ci.retention_jurisdiction_country c WHERE c.shipped;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    n := n + m;
+    DELETE FROM ci.retention_jurisdiction j WHERE j.shipped
+       AND NOT EXISTS (SELECT 1 FROM ci.retention_jurisdiction_country c WHERE c.jurisdiction = j.jurisdiction)
+       AND NOT EXISTS (SELECT 1 FROM ci.retention_policy p WHERE p.jurisdiction = j.jurisdiction)
+       AND NOT EXISTS (SELECT 1 FROM ci.erasure_request q WHERE q.jurisdiction = j.jurisdiction)
+       AND NOT EXISTS (SELECT 1 FROM ci.access_request q WHERE q.jurisdiction = j.jurisdiction);
+    GET DIAGNOSTICS m = ROW_COUNT;
+    RETURN n + m;
+END;
+$$;
+COMMENT ON FUNCTION ci.retention_prepare_data_restore() IS 'Deletes the shipped retention configuration rows so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
+REVOKE ALL ON FUNCTION ci.retention_prepare_data_restore() FROM PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.retention_jurisdiction_country', '');
