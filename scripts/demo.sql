@@ -499,3 +499,50 @@ SELECT ci.audit_seal() AS rows_sealed;
 SELECT status, count(*) FROM ci.audit_verify() GROUP BY status ORDER BY status;
 SELECT ci.unaudit('ci.source_record') AS audit_stopped;
 -- ==== end of audit ====
+
+-- ==== retention (src/retention, doc/retention.md) ==== begin
+\echo
+\echo 'Retention: support tickets kept 3 years after closure (GDPR) and 7 (CCPA).'
+\echo 'One customer is under a legal hold: the purge keeps their tickets.'
+CREATE TABLE demo_ticket (ticket_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, identity_id bigint,
+                          region text, closed_at timestamptz NOT NULL);
+CREATE INDEX ON demo_ticket (identity_id);
+SELECT ci.register_table('demo_ticket', 'identity_id', time_column => 'closed_at', category => 'support',
+                         jurisdiction_column => 'region') AS registered;
+SELECT ci.create_retention_policy('3 years', table_name => 'demo_ticket', jurisdiction => 'GDPR') AS gdpr_policy,
+       ci.create_retention_policy('7 years', table_name => 'demo_ticket', jurisdiction => 'CCPA') AS ccpa_policy;
+-- every fourth identity gets tickets closed 1, 4 and 8 years ago
+INSERT INTO demo_ticket (identity_id, region, closed_at)
+SELECT i.identity_id, CASE WHEN i.identity_id % 8 = 0 THEN 'GDPR' ELSE 'CCPA' END, now() - make_interval(years => y)
+  FROM ci.identity i CROSS JOIN unnest(ARRAY[1, 4, 8]) y
+ WHERE i.retired_at IS NULL AND i.identity_id % 4 = 0;
+SELECT min(identity_id) AS held_customer FROM demo_ticket \gset
+SELECT ci.place_legal_hold('litigation 2026-117', identity_id => :held_customer) AS hold \gset
+SELECT jurisdiction, keep_for, expired, held, to_purge FROM ci.retention_dry_run()
+ WHERE table_name = 'demo_ticket'::regclass ORDER BY jurisdiction;
+CALL ci.run_retention();
+SELECT jurisdiction, policy_version, rows_deleted FROM ci.retention_run_report
+ WHERE table_name = 'demo_ticket'::regclass ORDER BY jurisdiction;
+\echo 'The held customer keeps all three tickets; the others lost those past their window:'
+SELECT identity_id = :held_customer AS held, count(*) AS tickets, count(*) FILTER (WHERE closed_at < now() - interval '3 years') AS older_than_3_years
+  FROM demo_ticket GROUP BY 1 ORDER BY 1;
+
+\echo
+\echo 'Erasure: a customer with several source records asks to be forgotten (GDPR,'
+\echo 'one month).  Every registered table, their links and golden profile go in'
+\echo 'one transaction; the certificate holds no personal data; verification looks'
+\echo 'again by id and by normalised e-mail and phone.'
+SELECT l.identity_id AS erase_customer FROM ci.identity_link l JOIN ci.identity i USING (identity_id)
+ WHERE i.retired_at IS NULL AND l.identity_id <> :held_customer
+ GROUP BY l.identity_id HAVING count(*) >= 3 ORDER BY l.identity_id LIMIT 1 \gset
+SELECT ci.request_erasure(:erase_customer, 'GDPR') AS erasure \gset
+SELECT ci.process_erasure(:erasure) AS erasure_status;
+SELECT e ->> 'table' AS erased_from, (e ->> 'rows')::int AS rows
+  FROM ci.erasure_certificate c, jsonb_array_elements(c.certificate -> 'tables') e
+ WHERE c.request_id = :erasure AND (e ->> 'rows')::int > 0;
+SELECT count(*) AS tables_and_contact_columns_checked, sum(remaining) AS rows_left
+  FROM ci.verify_erasure(:erasure);
+\echo 'What verification found is for a steward to judge: here another identity'
+\echo 'shares the phone number (a household member, or a link resolution missed).'
+SELECT table_name, checked_by, remaining FROM ci.verify_erasure(:erasure) WHERE remaining > 0;
+-- ==== retention ==== end
