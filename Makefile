@@ -8,7 +8,7 @@ EXTENSION   = customer_intel
 EXTVERSION  = 0.1.0
 MODULE_big  = customer_intel
 
-CAPABILITIES = common match survive
+CAPABILITIES = common match survive consent
 
 C_SOURCES   = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.c)))
 CXX_SOURCES = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.cpp)))
