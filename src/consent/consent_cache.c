@@ -39,6 +39,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -60,7 +61,7 @@ typedef struct ConsentEntry
 #define SH_ELEMENT_TYPE ConsentEntry
 #define SH_KEY_TYPE int64
 #define SH_KEY id
-#define SH_HASH_KEY(tb, key) ((uint32) murmurhash64((uint64) (key)))
+#define SH_HASH_KEY(tb, key) murmurhash32((uint32) (key) ^ (uint32) ((uint64) (key) >> 32))
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE static inline
 #define SH_DECLARE
@@ -174,6 +175,15 @@ consent_validate_key(void)
 	key_valid = true;
 }
 
+/* The OID of ci.<name>, or InvalidOid (no search path involved). */
+static Oid
+consent_relid(const char *name)
+{
+	Oid			ns = get_namespace_oid("ci", true);
+
+	return OidIsValid(ns) ? get_relname_relid(name, ns) : InvalidOid;
+}
+
 /*
  * Runs the consent queries as the owner of ci.consent_state, restricted, in
  * the current snapshot.  Callers SPI_connect first.
@@ -181,7 +191,7 @@ consent_validate_key(void)
 static Oid
 consent_owner(void)
 {
-	Oid			rel = RangeVarGetRelid(makeRangeVar("ci", "consent_state", -1), NoLock, true);
+	Oid			rel = consent_relid("consent_state");
 	HeapTuple	tup;
 	Oid			owner;
 
@@ -284,7 +294,7 @@ int
 consent_purpose_status(const char *purpose, Oid role1, Oid role2)
 {
 	/* the GUC check hook: the extension may not be installed in this database */
-	if (!OidIsValid(RangeVarGetRelid(makeRangeVar("ci", "consent_purpose", -1), NoLock, true)))
+	if (!OidIsValid(consent_relid("consent_purpose")))
 		return 0;
 	return purpose_status_internal(purpose, role1, role2, NULL);
 }
