@@ -64,14 +64,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- a suppression may be lifted once; nothing else ever changes
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'suppression'
-       AND OLD.lifted_at IS NULL AND NEW.lifted_at IS NOT NULL
-       AND (NEW.suppression_id, NEW.identity_id, NEW.contact_kind, NEW.contact_hash, NEW.reason, NEW.channel,
-            NEW.note, NEW.created_at, NEW.created_by)
-           IS NOT DISTINCT FROM
-           (OLD.suppression_id, OLD.identity_id, OLD.contact_kind, OLD.contact_hash, OLD.reason, OLD.channel,
-            OLD.note, OLD.created_at, OLD.created_by) THEN
-        RETURN NEW;
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'suppression' THEN
+        IF OLD.lifted_at IS NULL AND NEW.lifted_at IS NOT NULL
+           AND (NEW.suppression_id, NEW.identity_id, NEW.contact_kind, NEW.contact_hash, NEW.reason, NEW.channel,
+                NEW.note, NEW.created_at, NEW.created_by)
+               IS NOT DISTINCT FROM
+               (OLD.suppression_id, OLD.identity_id, OLD.contact_kind, OLD.contact_hash, OLD.reason, OLD.channel,
+                OLD.note, OLD.created_at, OLD.created_by) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'ci.% is append-only', TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege',

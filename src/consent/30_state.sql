@@ -130,41 +130,57 @@ BEGIN
              WHERE f.kind = 'event' AND f.live IS NOT NULL) ev
      ORDER BY ev.live, ev.purpose, ev.channel, ev.decided_at DESC, (ev.decision = 'granted'), ev.event_id DESC;
 
-    -- subjects: every identity with links, plus identities that only have facts
+    -- subjects: every identity with links, plus identities that only have
+    -- facts; one pass, grouped (no per-identity sub-queries)
     INSERT INTO ci.consent_subject (identity_id, jurisdiction, countries, suppressed_channels, blocked_reason)
-    WITH members AS (
+    WITH members AS MATERIALIZED (
         SELECT l.identity_id AS live, r.country, r.email_norm, r.phone_e164
           FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
          WHERE v_all OR l.identity_id = ANY (v_ids)),
-    ids AS (
-        SELECT DISTINCT live FROM members
-        UNION SELECT live FROM unnest(v_flive) live WHERE live IS NOT NULL
-        UNION SELECT identity_id FROM ci.consent_state WHERE v_all OR identity_id = ANY (v_ids)),
+    by_country AS (
+        SELECT m.live,
+               array_agg(DISTINCT m.country ORDER BY m.country) FILTER (WHERE m.country IS NOT NULL) AS countries,
+               (array_agg(c.jurisdiction ORDER BY j.strictness DESC) FILTER (WHERE c.jurisdiction IS NOT NULL))[1] AS jurisdiction
+          FROM members m
+          LEFT JOIN ci.consent_jurisdiction_country c ON c.country = m.country
+          LEFT JOIN ci.consent_jurisdiction j ON j.jurisdiction = c.jurisdiction
+         GROUP BY m.live),
+    by_override AS (
+        SELECT f.live, (array_agg(o.jurisdiction ORDER BY j.strictness DESC))[1] AS jurisdiction
+          FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live)
+          JOIN ci.consent_jurisdiction_override o ON o.identity_id = f.id
+          JOIN ci.consent_jurisdiction j ON j.jurisdiction = o.jurisdiction
+         WHERE f.kind = 'override' AND f.live IS NOT NULL
+         GROUP BY f.live),
+    contact AS (   -- each member's contact points, hashed once
+        SELECT m.live, 'email' AS kind, ci.contact_hash('email', m.email_norm) AS h FROM members m
+         WHERE v_hash AND m.email_norm IS NOT NULL
+        UNION ALL
+        SELECT m.live, 'phone', ci.contact_hash('phone', m.phone_e164) FROM members m
+         WHERE v_hash AND m.phone_e164 IS NOT NULL),
     supp AS (
         SELECT f.live, s.reason, s.channel
           FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live) JOIN ci.suppression s ON s.suppression_id = f.id
-         WHERE f.kind = 'suppression' AND s.lifted_at IS NULL
+         WHERE f.kind = 'suppression' AND s.lifted_at IS NULL AND f.live IS NOT NULL
         UNION ALL
-        SELECT m.live, s.reason, s.channel
-          FROM members m
-          JOIN ci.suppression s
-            ON v_hash AND s.lifted_at IS NULL AND s.contact_hash IS NOT NULL
-           AND ((s.contact_kind = 'email' AND m.email_norm IS NOT NULL AND s.contact_hash = ci.contact_hash('email', m.email_norm))
-             OR (s.contact_kind = 'phone' AND m.phone_e164 IS NOT NULL AND s.contact_hash = ci.contact_hash('phone', m.phone_e164))))
-    SELECT ids.live,
-           coalesce((SELECT o.jurisdiction FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live) JOIN ci.consent_jurisdiction_override o ON o.identity_id = f.id
-                      JOIN ci.consent_jurisdiction j ON j.jurisdiction = o.jurisdiction
-                      WHERE f.kind = 'override' AND f.live = ids.live ORDER BY j.strictness DESC LIMIT 1),
-                    (SELECT c.jurisdiction FROM members m JOIN ci.consent_jurisdiction_country c ON c.country = m.country
-                      JOIN ci.consent_jurisdiction j ON j.jurisdiction = c.jurisdiction
-                      WHERE m.live = ids.live ORDER BY j.strictness DESC LIMIT 1),
-                    'DEFAULT'),
-           coalesce((SELECT array_agg(DISTINCT m.country ORDER BY m.country) FROM members m
-                      WHERE m.live = ids.live AND m.country IS NOT NULL), '{}'),
-           coalesce((SELECT array_agg(DISTINCT s.channel ORDER BY s.channel) FROM supp s
-                      WHERE s.live = ids.live AND s.reason NOT IN ('legal', 'erased')), '{}'),
-           (SELECT max(s.reason) FROM supp s WHERE s.live = ids.live AND s.reason IN ('legal', 'erased'))
+        SELECT c.live, s.reason, s.channel
+          FROM contact c JOIN ci.suppression s ON s.contact_hash = c.h AND s.contact_kind = c.kind
+         WHERE s.lifted_at IS NULL),
+    by_supp AS (
+        SELECT live,
+               array_agg(DISTINCT channel ORDER BY channel) FILTER (WHERE reason NOT IN ('legal', 'erased')) AS channels,
+               max(reason) FILTER (WHERE reason IN ('legal', 'erased')) AS blocked
+          FROM supp GROUP BY live),
+    ids AS (
+        SELECT live FROM by_country
+        UNION SELECT live FROM unnest(v_flive) live WHERE live IS NOT NULL
+        UNION SELECT identity_id FROM ci.consent_state WHERE v_all OR identity_id = ANY (v_ids))
+    SELECT ids.live, coalesce(o.jurisdiction, c.jurisdiction, 'DEFAULT'), coalesce(c.countries, '{}'),
+           coalesce(s.channels, '{}'), s.blocked
       FROM ids
+      LEFT JOIN by_country c ON c.live = ids.live
+      LEFT JOIN by_override o ON o.live = ids.live
+      LEFT JOIN by_supp s ON s.live = ids.live
      -- retired identities keep no state: their facts now belong to the survivor
      WHERE NOT EXISTS (SELECT 1 FROM ci.identity i WHERE i.identity_id = ids.live AND i.retired_at IS NOT NULL);
     GET DIAGNOSTICS v_n = ROW_COUNT;
@@ -177,6 +193,17 @@ $$;
 COMMENT ON FUNCTION ci.consent_recompute(bigint[]) IS 'recomputes the consent state and subject rows of the given live identities (NULL: all, e.g. after a restore); returns how many identities were written';
 REVOKE ALL ON FUNCTION ci.consent_recompute(bigint[]) FROM PUBLIC;
 
+-- Configuration that changes what a country or override means: recompute all.
+CREATE FUNCTION ci.consent_config_changed()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM ci.consent_recompute(NULL);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_config_changed() IS 'trigger: a change to the country map or the jurisdictions recomputes every identity''s consent';
 -- Identity resolution moves consent: statement-level triggers (one
 -- set-based recomputation per statement, never per row) on the links, the
 -- identities (merged_into, retirement) and the records (country, e-mail,
@@ -230,22 +257,13 @@ CREATE TRIGGER consent_follow_link_update AFTER UPDATE ON ci.identity_link
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_follow_links();
 CREATE TRIGGER consent_follow_link_delete AFTER DELETE ON ci.identity_link
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_follow_links();
+CREATE TRIGGER consent_follow_link_truncate AFTER TRUNCATE ON ci.identity_link
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 CREATE TRIGGER consent_follow_identity_update AFTER UPDATE ON ci.identity
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_follow_links();
 CREATE TRIGGER consent_follow_record_update AFTER UPDATE ON ci.source_record
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_follow_links();
 
--- Configuration that changes what a country or override means: recompute all.
-CREATE FUNCTION ci.consent_config_changed()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    PERFORM ci.consent_recompute(NULL);
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION ci.consent_config_changed() IS 'trigger: a change to the country map or the jurisdictions recomputes every identity''s consent';
 CREATE TRIGGER consent_country_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_jurisdiction_country
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent_jurisdiction
