@@ -36,6 +36,13 @@ SELECT count(*) FROM purchases;
 -- Marketing: the US customer who did not withdraw.
 SET ci.purpose = 'marketing';
 SELECT customer_id, count(*) FROM purchases GROUP BY 1 ORDER BY 1;
+-- COPY and cursors read through the same filter.
+COPY purchases TO STDOUT;
+COPY (SELECT customer_id FROM purchases WHERE customer_id <> 1) TO STDOUT;
+BEGIN;
+DECLARE c CURSOR FOR SELECT DISTINCT customer_id FROM purchases;
+FETCH ALL FROM c;
+COMMIT;
 -- Analytics: everyone (notice-based default under GDPR, opt-out in the US).
 SET ci.purpose = 'analytics';
 SELECT customer_id, count(*) FROM purchases GROUP BY 1 ORDER BY 1;

@@ -100,22 +100,30 @@ DECLARE
     v_fid   bigint[];
     v_flive bigint[];
 BEGIN
+    -- The identities are always an array joined through unnest(), never
+    -- "= ANY": a generic plan then still probes indexes for a few ids and
+    -- hashes for many.
     IF v_all THEN
+        SELECT array_agg(DISTINCT x.id) INTO v_ids
+          FROM (SELECT identity_id FROM ci.identity_link
+                UNION ALL SELECT live_identity_id FROM ci.consent_identity_fact
+                UNION ALL SELECT identity_id FROM ci.consent_state) x(id)
+         WHERE x.id IS NOT NULL;
         DELETE FROM ci.consent_state;
         DELETE FROM ci.consent_subject;
     ELSE
         SELECT array_agg(DISTINCT i ORDER BY i) INTO v_ids FROM unnest(p_identity_ids) i WHERE i IS NOT NULL;
-        IF v_ids IS NULL THEN
-            RETURN 0;
-        END IF;
-        DELETE FROM ci.consent_state WHERE identity_id = ANY (v_ids);
-        DELETE FROM ci.consent_subject WHERE identity_id = ANY (v_ids);
+        DELETE FROM ci.consent_state WHERE identity_id IN (SELECT unnest(v_ids));
+        DELETE FROM ci.consent_subject WHERE identity_id IN (SELECT unnest(v_ids));
+    END IF;
+    IF v_ids IS NULL THEN
+        RETURN 0;
     END IF;
 
     -- the identity-level facts that belong to these identities (few)
     SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live_identity_id), '{}')
       INTO v_fkind, v_fid, v_flive
-      FROM ci.consent_identity_fact WHERE v_all OR live_identity_id = ANY (v_ids);
+      FROM ci.consent_identity_fact WHERE live_identity_id IN (SELECT unnest(v_ids));
 
     -- decisions: record-level events of the identities' records, identity-level ones mapped
     INSERT INTO ci.consent_state (identity_id, purpose, channel, decision, decided_at, valid_from, valid_until, event_id)
@@ -123,12 +131,16 @@ BEGIN
            ev.live, ev.purpose, ev.channel, ev.decision, ev.decided_at, ev.valid_from, ev.valid_until, ev.event_id
       FROM (SELECT l.identity_id AS live, e.*
               FROM ci.consent_event e JOIN ci.identity_link l ON l.record_id = e.record_id
-             WHERE e.record_id IS NOT NULL AND (v_all OR l.identity_id = ANY (v_ids))
+             WHERE e.record_id IS NOT NULL AND l.identity_id IN (SELECT unnest(v_ids))
             UNION ALL
             SELECT f.live, e.*
               FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live) JOIN ci.consent_event e ON e.event_id = f.id
              WHERE f.kind = 'event' AND f.live IS NOT NULL) ev
-     ORDER BY ev.live, ev.purpose, ev.channel, ev.decided_at DESC, (ev.decision = 'granted'), ev.event_id DESC;
+     ORDER BY ev.live, ev.purpose, ev.channel, ev.decided_at DESC, (ev.decision = 'granted'), ev.event_id DESC
+    -- a concurrent recomputation of the same identity committed first: ours saw all it saw
+    ON CONFLICT (identity_id, purpose, channel) DO UPDATE
+       SET decision = EXCLUDED.decision, decided_at = EXCLUDED.decided_at, valid_from = EXCLUDED.valid_from,
+           valid_until = EXCLUDED.valid_until, event_id = EXCLUDED.event_id;
 
     -- subjects: every identity with links, plus identities that only have
     -- facts; one pass, grouped (no per-identity sub-queries)
@@ -136,7 +148,7 @@ BEGIN
     WITH members AS MATERIALIZED (
         SELECT l.identity_id AS live, r.country, r.email_norm, r.phone_e164
           FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
-         WHERE v_all OR l.identity_id = ANY (v_ids)),
+         WHERE l.identity_id IN (SELECT unnest(v_ids))),
     by_country AS (
         SELECT m.live,
                array_agg(DISTINCT m.country ORDER BY m.country) FILTER (WHERE m.country IS NOT NULL) AS countries,
@@ -174,7 +186,7 @@ BEGIN
     ids AS (
         SELECT live FROM by_country
         UNION SELECT live FROM unnest(v_flive) live WHERE live IS NOT NULL
-        UNION SELECT identity_id FROM ci.consent_state WHERE v_all OR identity_id = ANY (v_ids))
+        UNION SELECT identity_id FROM ci.consent_state WHERE identity_id IN (SELECT unnest(v_ids)))
     SELECT ids.live, coalesce(o.jurisdiction, c.jurisdiction, 'DEFAULT'), coalesce(c.countries, '{}'),
            coalesce(s.channels, '{}'), s.blocked
       FROM ids
@@ -182,10 +194,14 @@ BEGIN
       LEFT JOIN by_override o ON o.live = ids.live
       LEFT JOIN by_supp s ON s.live = ids.live
      -- retired identities keep no state: their facts now belong to the survivor
-     WHERE NOT EXISTS (SELECT 1 FROM ci.identity i WHERE i.identity_id = ids.live AND i.retired_at IS NOT NULL);
+     WHERE NOT EXISTS (SELECT 1 FROM ci.identity i WHERE i.identity_id = ids.live AND i.retired_at IS NOT NULL)
+    ON CONFLICT (identity_id) DO UPDATE
+       SET jurisdiction = EXCLUDED.jurisdiction, countries = EXCLUDED.countries,
+           suppressed_channels = EXCLUDED.suppressed_channels, blocked_reason = EXCLUDED.blocked_reason,
+           computed_at = EXCLUDED.computed_at;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     DELETE FROM ci.consent_state s
-     WHERE (v_all OR s.identity_id = ANY (v_ids))
+     WHERE s.identity_id IN (SELECT unnest(v_ids))
        AND EXISTS (SELECT 1 FROM ci.identity i WHERE i.identity_id = s.identity_id AND i.retired_at IS NOT NULL);
     RETURN v_n;
 END;

@@ -28,13 +28,19 @@ END;
 $$;
 COMMENT ON FUNCTION ci.consent_validate(text, text, text) IS 'raises 22023 with a hint for an unknown purpose, channel or jurisdiction';
 
--- The live identity a consent subject names: exactly one of identity and record.
+-- The live identity a consent subject names: exactly one of identity and
+-- record.  It locks what it read (the record's link, the identity rows of
+-- the merge chain) FOR SHARE until the caller commits, so a concurrent
+-- merge, unmerge or record move either finishes first (and this sees its
+-- result) or waits, and then its own recomputation sees this event:
+-- consent recorded while identities change is never lost.
 CREATE FUNCTION ci.consent_subject_identity(p_identity_id bigint, p_record_id bigint)
-RETURNS bigint LANGUAGE plpgsql STABLE PARALLEL SAFE
+RETURNS bigint LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v bigint;
+    v     bigint;
+    v_nxt bigint;
 BEGIN
     IF num_nonnulls(p_identity_id, p_record_id) <> 1 THEN
         RAISE EXCEPTION 'give exactly one of identity_id and record_id'
@@ -45,16 +51,24 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM ci.source_record WHERE record_id = p_record_id) THEN
             RAISE EXCEPTION 'source record % does not exist', p_record_id USING ERRCODE = 'no_data_found';
         END IF;
-        SELECT identity_id INTO v FROM ci.identity_link WHERE record_id = p_record_id;
+        SELECT identity_id INTO v FROM ci.identity_link WHERE record_id = p_record_id FOR SHARE;
         RETURN v;   -- NULL until the record is resolved; its consent applies from then on
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM ci.identity WHERE identity_id = p_identity_id) THEN
-        RAISE EXCEPTION 'identity % does not exist', p_identity_id USING ERRCODE = 'no_data_found';
-    END IF;
-    RETURN ci.consent_live_identity(p_identity_id);
+    v := p_identity_id;
+    FOR depth IN 1 .. 1000 LOOP
+        -- links first, then the identity: the order a merge takes them in
+        PERFORM 1 FROM ci.identity_link WHERE identity_id = v FOR SHARE;
+        SELECT merged_into INTO v_nxt FROM ci.identity WHERE identity_id = v FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'identity % does not exist', v USING ERRCODE = 'no_data_found';
+        END IF;
+        EXIT WHEN v_nxt IS NULL;
+        v := v_nxt;
+    END LOOP;
+    RETURN v;
 END;
 $$;
-COMMENT ON FUNCTION ci.consent_subject_identity(bigint, bigint) IS 'internal: the live identity an identity id or a source record id names now (NULL for an unresolved record)';
+COMMENT ON FUNCTION ci.consent_subject_identity(bigint, bigint) IS 'internal: the live identity an identity id or a source record id names now (NULL for an unresolved record), locked FOR SHARE against concurrent merges and moves';
 
 CREATE FUNCTION ci.record_consent(
     purpose        text,
@@ -148,7 +162,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of ' || array_to_string(ci.consent_channels(), ', ') || '.';
     END IF;
     IF suppress.identity_id IS NOT NULL THEN
-        v_id := ci.consent_subject_identity(suppress.identity_id, NULL);
+        PERFORM ci.consent_subject_identity(suppress.identity_id, NULL);
         INSERT INTO ci.suppression (identity_id, reason, channel, note)
         VALUES (suppress.identity_id, reason, v_channel, note)
         RETURNING suppression_id INTO v_id;
@@ -170,6 +184,10 @@ BEGIN
                              || pg_catalog.md5(pg_catalog.gen_random_uuid()::text) || pg_catalog.md5(pg_catalog.gen_random_uuid()::text), 'hex')
     ON CONFLICT DO NOTHING;
     v_hash := ci.contact_hash(v_kind, v_norm);
+    -- wait for link writers in flight and hold new ones off until commit, so
+    -- that every identity with this contact point is recomputed, here or by
+    -- the writer's own trigger after this commits
+    LOCK TABLE ci.identity_link IN SHARE MODE;
     INSERT INTO ci.suppression (contact_kind, contact_hash, reason, channel, note)
     VALUES (v_kind, v_hash, reason, v_channel, note)
     RETURNING suppression_id INTO v_id;
