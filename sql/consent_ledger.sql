@@ -2,6 +2,7 @@
 -- resolution (merge, record move, unmerge), suppression, jurisdictions and
 -- the state as of a past time.
 SET TimeZone = 'UTC';
+\set SHOW_CONTEXT never
 SET DateStyle = 'ISO, YMD';
 -- Tests share one database: start from empty canonical tables (the ledger
 -- is append-only even for its owner; a test resets it with the guard off).

@@ -2,6 +2,7 @@
 -- (SET ci.purpose, ci.channel), binding roles to purposes, exemptions,
 -- and the errors of each.
 SET TimeZone = 'UTC';
+\set SHOW_CONTEXT never
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event RESTART IDENTITY CASCADE;
 ALTER TABLE ci.consent_event DISABLE TRIGGER consent_event_no_truncate;
 ALTER TABLE ci.suppression DISABLE TRIGGER suppression_no_truncate;
