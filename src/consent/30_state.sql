@@ -284,3 +284,7 @@ CREATE TRIGGER consent_country_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent_jurisdiction
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
+
+-- Installed by ALTER EXTENSION … UPDATE on resolved identities: their
+-- consent subjects are computed now (nothing to do on a fresh install).
+SELECT ci.consent_recompute(NULL);
