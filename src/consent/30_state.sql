@@ -43,6 +43,50 @@ COMMENT ON TABLE ci.consent_subject IS 'Per live identity: the jurisdiction that
 -- Both are derived and rebuilt by ci.consent_recompute(NULL) after a restore:
 -- not dumped.
 
+-- Change notes for the row filter's cache (src/consent/consent_cache.c): a
+-- transaction that changes anything the answers depend on adds one row
+-- (and bumps it for each further change); the cache keeps its answers only
+-- while the rows visible to a statement are those it read them under.  Old
+-- rows are pruned by writers (SKIP LOCKED: writers never wait for each
+-- other); about a hundred rows remain.  Not dumped.
+CREATE TABLE ci.consent_change (
+    change_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    xact       xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    bumps      integer NOT NULL DEFAULT 1,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ci.consent_change IS 'One row per transaction that changed consent state or configuration (recent ones only): the row filter''s cache checks it at every statement';
+
+CREATE FUNCTION ci.consent_note_change()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v bigint;
+BEGIN
+    UPDATE ci.consent_change SET bumps = bumps + 1 WHERE xact = pg_current_xact_id();
+    IF NOT FOUND THEN
+        INSERT INTO ci.consent_change DEFAULT VALUES RETURNING change_id INTO v;
+        DELETE FROM ci.consent_change
+         WHERE change_id IN (SELECT change_id FROM ci.consent_change WHERE change_id < v - 100
+                               FOR UPDATE SKIP LOCKED);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_note_change() IS 'trigger: notes that this transaction changed what consent answers depend on (ci.consent_change)';
+
+CREATE TRIGGER consent_state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_state
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
+CREATE TRIGGER consent_subject_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_subject
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
+CREATE TRIGGER consent_default_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_default
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
+CREATE TRIGGER consent_purpose_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_purpose
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
+CREATE TRIGGER consent_jurisdiction_noted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_jurisdiction
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
+
 -- The identity an identity-level fact belongs to now: follow merged_into.
 CREATE FUNCTION ci.consent_live_identity(p_identity_id bigint)
 RETURNS bigint LANGUAGE sql STABLE STRICT PARALLEL SAFE

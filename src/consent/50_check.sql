@@ -20,29 +20,73 @@ AS $$
 $$;
 COMMENT ON FUNCTION ci.consent_default_allows(text, text) IS 'whether the absence of a decision allows a purpose in a jurisdiction (its row, else DEFAULT''s, else no)';
 
-CREATE FUNCTION ci.consent_allowed_ids(p_purpose text, p_channel text DEFAULT 'all', p_ids bigint[] DEFAULT NULL)
+-- The rule for one identity, from its subject row, its winning decision and
+-- its jurisdiction's default (inlined into the queries below).
+CREATE FUNCTION ci.consent_decide(p_blocked text, p_suppressed text[], p_contacts boolean, p_channel text,
+                                  p_in_force boolean, p_granted boolean, p_default boolean)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_blocked IS NOT NULL THEN false
+                WHEN p_contacts AND p_suppressed && ARRAY['all', p_channel] THEN false
+                WHEN p_in_force THEN p_granted
+                ELSE coalesce(p_default, false) END
+$$;
+COMMENT ON FUNCTION ci.consent_decide(text, text[], boolean, text, boolean, boolean, boolean) IS
+'the consent rule: blocked, then a contact suppression on the channel, then the winning decision in force, then the default';
+
+-- The winning decision covering (purpose, channel) per identity.
+CREATE FUNCTION ci.consent_winner(p_purpose text, p_channel text)
+RETURNS TABLE (identity_id bigint, granted boolean, in_force boolean)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT DISTINCT ON (st.identity_id) st.identity_id, st.decision = 'granted',
+           (st.valid_from IS NULL OR st.valid_from <= now()) AND (st.valid_until IS NULL OR st.valid_until > now())
+      FROM ci.consent_state st
+     WHERE st.purpose = p_purpose AND st.channel IN (p_channel, 'all')
+     ORDER BY st.identity_id, st.decided_at DESC, (st.decision = 'granted'), (st.channel = 'all')
+$$;
+COMMENT ON FUNCTION ci.consent_winner(text, text) IS 'per identity with a decision: the winning decision covering the purpose on the channel, and whether it is in force now';
+
+-- Every identity with state, and whether the purpose is allowed on the channel.
+CREATE FUNCTION ci.consent_allowed_ids(p_purpose text, p_channel text DEFAULT 'all')
 RETURNS TABLE (identity_id bigint, allowed boolean)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    WITH p AS (SELECT contacts FROM ci.consent_purpose WHERE purpose = p_purpose),
-    dflt AS (SELECT j.jurisdiction, ci.consent_default_allows(j.jurisdiction, p_purpose) AS allows
-               FROM ci.consent_jurisdiction j),
-    d AS (SELECT DISTINCT ON (st.identity_id) st.identity_id, st.decision = 'granted' AS granted,
-                 (st.valid_from IS NULL OR st.valid_from <= now()) AND (st.valid_until IS NULL OR st.valid_until > now()) AS in_force
-            FROM ci.consent_state st
-           WHERE st.purpose = p_purpose AND st.channel IN (p_channel, 'all')
-             AND (p_ids IS NULL OR st.identity_id = ANY (p_ids))
-           ORDER BY st.identity_id, st.decided_at DESC, (st.decision = 'granted'), (st.channel = 'all')),
-    s AS (SELECT * FROM ci.consent_subject s WHERE p_ids IS NULL OR s.identity_id = ANY (p_ids))
     SELECT coalesce(s.identity_id, d.identity_id),
-           CASE WHEN s.blocked_reason IS NOT NULL THEN false
-                WHEN (SELECT contacts FROM p) AND s.suppressed_channels && ARRAY['all', p_channel] THEN false
-                WHEN d.in_force THEN d.granted
-                ELSE coalesce((SELECT allows FROM dflt WHERE dflt.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT')), false)
-           END
-      FROM s FULL JOIN d ON d.identity_id = s.identity_id
+           ci.consent_decide(s.blocked_reason, s.suppressed_channels, p.contacts, p_channel, d.in_force, d.granted,
+                             coalesce(jd.absent, dd.absent) <> 'denied')
+      FROM ci.consent_subject s
+      FULL JOIN ci.consent_winner(p_purpose, p_channel) d ON d.identity_id = s.identity_id
+     CROSS JOIN (SELECT contacts FROM ci.consent_purpose WHERE purpose = p_purpose) p
+      LEFT JOIN ci.consent_default jd ON jd.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT') AND jd.purpose = p_purpose
+      LEFT JOIN ci.consent_default dd ON dd.jurisdiction = 'DEFAULT' AND dd.purpose = p_purpose
 $$;
-COMMENT ON FUNCTION ci.consent_allowed_ids(text, text, bigint[]) IS 'the consent rule in SQL: per identity (all with state, or p_ids), whether purpose and channel are allowed now; identities absent are decided by the DEFAULT jurisdiction';
+COMMENT ON FUNCTION ci.consent_allowed_ids(text, text) IS 'the consent rule for every identity with state: whether the purpose is allowed on the channel now (identities absent are decided by the DEFAULT jurisdiction)';
+
+-- The same for one identity: one row, or none when it has no state (the
+-- DEFAULT jurisdiction decides).  A set-returning SQL function, so that it
+-- is inlined into the caller's plan, which the row filter keeps.
+CREATE FUNCTION ci.consent_allowed_one(p_identity_id bigint, p_purpose text, p_channel text DEFAULT 'all')
+RETURNS TABLE (allowed boolean)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+    SELECT ci.consent_decide(s.blocked_reason, s.suppressed_channels, p.contacts, p_channel, d.in_force, d.granted,
+                             coalesce(jd.absent, dd.absent) <> 'denied')
+      FROM (SELECT p_identity_id AS id) k
+      LEFT JOIN ci.consent_subject s ON s.identity_id = k.id
+      LEFT JOIN LATERAL (
+            SELECT st.decision = 'granted' AS granted,
+                   (st.valid_from IS NULL OR st.valid_from <= now()) AND (st.valid_until IS NULL OR st.valid_until > now()) AS in_force
+              FROM ci.consent_state st
+             WHERE st.identity_id = k.id AND st.purpose = p_purpose AND st.channel IN (p_channel, 'all')
+             ORDER BY st.decided_at DESC, (st.decision = 'granted'), (st.channel = 'all')
+             LIMIT 1) d ON true
+     CROSS JOIN (SELECT contacts FROM ci.consent_purpose WHERE purpose = p_purpose) p
+      LEFT JOIN ci.consent_default jd ON jd.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT') AND jd.purpose = p_purpose
+      LEFT JOIN ci.consent_default dd ON dd.jurisdiction = 'DEFAULT' AND dd.purpose = p_purpose
+     WHERE s.identity_id IS NOT NULL OR d.granted IS NOT NULL
+$$;
+COMMENT ON FUNCTION ci.consent_allowed_one(bigint, text, text) IS 'the consent rule for one identity: one row, none when it has no consent state';
 
 -- Session settings, checked when set and again by every statement that
 -- reads a protected table: ci.purpose (a purpose of ci.consent_purpose the

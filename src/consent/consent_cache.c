@@ -1,32 +1,34 @@
 /*
- * consent_cache.c — consent answers for the current snapshot, one hash
- * probe per row.
+ * consent_cache.c — consent answers with one probe per row.
  *
- * A row filter over millions of rows cannot run a query per row.  Instead
- * the answers for one (purpose, channel) are kept in a hash table keyed by
- * customer (identity id) that lives exactly as long as the snapshot it was
- * read with:
+ * A row filter over millions of rows cannot run a query per row.  The
+ * answers for one (purpose, channel) are kept per session: a bitmap over
+ * identity ids (a hash table when the ids are sparse), read once and kept
+ * while nothing they depend on has changed:
  *
- *   - the cache is keyed by the active snapshot's content (xmin, xmax, the
- *     number of in-progress transactions and subtransactions, the command
- *     id).  With xmax unchanged no transaction can join the in-progress
- *     list (new xids are >= xmax), only leave it, so equal counts mean
- *     equal lists: equal keys see exactly the same rows.  Any commit a new
- *     snapshot could see changes the key, so a withdrawal committed by
- *     another session is honoured by this session's next statement (READ
- *     COMMITTED takes a new snapshot per statement); REPEATABLE READ keeps
- *     its answers for the transaction, as it keeps its view of the tables;
- *   - the session's settings (ci.purpose, ci.channel), the current user,
- *     and subtransaction aborts are part of the key;
- *   - the memory is a child of TopTransactionContext, freed at the end of
- *     the transaction at the latest.
+ *   - every statement that changes consent (state, subjects, defaults,
+ *     purposes, jurisdictions) appends a row to ci.consent_change (and
+ *     prunes old rows).  At the start of each statement (a new snapshot:
+ *     xmin, xmax, in-progress counts, command id — equal keys see the same
+ *     rows) the cache reads the set of change ids visible to that snapshot;
+ *     if it differs from the set the answers were read under, they are
+ *     dropped.  A withdrawal committed by another session is thus honoured
+ *     by this session's next statement; a REPEATABLE READ transaction keeps
+ *     seeing what its snapshot sees; own and rolled-back changes change the
+ *     visible set too;
+ *   - answers depend on the time through valid_from and valid_until: a set
+ *     is dropped at the first statement of a transaction whose now() has
+ *     reached the earliest such boundary after it was read;
+ *   - the session's purpose and the role's binding are checked again at
+ *     every statement (consent_session_set), not cached.
  *
- * Loading is adaptive: the first CONSENT_LAZY_LIMIT customers asked for are
- * looked up one by one (an index probe each, so a single-customer query
- * stays cheap); past that the whole set is read in one pass.  Both use the
- * rule in SQL, ci.consent_allowed_ids(), read as the owner of
- * ci.consent_state (like a foreign-key check): the querying role needs no
- * privilege on the consent tables.
+ * Loading is adaptive: the first CONSENT_LAZY_LIMIT (16) customers asked
+ * for in a statement are looked up one by one (index probes: a
+ * single-customer query stays cheap, and such sets live for one statement
+ * only); past that every answer is read in one pass and kept.  Both use the
+ * rule in SQL, ci.consent_allowed_one() and ci.consent_allowed_ids(), read
+ * as the owner of ci.consent_state (like a foreign-key check): the querying
+ * role needs no privilege on the consent tables.
  */
 #include "ci_common.h"
 
@@ -43,11 +45,12 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "consent/consent.h"
 
-#define CONSENT_LAZY_LIMIT	64
-#define CONSENT_MAX_EXPLICIT 8
+#define CONSENT_LAZY_LIMIT	16
+#define CONSENT_MAX_SETS 8
 #define CONSENT_FETCH_BATCH 10000
 
 typedef struct ConsentEntry
@@ -76,8 +79,18 @@ struct ConsentSet
 	bool		fallback;		/* the answer for an identity without state */
 	int			lookups;		/* one-by-one look-ups made so far */
 	uint64		generation;
+	MemoryContext cxt;			/* the set's own memory */
+	TimestampTz expires_at;		/* first valid_from/valid_until boundary after loading */
 	consent_ht_hash *ht;
+	/* once complete, when the ids are dense enough: one bit per id from base */
+	uint64	   *bits;
+	int64		base;
+	uint64		nbits;
 };
+
+/* A bitmap is used when it costs at most this many bits per answer (or 4 Mbit). */
+#define CONSENT_BITS_PER_ANSWER 64
+#define CONSENT_BITMAP_MIN_BITS (UINT64CONST(1) << 22)
 
 /* What the cache was built for. */
 typedef struct ConsentKey
@@ -93,37 +106,51 @@ typedef struct ConsentKey
 	uint64		abort_epoch;
 } ConsentKey;
 
-static MemoryContext consent_cxt = NULL;
+/* Per statement: the snapshot and settings it was checked for. */
 static bool key_valid = false;
 static ConsentKey cur_key;
 static ConsentSet *session_set = NULL;
 static bool session_set_none = false;	/* no purpose declared */
-static ConsentSet *explicit_sets[CONSENT_MAX_EXPLICIT];
-static int	n_explicit = 0;
+
+/* Across statements: the answers, and the change ids they were read under. */
+static MemoryContext consent_cxt = NULL;
+static ConsentSet *sets[CONSENT_MAX_SETS];
+static int	n_sets = 0;
+static int64 *token = NULL;
+static int	token_n = -1;		/* -1: not read yet */
+static Oid	token_rel = InvalidOid; /* ci.consent_change: a new one after DROP/CREATE EXTENSION */
 static uint64 next_generation = 1;
 
 static SPIPlanPtr plan_status = NULL;
 static SPIPlanPtr plan_one = NULL;
 static SPIPlanPtr plan_all = NULL;
+static SPIPlanPtr plan_token = NULL;
+static SPIPlanPtr plan_expiry = NULL;
+
+static void consent_read_token(int64 **ids, int *n);
+static Oid	consent_relid(const char *name);
 
 static void
-consent_forget(void)
+consent_drop_set(int i)
 {
-	if (consent_cxt != NULL)
-		MemoryContextDelete(consent_cxt);
-	consent_cxt = NULL;
-	key_valid = false;
-	session_set = NULL;
-	session_set_none = false;
-	n_explicit = 0;
+	MemoryContextDelete(sets[i]->cxt);
+	sets[i] = sets[--n_sets];
+}
+
+static void
+consent_drop_all(void)
+{
+	while (n_sets > 0)
+		consent_drop_set(n_sets - 1);
 }
 
 static void
 consent_xact_callback(XactEvent event, void *arg)
 {
-	/* TopTransactionContext and our child go away: forget the pointers */
-	consent_cxt = NULL;
-	consent_forget();
+	/* the next transaction checks its first statement again */
+	key_valid = false;
+	session_set = NULL;
+	session_set_none = false;
 }
 
 static void
@@ -141,7 +168,40 @@ consent_cache_init(void)
 	RegisterSubXactCallback(consent_subxact_callback, NULL);
 }
 
-/* Drop everything cached unless it was built for the current snapshot and settings. */
+/*
+ * A new statement (snapshot): keep the answers only if the visible change
+ * ids are those they were read under, drop one-statement and expired sets.
+ */
+static void
+consent_new_statement(void)
+{
+	int64	   *ids;
+	int			n;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	Oid			rel = consent_relid("consent_change");
+
+	if (consent_cxt == NULL)
+		consent_cxt = AllocSetContextCreate(TopMemoryContext, "customer_intel consent cache",
+											ALLOCSET_SMALL_SIZES);
+	consent_read_token(&ids, &n);
+	if (rel != token_rel || n != token_n || (n > 0 && memcmp(ids, token, n * sizeof(int64)) != 0))
+	{
+		token_rel = rel;
+		consent_drop_all();
+		if (token != NULL)
+			pfree(token);
+		token = MemoryContextAlloc(consent_cxt, Max(n, 1) * sizeof(int64));
+		if (n > 0)
+			memcpy(token, ids, n * sizeof(int64));
+		token_n = n;
+	}
+	pfree(ids);
+	for (int i = n_sets - 1; i >= 0; i--)
+		if (!sets[i]->complete || now >= sets[i]->expires_at)
+			consent_drop_set(i);
+}
+
+/* Everything cached stays only if it was built for the current snapshot's view. */
 static inline void
 consent_validate_key(void)
 {
@@ -168,9 +228,10 @@ consent_validate_key(void)
 		k.suboverflowed == cur_key.suboverflowed && k.userid == cur_key.userid &&
 		k.guc_epoch == cur_key.guc_epoch && k.abort_epoch == cur_key.abort_epoch)
 		return;
-	consent_forget();
-	consent_cxt = AllocSetContextCreate(TopTransactionContext, "customer_intel consent cache",
-										ALLOCSET_DEFAULT_SIZES);
+	key_valid = false;
+	session_set = NULL;
+	session_set_none = false;
+	consent_new_statement();
 	cur_key = k;
 	key_valid = true;
 }
@@ -299,16 +360,58 @@ consent_purpose_status(const char *purpose, Oid role1, Oid role2)
 	return purpose_status_internal(purpose, role1, role2, NULL);
 }
 
+/* The change rows visible to the current snapshot, in order (palloc'd). */
+static void
+consent_read_token(int64 **ids, int *n)
+{
+	AsOwner		a;
+	MemoryContext upper = CurrentMemoryContext;
+
+	as_owner_begin(&a);
+	if (SPI_execute_plan(consent_plan(&plan_token,
+									  "SELECT change_id, bumps FROM ci.consent_change ORDER BY change_id", 0, NULL),
+						 NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ci.consent_change");
+	/* (change id, bumps) pairs: a transaction bumps its own row for each change */
+	*n = (int) SPI_processed * 2;
+	*ids = MemoryContextAlloc(upper, Max(*n, 1) * sizeof(int64));
+	for (int i = 0; i < (int) SPI_processed; i++)
+	{
+		bool		isnull;
+
+		(*ids)[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		(*ids)[2 * i + 1] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	as_owner_end(&a);
+}
+
+static ConsentSet *
+consent_find_set(const char *purpose, int channel)
+{
+	for (int i = 0; i < n_sets; i++)
+		if (sets[i]->channel == channel && strcmp(sets[i]->purpose, purpose) == 0)
+			return sets[i];
+	return NULL;
+}
+
 static ConsentSet *
 consent_new_set(const char *purpose, int channel, bool fallback)
 {
-	ConsentSet *set = MemoryContextAllocZero(consent_cxt, sizeof(ConsentSet));
+	MemoryContext cxt;
+	ConsentSet *set;
 
+	if (n_sets == CONSENT_MAX_SETS)
+		consent_drop_set(0);
+	cxt = AllocSetContextCreate(consent_cxt, "customer_intel consent answers", ALLOCSET_DEFAULT_SIZES);
+	set = MemoryContextAllocZero(cxt, sizeof(ConsentSet));
+	set->cxt = cxt;
 	strlcpy(set->purpose, purpose, sizeof(set->purpose));
 	set->channel = channel;
 	set->fallback = fallback;
+	set->expires_at = DT_NOEND;
 	set->generation = next_generation++;
-	set->ht = consent_ht_create(consent_cxt, 256, NULL);
+	set->ht = consent_ht_create(cxt, 256, NULL);
+	sets[n_sets++] = set;
 	return set;
 }
 
@@ -327,7 +430,10 @@ consent_session_set(void)
 		session_set_none = true;
 		return NULL;
 	}
-	/* the setting may have bypassed the check hook (postgresql.conf, a placeholder): check now */
+	/*
+	 * Once per statement: the setting may have bypassed the check hook
+	 * (postgresql.conf, a placeholder), or a binding may have changed.
+	 */
 	status = purpose_status_internal(p, GetUserId(), GetSessionUserId(), &fallback);
 	if (status == 1)
 		ereport(ERROR,
@@ -341,7 +447,9 @@ consent_session_set(void)
 				 errmsg("role may not declare consent purpose \"%s\"", p),
 				 errdetail("A purpose binding in ci.consent_purpose_binding applies to the current or the session user and does not name this purpose."),
 				 errhint("Use one of the role's bound purposes.")));
-	session_set = consent_new_set(p, consent_channel_guc, fallback);
+	session_set = consent_find_set(p, consent_channel_guc);
+	if (session_set == NULL)
+		session_set = consent_new_set(p, consent_channel_guc, fallback);
 	return session_set;
 }
 
@@ -357,9 +465,9 @@ consent_explicit_set(const char *purpose, int purposelen, int channel)
 	{
 		memcpy(buf, purpose, purposelen);
 		buf[purposelen] = '\0';
-		for (int i = 0; i < n_explicit; i++)
-			if (explicit_sets[i]->channel == channel && strcmp(explicit_sets[i]->purpose, buf) == 0)
-				return explicit_sets[i];
+		set = consent_find_set(buf, channel);
+		if (set != NULL)
+			return set;
 	}
 	if (purposelen > CONSENT_MAX_PURPOSE || memchr(purpose, '\0', purposelen) != NULL ||
 		purpose_status_internal(buf, GetUserId(), GetUserId(), &fallback) == 1)
@@ -369,11 +477,52 @@ consent_explicit_set(const char *purpose, int purposelen, int channel)
 						Min(purposelen, CONSENT_MAX_PURPOSE + 1), purpose),
 				 errhint("Known purposes are the rows of ci.consent_purpose.")));
 	/* an explicit question is not a declaration: bindings do not apply */
-	set = consent_new_set(buf, channel, fallback);
-	if (n_explicit == CONSENT_MAX_EXPLICIT)
-		n_explicit = 0;			/* the old ones stay allocated until the key changes */
-	explicit_sets[n_explicit++] = set;
-	return set;
+	return consent_new_set(buf, channel, fallback);
+}
+
+/*
+ * Identity ids are dense integers: once every answer is loaded, one bit per
+ * id (12.5 kB for 100,000 customers) answers from the CPU cache where a
+ * hash table of the same answers would not.  Ids without state get the
+ * fallback answer.  Sparse ids keep the hash table.
+ */
+static void
+consent_make_bitmap(ConsentSet *set)
+{
+	consent_ht_iterator it;
+	ConsentEntry *e;
+	int64		lo = PG_INT64_MAX,
+				hi = PG_INT64_MIN;
+	uint64		n = set->ht->members,
+				span;
+
+	if (n == 0)
+		return;
+	consent_ht_start_iterate(set->ht, &it);
+	while ((e = consent_ht_iterate(set->ht, &it)) != NULL)
+	{
+		lo = Min(lo, e->id);
+		hi = Max(hi, e->id);
+	}
+	span = (uint64) hi - (uint64) lo + 1;	/* no overflow in unsigned arithmetic */
+	if (span == 0 || span > Max(CONSENT_BITMAP_MIN_BITS, n * CONSENT_BITS_PER_ANSWER))
+		return;
+	set->bits = MemoryContextAllocHuge(set->cxt, ((span + 63) / 64) * sizeof(uint64));
+	memset(set->bits, set->fallback ? 0xFF : 0, ((span + 63) / 64) * sizeof(uint64));
+	consent_ht_start_iterate(set->ht, &it);
+	while ((e = consent_ht_iterate(set->ht, &it)) != NULL)
+	{
+		uint64		off = (uint64) e->id - (uint64) lo;
+
+		if (e->allowed)
+			set->bits[off / 64] |= UINT64CONST(1) << (off % 64);
+		else
+			set->bits[off / 64] &= ~(UINT64CONST(1) << (off % 64));
+	}
+	set->base = lo;
+	set->nbits = span;
+	consent_ht_destroy(set->ht);
+	set->ht = NULL;
 }
 
 /* Looks one customer up (insert into the table) or, past the limit, loads all. */
@@ -391,7 +540,7 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 	if (!all)
 	{
 		SPIPlanPtr	plan = consent_plan(&plan_one,
-										"SELECT allowed FROM ci.consent_allowed_ids($1, $2, ARRAY[$3])",
+										"SELECT allowed FROM ci.consent_allowed_one($3, $1, $2)",
 										3, types);
 		bool		found;
 		bool		allowed = set->fallback;
@@ -404,7 +553,7 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 			bool		isnull;
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 
-			allowed = !isnull && DatumGetBool(d);
+			allowed = isnull ? set->fallback : DatumGetBool(d);
 		}
 		e = consent_ht_insert(set->ht, customer, &found);
 		e->allowed = allowed;
@@ -440,7 +589,21 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 			CHECK_FOR_INTERRUPTS();
 		}
 		SPI_cursor_close(portal);
+		/* the answers hold until the first validity boundary after now() */
+		if (SPI_execute_plan(consent_plan(&plan_expiry,
+										  "SELECT min(t) FROM (SELECT valid_from FROM ci.consent_state WHERE purpose = $1 AND valid_from > now()"
+										  " UNION ALL SELECT valid_until FROM ci.consent_state WHERE purpose = $1 AND valid_until > now()) b(t)",
+										  1, types),
+							 args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not read consent validity");
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			set->expires_at = isnull ? DT_NOEND : DatumGetTimestampTz(d);
+		}
 		set->complete = true;
+		consent_make_bitmap(set);
 	}
 	as_owner_end(&a);
 }
@@ -448,7 +611,17 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 bool
 consent_set_allows(ConsentSet *set, int64 customer)
 {
-	ConsentEntry *e = consent_ht_lookup(set->ht, customer);
+	ConsentEntry *e;
+
+	if (set->bits != NULL)
+	{
+		uint64		off = (uint64) customer - (uint64) set->base;
+
+		if (off < set->nbits)
+			return (set->bits[off / 64] >> (off % 64)) & 1;
+		return set->fallback;
+	}
+	e = consent_ht_lookup(set->ht, customer);
 
 	if (e != NULL)
 		return e->allowed;
@@ -456,10 +629,7 @@ consent_set_allows(ConsentSet *set, int64 customer)
 		return set->fallback;
 	consent_load(set, customer, ++set->lookups > CONSENT_LAZY_LIMIT);
 	if (set->complete)
-	{
-		e = consent_ht_lookup(set->ht, customer);
-		return e != NULL ? e->allowed : set->fallback;
-	}
+		return consent_set_allows(set, customer);
 	return consent_ht_lookup(set->ht, customer)->allowed;
 }
 
