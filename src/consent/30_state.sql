@@ -40,6 +40,9 @@ CREATE TABLE ci.consent_subject (
 );
 COMMENT ON TABLE ci.consent_subject IS 'Per live identity: the jurisdiction that applies, its countries, its active suppressions (kept by ci.consent_recompute)';
 
+-- Merges are followed downwards (which identities were merged into this one).
+CREATE INDEX identity_merged_into_idx ON ci.identity (merged_into) WHERE merged_into IS NOT NULL;
+
 -- Both are derived and rebuilt by ci.consent_recompute(NULL) after a restore:
 -- not dumped.
 
@@ -164,10 +167,30 @@ BEGIN
         RETURN 0;
     END IF;
 
-    -- the identity-level facts that belong to these identities (few)
-    SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live_identity_id), '{}')
-      INTO v_fkind, v_fid, v_flive
-      FROM ci.consent_identity_fact WHERE live_identity_id IN (SELECT unnest(v_ids));
+    -- the identity-level facts that belong to these identities: those named
+    -- for them or for identities merged into them (through the merged_into
+    -- index), mapped to their live identity
+    IF v_all THEN
+        SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live_identity_id), '{}')
+          INTO v_fkind, v_fid, v_flive
+          FROM ci.consent_identity_fact;
+    ELSE
+        WITH RECURSIVE closure(id, depth) AS (
+            SELECT unnest(v_ids), 0
+            UNION
+            SELECT i.identity_id, c.depth + 1 FROM closure c JOIN ci.identity i ON i.merged_into = c.id WHERE c.depth < 1000),
+        named AS (SELECT DISTINCT id FROM closure),
+        f AS (
+            SELECT 'event'::text AS kind, e.event_id AS id, e.identity_id FROM ci.consent_event e JOIN named n ON e.identity_id = n.id
+            UNION ALL
+            SELECT 'suppression', s.suppression_id, s.identity_id FROM ci.suppression s JOIN named n ON s.identity_id = n.id
+            UNION ALL
+            SELECT 'override', o.identity_id, o.identity_id FROM ci.consent_jurisdiction_override o JOIN named n ON o.identity_id = n.id),
+        mapped AS (SELECT f.kind, f.id, ci.consent_live_identity(f.identity_id) AS live FROM f)
+        SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live), '{}')
+          INTO v_fkind, v_fid, v_flive
+          FROM mapped WHERE live IN (SELECT unnest(v_ids));
+    END IF;
 
     -- decisions: record-level events of the identities' records, identity-level ones mapped
     INSERT INTO ci.consent_state (identity_id, purpose, channel, decision, decided_at, valid_from, valid_until, event_id)
