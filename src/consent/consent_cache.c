@@ -274,7 +274,11 @@ consent_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
 	if (*slot == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+		/*
+		 * Generic plans from the first execution: these run once per
+		 * statement, where planning would cost more than running.
+		 */
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "could not prepare consent query: %s", SPI_result_code_string(SPI_result));
@@ -329,15 +333,21 @@ purpose_status_internal(const char *purpose, Oid role1, Oid role2, bool *fallbac
 	args[2] = ObjectIdGetDatum(role2);
 	as_owner_begin(&a);
 	plan = consent_plan(&plan_status,
+						/* plain SQL, planned once: no SQL-function calls to plan per execution */
 						"SELECT EXISTS (SELECT 1 FROM ci.consent_purpose WHERE purpose = $1),"
-						" coalesce(ci.consent_purpose_allowed($2, $1), false) AND coalesce(ci.consent_purpose_allowed($3, $1), false),"
-						" ci.consent_default_allows('DEFAULT', $1)",
+						" (SELECT bool_and(r.rolsuper"
+						"   OR NOT EXISTS (SELECT 1 FROM ci.consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
+						"                   WHERE pg_catalog.pg_has_role(r.oid, br.oid, 'MEMBER'))"
+						"   OR EXISTS (SELECT 1 FROM ci.consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
+						"               WHERE b.purpose = $1 AND pg_catalog.pg_has_role(r.oid, br.oid, 'MEMBER')))"
+						"    FROM pg_catalog.pg_roles r WHERE r.oid IN ($2, $3)),"
+						" (SELECT d.absent <> 'denied' FROM ci.consent_default d WHERE d.jurisdiction = 'DEFAULT' AND d.purpose = $1)",
 						3, types);
 	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read ci.consent_purpose");
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 		result = 1;
-	else if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+	else if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) || isnull)
 		result = 2;
 	else
 		result = 0;
