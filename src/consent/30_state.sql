@@ -137,6 +137,7 @@ COMMENT ON FUNCTION ci.contact_hash(text, text) IS 'HMAC-SHA-256 of kind:normali
 CREATE FUNCTION ci.consent_recompute(p_identity_ids bigint[] DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
 AS $$
 DECLARE
     v_all   boolean := p_identity_ids IS NULL;
@@ -216,14 +217,19 @@ BEGIN
         SELECT l.identity_id AS live, r.country, r.email_norm, r.phone_e164
           FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
          WHERE l.identity_id IN (SELECT unnest(v_ids))),
-    by_country AS (
-        SELECT m.live,
-               array_agg(DISTINCT m.country ORDER BY m.country) FILTER (WHERE m.country IS NOT NULL) AS countries,
-               (array_agg(c.jurisdiction ORDER BY j.strictness DESC) FILTER (WHERE c.jurisdiction IS NOT NULL))[1] AS jurisdiction
+    -- no ordered aggregate per identity (each would start its own sort):
+    -- one sort for the strictest jurisdiction, one for the country lists
+    by_jurisdiction AS (
+        SELECT DISTINCT ON (m.live) m.live, c.jurisdiction
           FROM members m
-          LEFT JOIN ci.consent_jurisdiction_country c ON c.country = m.country
-          LEFT JOIN ci.consent_jurisdiction j ON j.jurisdiction = c.jurisdiction
-         GROUP BY m.live),
+          JOIN ci.consent_jurisdiction_country c ON c.country = m.country
+          JOIN ci.consent_jurisdiction j ON j.jurisdiction = c.jurisdiction
+         ORDER BY m.live, j.strictness DESC, c.jurisdiction),
+    by_country AS (
+        SELECT x.live, array_agg(x.country) FILTER (WHERE x.country IS NOT NULL) AS countries, bj.jurisdiction
+          FROM (SELECT DISTINCT m.live, m.country FROM members m ORDER BY m.live, m.country) x
+          LEFT JOIN by_jurisdiction bj ON bj.live = x.live
+         GROUP BY x.live, bj.jurisdiction),
     by_override AS (
         SELECT f.live, (array_agg(o.jurisdiction ORDER BY j.strictness DESC))[1] AS jurisdiction
           FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live)
