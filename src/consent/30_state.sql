@@ -359,5 +359,7 @@ CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 
 -- Installed by ALTER EXTENSION … UPDATE on resolved identities: their
--- consent subjects are computed now (nothing to do on a fresh install).
+-- consent subjects are computed now (nothing to do on a fresh install).  No
+-- session has cached answers yet: the change notes start empty.
 SELECT ci.consent_recompute(NULL);
+DELETE FROM ci.consent_change;
