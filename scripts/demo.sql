@@ -475,6 +475,8 @@ INSERT INTO demo_purchase
 SELECT row_number() OVER (), l.identity_id, (10 + (l.record_id % 90))::numeric
   FROM ci.identity_link l;
 CREATE INDEX ON demo_purchase (customer_id);
+-- identities a bulk resolution run created are computed once, here
+SELECT ci.refresh_consent() AS identities_computed;
 SELECT jurisdiction, count(*) AS identities FROM ci.consent_subject GROUP BY 1 ORDER BY 2 DESC;
 SELECT count(ci.record_consent('marketing', CASE WHEN identity_id % 3 = 0 THEN 'withdrawn' ELSE 'granted' END,
                                identity_id => identity_id, mechanism => 'preference_center')) AS marketing_decisions

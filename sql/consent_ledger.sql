@@ -10,6 +10,7 @@ TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event REST
 ALTER TABLE ci.consent_event DISABLE TRIGGER consent_event_no_truncate;
 ALTER TABLE ci.suppression DISABLE TRIGGER suppression_no_truncate;
 TRUNCATE ci.consent_event, ci.suppression, ci.consent_jurisdiction_override RESTART IDENTITY;
+TRUNCATE ci.consent_state, ci.consent_subject;   -- derived from the above
 ALTER TABLE ci.consent_event ENABLE TRIGGER consent_event_no_truncate;
 ALTER TABLE ci.suppression ENABLE TRIGGER suppression_no_truncate;
 
@@ -21,6 +22,13 @@ INSERT INTO ci.source_record (record_id, source, source_key, given_name, email, 
   (4, 'pos', 'p1', 'Cy', NULL, '+55 11 91234 5678', 'BR');
 INSERT INTO ci.identity (identity_id) SELECT generate_series(1, 4);
 INSERT INTO ci.identity_link (record_id, identity_id, rule) VALUES (1, 1, 't'), (2, 2, 't'), (3, 3, 't'), (4, 4, 't');
+-- New identities without any consent fact are computed by ci.refresh_consent()
+-- (a first resolution run leaves them to it); until then the strictest
+-- jurisdiction, DEFAULT, answers for them.
+SELECT identity_id FROM ci.consent_subject;
+SELECT ci.consent_allows(1, 'marketing') AS before_refresh;
+SELECT ci.refresh_consent() AS computed;
+SELECT ci.refresh_consent() AS computed_again;
 
 -- Linking records gives every identity a jurisdiction from its countries.
 SELECT identity_id, jurisdiction, countries FROM ci.consent_subject ORDER BY 1;

@@ -7,6 +7,7 @@ TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event REST
 ALTER TABLE ci.consent_event DISABLE TRIGGER consent_event_no_truncate;
 ALTER TABLE ci.suppression DISABLE TRIGGER suppression_no_truncate;
 TRUNCATE ci.consent_event, ci.suppression, ci.consent_jurisdiction_override RESTART IDENTITY;
+TRUNCATE ci.consent_state, ci.consent_subject;   -- derived from the above
 ALTER TABLE ci.consent_event ENABLE TRIGGER consent_event_no_truncate;
 ALTER TABLE ci.suppression ENABLE TRIGGER suppression_no_truncate;
 
@@ -15,6 +16,7 @@ INSERT INTO ci.source_record (record_id, source, source_key, given_name, country
   (1, 'crm', 'p1', 'Ann', 'US'), (2, 'crm', 'p2', 'Bea', 'DE'), (3, 'crm', 'p3', 'Cy', 'US');
 INSERT INTO ci.identity (identity_id) SELECT generate_series(1, 3);
 INSERT INTO ci.identity_link (record_id, identity_id, rule) SELECT g, g, 't' FROM generate_series(1, 3) g;
+SELECT ci.refresh_consent() > 0 AS computed;
 SELECT ci.record_consent('marketing', 'withdrawn', identity_id => 3, decided_at => '2024-01-01') > 0 AS recorded;
 
 CREATE TABLE purchases (purchase_id int PRIMARY KEY, customer_id bigint, amount int);

@@ -303,7 +303,8 @@ RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_ids bigint[];
+    v_ids  bigint[];
+    v_hash boolean := EXISTS (SELECT 1 FROM ci.suppression WHERE contact_hash IS NOT NULL AND lifted_at IS NULL);
 BEGIN
     IF TG_TABLE_NAME = 'identity_link' THEN
         IF TG_OP = 'INSERT' THEN
@@ -332,6 +333,29 @@ BEGIN
           JOIN ci.identity_link l ON l.record_id = n.record_id
          WHERE (n.country, n.email_norm, n.phone_e164) IS DISTINCT FROM (o.country, o.email_norm, o.phone_e164);
     END IF;
+    -- Identities not computed yet (no subject) and without any consent fact
+    -- are left to ci.refresh_consent(): until then the DEFAULT jurisdiction,
+    -- the strictest, answers for them (fail closed).  This keeps a first
+    -- resolution run, which creates every identity, from computing them all
+    -- inside its link statements.
+    IF v_ids IS NOT NULL THEN
+        SELECT array_agg(x.id) INTO v_ids
+          FROM unnest(v_ids) x(id)
+         WHERE EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.consent_state s WHERE s.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.identity_link l JOIN ci.consent_event e ON e.record_id = l.record_id
+                        WHERE l.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.consent_event e WHERE e.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.suppression s WHERE s.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.consent_jurisdiction_override o WHERE o.identity_id = x.id)
+            OR EXISTS (SELECT 1 FROM ci.identity i WHERE i.merged_into = x.id)
+            OR (v_hash AND EXISTS (
+                    SELECT 1 FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
+                      JOIN ci.suppression s ON s.lifted_at IS NULL
+                       AND ((s.contact_kind = 'email' AND s.contact_hash = ci.contact_hash('email', r.email_norm))
+                         OR (s.contact_kind = 'phone' AND s.contact_hash = ci.contact_hash('phone', r.phone_e164)))
+                     WHERE l.identity_id = x.id));
+    END IF;
     IF v_ids IS NOT NULL THEN
         PERFORM ci.consent_recompute(v_ids);
     END IF;
@@ -357,6 +381,29 @@ CREATE TRIGGER consent_country_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent_jurisdiction
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
+
+-- Identities resolved but not computed yet (a first resolution run leaves
+-- them to this): computes their consent subjects.  Run it after a bulk
+-- resolution run, or every minute from pg_cron; until then such identities
+-- are answered by the DEFAULT jurisdiction (fail closed).
+CREATE FUNCTION ci.refresh_consent()
+RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    SELECT array_agg(DISTINCT l.identity_id) INTO v_ids
+      FROM ci.identity_link l
+     WHERE NOT EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = l.identity_id);
+    IF v_ids IS NULL THEN
+        RETURN 0;   -- (NULL would mean "all" to ci.consent_recompute)
+    END IF;
+    RETURN ci.consent_recompute(v_ids);
+END;
+$$;
+COMMENT ON FUNCTION ci.refresh_consent() IS 'computes the consent of resolved identities not computed yet (after a bulk resolution run); returns how many';
+REVOKE ALL ON FUNCTION ci.refresh_consent() FROM PUBLIC;
 
 -- Installed by ALTER EXTENSION … UPDATE on resolved identities: their
 -- consent subjects are computed now (nothing to do on a fresh install).  No

@@ -10,11 +10,13 @@ CREATE EXTENSION IF NOT EXISTS customer_intel;
 SELECT plan(39);
 
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event RESTART IDENTITY CASCADE;
+TRUNCATE ci.consent_state, ci.consent_subject;
 -- customers 1 (US, opt-out: allowed), 2 (DE, opt-in: denied), 3 (US, withdrew)
 INSERT INTO ci.source_record (record_id, source, source_key, given_name, country) VALUES
   (9001, 'crm', 'sec1', 'Ann', 'US'), (9002, 'crm', 'sec2', 'Bea', 'DE'), (9003, 'crm', 'sec3', 'Cy', 'US');
 INSERT INTO ci.identity (identity_id) VALUES (1), (2), (3);
 INSERT INTO ci.identity_link (record_id, identity_id, rule) VALUES (9001, 1, 't'), (9002, 2, 't'), (9003, 3, 't');
+SELECT ci.refresh_consent() > 0 AS computed;
 SELECT ci.record_consent('marketing', 'withdrawn', identity_id => 3);
 
 CREATE TABLE sec_orders (order_id int PRIMARY KEY, customer_id bigint NOT NULL, secret text);
