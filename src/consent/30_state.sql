@@ -338,23 +338,40 @@ BEGIN
     -- the strictest, answers for them (fail closed).  This keeps a first
     -- resolution run, which creates every identity, from computing them all
     -- inside its link statements.
+    -- nothing computed and no consent fact anywhere (a first run on a new
+    -- database): nothing to do
+    IF v_ids IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM ci.consent_subject) AND NOT EXISTS (SELECT 1 FROM ci.consent_event)
+       AND NOT EXISTS (SELECT 1 FROM ci.suppression) AND NOT EXISTS (SELECT 1 FROM ci.consent_jurisdiction_override) THEN
+        RETURN NULL;
+    END IF;
     IF v_ids IS NOT NULL THEN
-        SELECT array_agg(x.id) INTO v_ids
-          FROM unnest(v_ids) x(id)
-         WHERE EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.consent_state s WHERE s.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.identity_link l JOIN ci.consent_event e ON e.record_id = l.record_id
-                        WHERE l.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.consent_event e WHERE e.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.suppression s WHERE s.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.consent_jurisdiction_override o WHERE o.identity_id = x.id)
-            OR EXISTS (SELECT 1 FROM ci.identity i WHERE i.merged_into = x.id)
-            OR (v_hash AND EXISTS (
-                    SELECT 1 FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
-                      JOIN ci.suppression s ON s.lifted_at IS NULL
-                       AND ((s.contact_kind = 'email' AND s.contact_hash = ci.contact_hash('email', r.email_norm))
-                         OR (s.contact_kind = 'phone' AND s.contact_hash = ci.contact_hash('phone', r.phone_e164)))
-                     WHERE l.identity_id = x.id));
+        -- one set-based pass (joins, no sub-query per identity)
+        WITH x AS MATERIALIZED (SELECT DISTINCT unnest(v_ids) AS id)
+        SELECT array_agg(DISTINCT k.id) INTO v_ids FROM (
+            SELECT s.identity_id FROM x JOIN ci.consent_subject s ON s.identity_id = x.id
+            UNION ALL
+            SELECT l.identity_id FROM x JOIN ci.identity_link l ON l.identity_id = x.id
+              JOIN ci.consent_event e ON e.record_id = l.record_id
+            UNION ALL
+            SELECT e.identity_id FROM x JOIN ci.consent_event e ON e.identity_id = x.id
+            UNION ALL
+            SELECT s.identity_id FROM x JOIN ci.suppression s ON s.identity_id = x.id
+            UNION ALL
+            SELECT o.identity_id FROM x JOIN ci.consent_jurisdiction_override o ON o.identity_id = x.id
+            UNION ALL
+            SELECT i.merged_into FROM x JOIN ci.identity i ON i.merged_into = x.id
+            UNION ALL
+            SELECT c.id FROM (
+                SELECT x.id, 'email' AS kind, ci.contact_hash('email', r.email_norm) AS h
+                  FROM x JOIN ci.identity_link l ON l.identity_id = x.id JOIN ci.source_record r ON r.record_id = l.record_id
+                 WHERE v_hash AND r.email_norm IS NOT NULL
+                UNION ALL
+                SELECT x.id, 'phone', ci.contact_hash('phone', r.phone_e164)
+                  FROM x JOIN ci.identity_link l ON l.identity_id = x.id JOIN ci.source_record r ON r.record_id = l.record_id
+                 WHERE v_hash AND r.phone_e164 IS NOT NULL) c
+              JOIN ci.suppression s ON s.contact_hash = c.h AND s.contact_kind = c.kind AND s.lifted_at IS NULL
+        ) k(id);
     END IF;
     IF v_ids IS NOT NULL THEN
         PERFORM ci.consent_recompute(v_ids);
