@@ -127,10 +127,73 @@ CREATE TABLE ci.consent_secret (
 REVOKE ALL ON ci.consent_secret FROM PUBLIC;
 COMMENT ON TABLE ci.consent_secret IS 'HMAC key for hashed contact points (suppression lists); owner only';
 
-SELECT pg_catalog.pg_extension_config_dump('ci.consent_purpose', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction_country', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('ci.consent_default', 'WHERE NOT shipped');
+-- pg_dump keeps a DBA's changes to shipped rows (main's convention: every
+-- configuration row is dumped).  A shipped row that is changed stops being
+-- "shipped" (shipped = false); a restore runs CREATE EXTENSION first, and an
+-- INSERT of the key of a row that is still shipped overwrites it with the
+-- inserted values instead of failing.  Deleting a shipped row is not
+-- remembered by a dump: change it instead.
+CREATE FUNCTION ci.consent_config_touch()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF OLD.shipped AND NEW.shipped AND (to_jsonb(NEW) - 'shipped') IS DISTINCT FROM (to_jsonb(OLD) - 'shipped') THEN
+        NEW.shipped := false;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_config_touch() IS 'trigger: a shipped consent configuration row that is changed becomes the DBA''s (shipped = false), so pg_dump''s copy of it wins on restore';
+
+CREATE FUNCTION ci.consent_config_overwrite()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    CASE TG_TABLE_NAME
+        WHEN 'consent_purpose' THEN
+            UPDATE ci.consent_purpose t SET contacts = NEW.contacts, shipped = NEW.shipped, description = NEW.description
+             WHERE t.purpose = NEW.purpose AND t.shipped;
+        WHEN 'consent_jurisdiction' THEN
+            UPDATE ci.consent_jurisdiction t SET strictness = NEW.strictness, shipped = NEW.shipped, description = NEW.description
+             WHERE t.jurisdiction = NEW.jurisdiction AND t.shipped;
+        WHEN 'consent_jurisdiction_country' THEN
+            UPDATE ci.consent_jurisdiction_country t SET jurisdiction = NEW.jurisdiction, shipped = NEW.shipped
+             WHERE t.country = NEW.country AND t.shipped;
+        WHEN 'consent_default' THEN
+            UPDATE ci.consent_default t SET absent = NEW.absent, shipped = NEW.shipped, note = NEW.note
+             WHERE t.jurisdiction = NEW.jurisdiction AND t.purpose = NEW.purpose AND t.shipped;
+    END CASE;
+    IF FOUND THEN
+        RETURN NULL;    -- the shipped row now holds the inserted values
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_config_overwrite() IS 'trigger: an INSERT of the key of a still-shipped consent configuration row overwrites it (what a restore does after CREATE EXTENSION)';
+
+CREATE TRIGGER consent_config_0_overwrite BEFORE INSERT ON ci.consent_purpose
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_overwrite();
+CREATE TRIGGER consent_config_0_overwrite BEFORE INSERT ON ci.consent_jurisdiction
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_overwrite();
+CREATE TRIGGER consent_config_0_overwrite BEFORE INSERT ON ci.consent_jurisdiction_country
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_overwrite();
+CREATE TRIGGER consent_config_0_overwrite BEFORE INSERT ON ci.consent_default
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_overwrite();
+CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_purpose
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
+CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_jurisdiction
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
+CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_jurisdiction_country
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
+CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_default
+    FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
+
+SELECT pg_catalog.pg_extension_config_dump('ci.consent_purpose', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction_country', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.consent_default', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_purpose_binding', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_exempt_role', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_secret', '');

@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(22);
+SELECT plan(25);
 
 SELECT has_function('ci', 'consent_check', ARRAY['bigint', 'text[]'], 'ci.consent_check(bigint, text[])');
 SELECT has_function('ci', 'consent_allows', ARRAY['bigint', 'text', 'text'], 'ci.consent_allows(bigint, text, text)');
@@ -41,6 +41,16 @@ SELECT is((SELECT absent FROM ci.consent_default WHERE jurisdiction = 'DEFAULT' 
           'an unknown jurisdiction is opt-in for marketing');
 SELECT is((SELECT array_agg(tgname::text ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'ci.consent_event'::regclass AND NOT tgisinternal),
           ARRAY['consent_event_append_only', 'consent_event_no_truncate'], 'the ledger has its append-only guards');
+
+-- pg_dump and restore: every configuration row is dumped; a changed shipped row is the DBA's
+UPDATE ci.consent_default SET absent = 'denied' WHERE jurisdiction = 'CCPA' AND purpose = 'profiling';
+SELECT is((SELECT shipped FROM ci.consent_default WHERE jurisdiction = 'CCPA' AND purpose = 'profiling'), false,
+          'a changed shipped row is no longer shipped (so its dumped copy wins on restore)');
+INSERT INTO ci.consent_default (jurisdiction, purpose, absent, shipped) VALUES ('GDPR', 'analytics', 'denied', false);
+SELECT is((SELECT absent || '/' || shipped FROM ci.consent_default WHERE jurisdiction = 'GDPR' AND purpose = 'analytics'), 'denied/false',
+          'an INSERT of a still-shipped key (a restore after CREATE EXTENSION) overwrites it');
+SELECT throws_ok($$INSERT INTO ci.consent_default (jurisdiction, purpose, absent) VALUES ('CCPA', 'profiling', 'allowed')$$,
+                 '23505', NULL, 'an INSERT of a key the DBA changed is a duplicate');
 
 SELECT * FROM finish();
 ROLLBACK;
