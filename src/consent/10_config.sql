@@ -190,6 +190,34 @@ CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_jurisdiction_cou
 CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_default
     FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
 
+-- A data-only restore with --disable-triggers cannot overwrite: it needs the
+-- untouched shipped rows out of the way first (like ci.prepare_data_restore).
+CREATE FUNCTION ci.prepare_consent_data_restore()
+RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    m bigint;
+BEGIN
+    DELETE FROM ci.consent_default WHERE shipped;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM ci.consent_jurisdiction_country WHERE shipped;
+    GET DIAGNOSTICS m = ROW_COUNT; n := n + m;
+    DELETE FROM ci.consent_jurisdiction j WHERE shipped
+       AND NOT EXISTS (SELECT 1 FROM ci.consent_jurisdiction_country c WHERE c.jurisdiction = j.jurisdiction)
+       AND NOT EXISTS (SELECT 1 FROM ci.consent_default d WHERE d.jurisdiction = j.jurisdiction);
+    GET DIAGNOSTICS m = ROW_COUNT; n := n + m;
+    DELETE FROM ci.consent_purpose p WHERE shipped
+       AND NOT EXISTS (SELECT 1 FROM ci.consent_default d WHERE d.purpose = p.purpose)
+       AND NOT EXISTS (SELECT 1 FROM ci.consent_event e WHERE e.purpose = p.purpose);
+    GET DIAGNOSTICS m = ROW_COUNT; n := n + m;
+    RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION ci.prepare_consent_data_restore() IS 'Deletes the untouched shipped consent configuration rows so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
+REVOKE ALL ON FUNCTION ci.prepare_consent_data_restore() FROM PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_purpose', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction_country', '');
