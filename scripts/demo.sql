@@ -508,7 +508,6 @@ SELECT purpose, jurisdiction, identities, allowed, allowed_pct
   FROM ci.consent_coverage WHERE channel = 'all' AND purpose IN ('marketing', 'analytics') ORDER BY 1, 2;
 SELECT * FROM ci.consent_reachable ORDER BY channel;
 -- ==== consent — end =====================================================
-=======
 -- ==== audit (issue 11): an audited change, a tamper caught, a redaction verified ====
 \echo
 \echo 'Audit (ci.audit): every change to ci.source_record is logged by a C'
