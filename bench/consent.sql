@@ -53,6 +53,7 @@ CREATE ROLE bench_bi;
 CREATE ROLE bench_plain;
 GRANT SELECT ON bench_events, bench_events_naive TO bench_bi, bench_plain;
 GRANT SELECT ON bench_allowed TO bench_bi;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO bench_bi, bench_plain;
 GRANT USAGE ON SCHEMA ci TO bench_bi;
 GRANT EXECUTE ON FUNCTION ci.record_consent(text, text, bigint, bigint, text, text, text, text, text, text, text, timestamptz, timestamptz, timestamptz) TO bench_bi;
 SELECT ci.protect('bench_events', 'customer_id', 'marketing', 'analytics');

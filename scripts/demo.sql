@@ -487,6 +487,7 @@ SELECT ci.protect('demo_purchase', 'customer_id', 'marketing', 'analytics');
 DROP ROLE IF EXISTS demo_bi;
 CREATE ROLE demo_bi;
 GRANT SELECT ON demo_purchase TO demo_bi;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO demo_bi;   -- the row filter (ci.grant_role(.., 'reader') grants it too)
 SELECT ci.bind_purpose('demo_bi', 'marketing', 'analytics');
 SET ROLE demo_bi;
 \echo 'No purpose declared: the table shows nothing.'

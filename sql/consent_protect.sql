@@ -32,6 +32,9 @@ SELECT table_name, customer_column, purposes FROM ci.consent_protected;
 CREATE ROLE regress_consent_bi;
 CREATE ROLE regress_consent_dpo;
 GRANT SELECT, INSERT ON purchases TO regress_consent_bi, regress_consent_dpo;
+-- the row filter is a function: roles reading a protected table may execute it
+-- (ci.grant_role(role, 'reader') grants it too)
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO regress_consent_bi, regress_consent_dpo;
 
 -- No purpose declared: nothing.
 SET ROLE regress_consent_bi;
@@ -136,5 +139,6 @@ SELECT count(*) FROM pg_policies WHERE tablename = 'purchases';
 DROP VIEW purchases_v;
 DROP TABLE purchases, notes;
 SELECT ci.unbind_purpose('regress_consent_bi', 'analytics');
+REVOKE EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) FROM regress_consent_bi, regress_consent_dpo;
 DROP ROLE regress_consent_bi;
 DROP ROLE regress_consent_dpo;

@@ -27,8 +27,8 @@ SELECT is((SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc
 SELECT ok(NOT has_function_privilege('public', 'ci.record_consent(text, text, bigint, bigint, text, text, text, text, text, text, text, timestamptz, timestamptz, timestamptz)', 'EXECUTE'),
           'PUBLIC cannot record consent');
 SELECT ok(NOT has_function_privilege('public', 'ci.contact_hash(text, text)', 'EXECUTE'), 'PUBLIC cannot compute contact hashes');
-SELECT ok(has_function_privilege('public', 'ci.consent_check(bigint, text[])', 'EXECUTE'),
-          'PUBLIC may execute the row filter (every role reading a protected table runs it)');
+SELECT ok(has_function_privilege('public', 'ci.consent_check(bigint, text[])', 'EXECUTE') IS FALSE,
+          'PUBLIC may not execute the row filter either: roles reading a protected table need it (ci.grant_role reader)');
 SELECT is((SELECT count(*)::int FROM ci.role_privilege WHERE object_name IN ('ci.consent_event', 'ci.suppression', 'ci.consent_state', 'ci.consent_subject')
             AND privileges ~ 'INSERT|UPDATE|DELETE'), 0, 'no role kind writes the ledger, suppressions or state directly');
 SELECT is((SELECT count(*)::int FROM ci.role_privilege WHERE object_name = 'ci.consent_secret'), 0, 'no role kind reads the HMAC key');

@@ -32,6 +32,7 @@ CREATE ROLE regress_sec_bound;
 SELECT count(*) FROM ci.grant_role('regress_sec_bi', 'reader');
 SELECT count(*) FROM ci.grant_role('regress_sec_app', 'application');
 GRANT SELECT ON sec_orders, sec_customers TO regress_sec_bi, regress_sec_bound;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO regress_sec_bound;
 GRANT INSERT, SELECT ON sec_leaked TO regress_sec_bi;
 SELECT ci.bind_purpose('regress_sec_bound', 'analytics');
 
@@ -39,6 +40,7 @@ SELECT ci.bind_purpose('regress_sec_bound', 'analytics');
 -- security applies to the owner too), a security_invoker view, functions
 -- (the table and that view belong to an ordinary role: a superuser's view would bypass row security)
 CREATE ROLE regress_sec_owner;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO regress_sec_owner;
 ALTER TABLE sec_orders OWNER TO regress_sec_owner;
 CREATE VIEW sec_orders_owner_view AS SELECT * FROM sec_orders;
 ALTER VIEW sec_orders_owner_view OWNER TO regress_sec_owner;
