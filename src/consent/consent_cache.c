@@ -41,6 +41,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -292,6 +293,7 @@ typedef struct AsOwner
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			nestlevel;
 } AsOwner;
 
 static void
@@ -304,11 +306,16 @@ as_owner_begin(AsOwner *a)
 	owner = consent_owner();
 	GetUserIdAndSecContext(&a->save_userid, &a->save_sec);
 	SetUserIdAndSecContext(owner, a->save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	/* as the owner, names resolve in pg_catalog only (like a SET clause; allowed in workers) */
+	a->nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 static void
 as_owner_end(AsOwner *a)
 {
+	AtEOXact_GUC(true, a->nestlevel);
 	SetUserIdAndSecContext(a->save_userid, a->save_sec);
 	SPI_finish();
 }
@@ -535,6 +542,29 @@ consent_make_bitmap(ConsentSet *set)
 	set->ht = NULL;
 }
 
+/*
+ * The consent rule (ci.consent_allowed_ids() in SQL, which the docs show),
+ * written out here: SQL functions with a SET clause are not inlined, and
+ * one call per answer would cost more than the answer.  $1 purpose, $2
+ * channel; the arguments add a filter on the subject and the state.
+ */
+#define CONSENT_RULE_SQL(subject_filter, state_filter) \
+	"WITH s AS (SELECT s.identity_id, s.jurisdiction, s.suppressed_channels, s.blocked_reason" \
+	"             FROM ci.consent_subject s" subject_filter ")," \
+	" d AS (SELECT DISTINCT ON (st.identity_id) st.identity_id, st.decision = 'granted' AS granted," \
+	"              (st.valid_from IS NULL OR st.valid_from <= now()) AND (st.valid_until IS NULL OR st.valid_until > now()) AS in_force" \
+	"         FROM ci.consent_state st WHERE st.purpose = $1 AND st.channel IN ($2, 'all')" state_filter \
+	"        ORDER BY st.identity_id, st.decided_at DESC, (st.decision = 'granted'), (st.channel = 'all'))," \
+	" r AS (SELECT coalesce(s.identity_id, d.identity_id) AS identity_id," \
+	"        CASE WHEN s.blocked_reason IS NOT NULL THEN false" \
+	"             WHEN p.contacts AND s.suppressed_channels && ARRAY['all', $2]::text[] THEN false" \
+	"             WHEN d.in_force THEN d.granted" \
+	"             ELSE coalesce(coalesce(jd.absent, dd.absent) <> 'denied', false) END AS allowed" \
+	"   FROM s FULL JOIN d ON d.identity_id = s.identity_id" \
+	"  CROSS JOIN (SELECT contacts FROM ci.consent_purpose WHERE purpose = $1) p" \
+	"   LEFT JOIN ci.consent_default jd ON jd.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT') AND jd.purpose = $1" \
+	"   LEFT JOIN ci.consent_default dd ON dd.jurisdiction = 'DEFAULT' AND dd.purpose = $1)"
+
 /* Looks one customer up (insert into the table) or, past the limit, loads all. */
 static void
 consent_load(ConsentSet *set, int64 customer, bool all)
@@ -550,7 +580,8 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 	if (!all)
 	{
 		SPIPlanPtr	plan = consent_plan(&plan_one,
-										"SELECT allowed FROM ci.consent_allowed_one($3, $1, $2)",
+										CONSENT_RULE_SQL(" WHERE s.identity_id = $3", " AND st.identity_id = $3")
+										" SELECT allowed FROM r",
 										3, types);
 		bool		found;
 		bool		allowed = set->fallback;
@@ -571,7 +602,8 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 	else
 	{
 		SPIPlanPtr	plan = consent_plan(&plan_all,
-										"SELECT identity_id, allowed FROM ci.consent_allowed_ids($1, $2)",
+										CONSENT_RULE_SQL("", "")
+										" SELECT identity_id, allowed FROM r",
 										2, types);
 		Portal		portal = SPI_cursor_open(NULL, plan, args, NULL, true);
 
