@@ -464,6 +464,51 @@ SELECT count(DISTINCT l.identity_id) AS identities_of_the_twins_records
 -- Later capabilities (consent, retention, audit, …) add their sections
 -- here, working on the same sample in ci.source_record.
 
+-- ==== consent (src/consent, doc/consent.md) — begin =============
+\echo
+\echo 'Consent: a BI role reads one protected table under two purposes.'
+\echo 'Jurisdictions come from the records'' countries (GDPR opt-in, US opt-out:'
+\echo 'shipped defaults, not legal advice); a few customers decide; one e-mail'
+\echo 'address bounces.'
+CREATE TABLE demo_purchase (purchase_id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(10, 2));
+INSERT INTO demo_purchase
+SELECT row_number() OVER (), l.identity_id, (10 + (l.record_id % 90))::numeric
+  FROM ci.identity_link l;
+CREATE INDEX ON demo_purchase (customer_id);
+-- identities a bulk resolution run created are computed once, here
+SELECT ci.refresh_consent() AS identities_computed;
+SELECT jurisdiction, count(*) AS identities FROM ci.consent_subject GROUP BY 1 ORDER BY 2 DESC;
+SELECT count(ci.record_consent('marketing', CASE WHEN identity_id % 3 = 0 THEN 'withdrawn' ELSE 'granted' END,
+                               identity_id => identity_id, mechanism => 'preference_center')) AS marketing_decisions
+  FROM (SELECT identity_id FROM ci.identity WHERE retired_at IS NULL ORDER BY identity_id LIMIT 200) i;
+SELECT ci.suppress('hard_bounce', email => (SELECT email FROM ci.source_record WHERE email_norm IS NOT NULL
+                                             ORDER BY record_id LIMIT 1)) > 0 AS bounced;
+SELECT ci.protect('demo_purchase', 'customer_id', 'marketing', 'analytics');
+DROP ROLE IF EXISTS demo_bi;
+CREATE ROLE demo_bi;
+GRANT SELECT ON demo_purchase TO demo_bi;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO demo_bi;   -- the row filter (ci.grant_role(.., 'reader') grants it too)
+SELECT ci.bind_purpose('demo_bi', 'marketing', 'analytics');
+SET ROLE demo_bi;
+\echo 'No purpose declared: the table shows nothing.'
+SELECT count(*) AS purchases FROM demo_purchase;
+SET ci.purpose = 'analytics';
+SELECT 'analytics' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+SET ci.purpose = 'marketing';
+SELECT 'marketing' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+SET ci.channel = 'email';
+SELECT 'marketing by e-mail' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+RESET ci.channel;
+\echo 'A purpose the role is not bound to is refused:'
+\set ON_ERROR_STOP 0
+SET ci.purpose = 'profiling';
+\set ON_ERROR_STOP 1
+RESET ci.purpose;
+RESET ROLE;
+SELECT purpose, jurisdiction, identities, allowed, allowed_pct
+  FROM ci.consent_coverage WHERE channel = 'all' AND purpose IN ('marketing', 'analytics') ORDER BY 1, 2;
+SELECT * FROM ci.consent_reachable ORDER BY channel;
+-- ==== consent — end =====================================================
 -- ==== audit (issue 11): an audited change, a tamper caught, a redaction verified ====
 \echo
 \echo 'Audit (ci.audit): every change to ci.source_record is logged by a C'

@@ -51,6 +51,7 @@ extern void ci_secure_end(CiSecureContext *sc);
 
 /* Per-capability initialisation, called from _PG_init (src/common/module.c). */
 extern void ci_match_init(void);
+extern void ci_consent_init(void);
 extern void ci_audit_init(void);
 
 #endif							/* CI_COMMON_H */
