@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
-# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test.
+# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test;
+# then the Citus suite on a three-node cluster of its own (scripts/citus_test.sh).
 # Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
@@ -34,6 +35,10 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
 '
+
+# Scale-out: a Citus coordinator and two workers on free loopback ports
+# (Citus is built from ../shared/vendor once, cached under /var/cache).
+suite citus scripts/citus_test.sh
 
 status=0 passed=0 failed=0 summary=""
 for f in "$log"/*.log; do
