@@ -20,7 +20,7 @@ scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 log=$(mktemp -d)
 export CI_TEST_LOG=$log
 # suite NAME CMD...: runs CMD with its output in $log/NAME.log and its exit status in $log/NAME.rc.
-suite() { local name=$1; shift; "$@" > "$log/$name.log" 2>&1; echo $? > "$log/$name.rc"; }
+suite() { local name=$1; shift; "$@" > "$CI_TEST_LOG/$name.log" 2>&1; echo $? > "$CI_TEST_LOG/$name.rc"; }
 export -f suite
 
 # Static analysis (one test).
@@ -41,6 +41,10 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
 suite citus scripts/citus_test.sh
 
 status=0 passed=0 failed=0 summary=""
+# A suite that never ran (its cluster did not start, say) is a failure too.
+for name in lint regress pgtap upgrade; do
+  [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
+done
 for f in "$log"/*.log; do
   name=$(basename "$f" .log)
   echo "==== $name ===="; cat "$f"
