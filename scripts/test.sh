@@ -42,7 +42,7 @@ suite citus scripts/citus_test.sh
 
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade; do
+for name in lint regress pgtap upgrade citus; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do
