@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
-# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test;
-# then the Citus suite on a three-node cluster of its own (scripts/citus_test.sh).
-# Ends with one line: "N passed, N failed".
+# installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
+# the doc-tests (scripts/doctest.py: every SQL example of README.md and
+# doc/*.md, one test per page); then the Citus suite on a three-node cluster
+# of its own (scripts/citus_test.sh).  Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
 # ("test x ... ok", "ok N - x" / "not ok N - x") and TAP lines ("ok N",
@@ -34,6 +35,8 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
+  suite doctest_tool python3 scripts/doctest.py --self-test
+  suite doctest python3 scripts/doctest.py
 '
 
 # Scale-out: a Citus coordinator and two workers on free loopback ports
@@ -42,7 +45,7 @@ suite citus scripts/citus_test.sh
 
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade citus; do
+for name in lint regress pgtap upgrade doctest_tool doctest citus; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do

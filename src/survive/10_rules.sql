@@ -40,11 +40,18 @@ CREATE TABLE ci.survivorship_rule (
     UNIQUE (attribute, priority),
     CONSTRAINT source_priority_needs_sources
         CHECK ((kind = 'source_priority' OR tie_break = 'source_priority') IS NOT TRUE OR sources IS NOT NULL),
+    -- A parameter belongs to the kind (or tie-break) that reads it.  Written
+    -- NULL-safe: with tie_break NULL, "tie_break = x" is NULL and a CHECK
+    -- that is NULL passes.
     CONSTRAINT tie_break_only_for_most_frequent CHECK (tie_break IS NULL OR kind = 'most_frequent'),
+    CONSTRAINT sources_only_for_source_priority
+        CHECK (sources IS NULL OR kind = 'source_priority' OR tie_break IS NOT DISTINCT FROM 'source_priority'),
     CONSTRAINT order_by_only_for_first_non_null
-        CHECK (order_by IS NULL OR kind = 'first_non_null' OR tie_break = 'first_non_null'),
+        CHECK (order_by IS NULL OR kind = 'first_non_null' OR tie_break IS NOT DISTINCT FROM 'first_non_null'),
+    CONSTRAINT descending_only_for_first_non_null
+        CHECK (NOT descending OR kind = 'first_non_null' OR tie_break IS NOT DISTINCT FROM 'first_non_null'),
     CONSTRAINT half_life_only_for_trust_recency
-        CHECK (half_life IS NULL OR kind = 'trust_recency' OR tie_break = 'trust_recency')
+        CHECK (half_life IS NULL OR kind = 'trust_recency' OR tie_break IS NOT DISTINCT FROM 'trust_recency')
 );
 COMMENT ON TABLE ci.survivorship_rule IS 'Per attribute, a chain of survivorship rules tried by priority: the first rule with a non-NULL candidate in its scope decides';
 COMMENT ON COLUMN ci.survivorship_rule.priority IS 'position in the attribute''s chain, 1 first';
