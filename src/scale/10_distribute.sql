@@ -26,20 +26,22 @@ AS $$
         (7,  'ci.match_term_frequency','reference',   NULL,          NULL),
         (8,  'ci.name_alias',          'reference',   NULL,          NULL),
         (9,  'ci.role_privilege',      'reference',   NULL,          NULL),
+        (10, 'ci.shipped_row',         'reference',   NULL,          NULL),
+        (11, 'ci.shipped_row_deleted', 'reference',   NULL,          NULL),
         -- record side: records, which identity each belongs to, pair decisions
-        (10, 'ci.source_record',       'distributed', 'record_id',   NULL),
-        (11, 'ci.identity_link',       'distributed', 'record_id',   'ci.source_record'),
-        (12, 'ci.match_decision',      'distributed', 'record_a',    'ci.source_record'),
-        (13, 'ci.match_review',        'distributed', 'record_a',    'ci.source_record'),
+        (20, 'ci.source_record',       'distributed', 'record_id',   NULL),
+        (21, 'ci.identity_link',       'distributed', 'record_id',   'ci.source_record'),
+        (22, 'ci.match_decision',      'distributed', 'record_a',    'ci.source_record'),
+        (23, 'ci.match_review',        'distributed', 'record_a',    'ci.source_record'),
         -- identity side: identities and everything per identity
-        (20, 'ci.identity',            'distributed', 'identity_id', NULL),
-        (21, 'ci.identity_event',      'distributed', 'identity_id', 'ci.identity'),
-        (22, 'ci.golden_profile',      'distributed', 'identity_id', 'ci.identity'),
-        (23, 'ci.golden_override',     'distributed', 'identity_id', 'ci.identity'),
-        (24, 'ci.golden_dirty',        'distributed', 'identity_id', 'ci.identity'),
+        (30, 'ci.identity',            'distributed', 'identity_id', NULL),
+        (31, 'ci.identity_event',      'distributed', 'identity_id', 'ci.identity'),
+        (32, 'ci.golden_profile',      'distributed', 'identity_id', 'ci.identity'),
+        (33, 'ci.golden_override',     'distributed', 'identity_id', 'ci.identity'),
+        (34, 'ci.golden_dirty',        'distributed', 'identity_id', 'ci.identity'),
         -- coordinator only: run log and the rebuild-everything flag
-        (30, 'ci.match_run',           'coordinator', NULL,          NULL),
-        (31, 'ci.golden_stale',        'coordinator', NULL,          NULL)
+        (40, 'ci.match_run',           'coordinator', NULL,          NULL),
+        (41, 'ci.golden_stale',        'coordinator', NULL,          NULL)
     ) AS v(step, rel, placement, col, coloc)
     WHERE pg_catalog.to_regclass(v.rel) IS NOT NULL
     ORDER BY v.step

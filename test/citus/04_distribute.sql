@@ -52,13 +52,14 @@ INSERT INTO ci.golden_profile (identity_id, family_name) SELECT g, 'family ' || 
 
 SELECT is_empty($$SELECT relation FROM ci.distribution_plan() WHERE status NOT IN ('ready', 'local')$$,
                 'with the blockers gone every table is ready');
-SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 18, 'ci.distribute() distributes all 18 tables');
-SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 18, 'a second call changes nothing: idempotent');
+SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 20, 'ci.distribute() distributes all 20 tables');
+SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 20, 'a second call changes nothing: idempotent');
 
 SELECT set_eq($$SELECT logicalrelid::regclass::text FROM pg_dist_partition WHERE partmethod = 'n' AND repmodel = 't'
                 AND logicalrelid::regclass::text LIKE 'ci.%'$$,
               ARRAY['ci.source', 'ci.golden_attribute', 'ci.survivorship_rule', 'ci.match_model', 'ci.match_comparison',
-                    'ci.match_blocking_rule', 'ci.match_term_frequency', 'ci.name_alias', 'ci.role_privilege'],
+                    'ci.match_blocking_rule', 'ci.match_term_frequency', 'ci.name_alias', 'ci.role_privilege',
+                    'ci.shipped_row', 'ci.shipped_row_deleted'],
               'configuration tables are reference tables');
 SELECT is((SELECT count(DISTINCT colocationid)::int FROM pg_dist_partition
            WHERE logicalrelid IN ('ci.source_record'::regclass, 'ci.identity_link', 'ci.match_decision', 'ci.match_review')), 1,
