@@ -8,11 +8,15 @@ EXTENSION   = customer_intel
 EXTVERSION  = 0.2.0
 MODULE_big  = customer_intel
 
-CAPABILITIES = common match survive consent audit scale
+CAPABILITIES = common match survive consent audit retention scale
 
 C_SOURCES   = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.c)))
 CXX_SOURCES = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.cpp)))
-SQL_PARTS   = $(foreach c,$(CAPABILITIES),$(sort $(wildcard src/$(c)/*.sql)))
+# Extension-wide invariants, run after every capability, at the end of the
+# install script and of every upgrade script alike (src/common/final/: no
+# function is PUBLIC's, every SQL function pins its search_path).
+FINAL_PARTS = $(sort $(wildcard src/common/final/*.sql))
+SQL_PARTS   = $(foreach c,$(CAPABILITIES),$(sort $(wildcard src/$(c)/*.sql))) $(FINAL_PARTS)
 OBJS        = $(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o)
 
 # Released versions: versions/ keeps each one's install script as it shipped
@@ -25,7 +29,8 @@ PREV_CAPABILITIES = common match survive
 UPGRADE          = $(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
 UPGRADE_PARTS    = $(foreach c,$(CAPABILITIES),$(if $(filter $(c),$(PREV_CAPABILITIES)),\
                      $(sort $(wildcard src/$(c)/upgrade/$(PREV_VERSION)--$(EXTVERSION)/*.sql)),\
-                     $(sort $(wildcard src/$(c)/*.sql))))
+                     $(sort $(wildcard src/$(c)/*.sql)))) \
+                   $(FINAL_PARTS)
 
 DATA        = $(wildcard versions/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE)

@@ -4,6 +4,8 @@
 -- sources (comma-separated), linkage (true: only pairs across sources).
 \set QUIET on
 SET client_min_messages = warning;
+-- a full run is maintenance: its memory limit is maintenance_work_mem (doc/identity.md)
+SET maintenance_work_mem = '1GB';
 UPDATE ci.match_model SET link_within_source = NOT :linkage WHERE model = 'default';
 \set QUIET off
 SELECT records, candidate_pairs, links, identities,

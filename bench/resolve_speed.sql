@@ -4,6 +4,8 @@
 \set QUIET on
 SET client_min_messages = notice;
 SET ci.match_progress_interval = '20s';
+-- a full run is maintenance: its memory limit is maintenance_work_mem (doc/identity.md)
+SET maintenance_work_mem = '2GB';
 \set QUIET off
 \echo == full run (training included)
 CREATE TEMP TABLE run AS SELECT * FROM ci.resolve_identities('default', retrain => true);

@@ -463,3 +463,131 @@ SELECT count(DISTINCT l.identity_id) AS identities_of_the_twins_records
 
 -- Later capabilities (consent, retention, audit, …) add their sections
 -- here, working on the same sample in ci.source_record.
+
+-- ==== consent (src/consent, doc/consent.md) — begin =============
+\echo
+\echo 'Consent: a BI role reads one protected table under two purposes.'
+\echo 'Jurisdictions come from the records'' countries (GDPR opt-in, US opt-out:'
+\echo 'shipped defaults, not legal advice); a few customers decide; one e-mail'
+\echo 'address bounces.'
+CREATE TABLE demo_purchase (purchase_id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(10, 2));
+INSERT INTO demo_purchase
+SELECT row_number() OVER (), l.identity_id, (10 + (l.record_id % 90))::numeric
+  FROM ci.identity_link l;
+CREATE INDEX ON demo_purchase (customer_id);
+-- identities a bulk resolution run created are computed once, here
+SELECT ci.refresh_consent() AS identities_computed;
+SELECT jurisdiction, count(*) AS identities FROM ci.consent_subject GROUP BY 1 ORDER BY 2 DESC;
+SELECT count(ci.record_consent('marketing', CASE WHEN identity_id % 3 = 0 THEN 'withdrawn' ELSE 'granted' END,
+                               identity_id => identity_id, mechanism => 'preference_center')) AS marketing_decisions
+  FROM (SELECT identity_id FROM ci.identity WHERE retired_at IS NULL ORDER BY identity_id LIMIT 200) i;
+SELECT ci.suppress('hard_bounce', email => (SELECT email FROM ci.source_record WHERE email_norm IS NOT NULL
+                                             ORDER BY record_id LIMIT 1)) > 0 AS bounced;
+SELECT ci.protect('demo_purchase', 'customer_id', 'marketing', 'analytics');
+DROP ROLE IF EXISTS demo_bi;
+CREATE ROLE demo_bi;
+GRANT SELECT ON demo_purchase TO demo_bi;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO demo_bi;   -- the row filter (ci.grant_role(.., 'reader') grants it too)
+SELECT ci.bind_purpose('demo_bi', 'marketing', 'analytics');
+SET ROLE demo_bi;
+\echo 'No purpose declared: the table shows nothing.'
+SELECT count(*) AS purchases FROM demo_purchase;
+SET ci.purpose = 'analytics';
+SELECT 'analytics' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+SET ci.purpose = 'marketing';
+SELECT 'marketing' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+SET ci.channel = 'email';
+SELECT 'marketing by e-mail' AS purpose, count(*) AS purchases, count(DISTINCT customer_id) AS customers FROM demo_purchase;
+RESET ci.channel;
+\echo 'A purpose the role is not bound to is refused:'
+\set ON_ERROR_STOP 0
+SET ci.purpose = 'profiling';
+\set ON_ERROR_STOP 1
+RESET ci.purpose;
+RESET ROLE;
+SELECT purpose, jurisdiction, identities, allowed, allowed_pct
+  FROM ci.consent_coverage WHERE channel = 'all' AND purpose IN ('marketing', 'analytics') ORDER BY 1, 2;
+SELECT * FROM ci.consent_reachable ORDER BY channel;
+-- ==== consent — end =====================================================
+-- ==== audit (issue 11): an audited change, a tamper caught, a redaction verified ====
+\echo
+\echo 'Audit (ci.audit): every change to ci.source_record is logged by a C'
+\echo 'statement trigger, with the email masked as an HMAC; the log is sealed'
+\echo 'into a SHA-256 chain that verification recomputes.'
+-- Generated columns derived from PII are PII too; the phonetic and blocking
+-- keys are left out of the log.
+SELECT ci.audit('ci.source_record',
+                pii_columns => ARRAY['email', 'phone', 'national_id', 'birth_date',
+                                     'email_norm', 'phone_e164', 'national_id_norm'],
+                exclude_columns => ARRAY['name_pair_norm', 'name_pair_dm']);
+SELECT min(record_id) AS audit_record FROM ci.source_record \gset
+UPDATE ci.source_record SET email = 'new.address@example.org', given_name = upper(given_name)
+ WHERE record_id = :audit_record;
+SELECT operation, actor, old - 'email' - 'email_norm' AS old, new - 'email' - 'email_norm' AS new,
+       left(new->>'email', 24) || '…' AS email_logged_as
+  FROM ci.audit_history('ci.source_record', :'audit_record');
+SELECT ci.audit_seal() AS rows_sealed;
+SELECT status, detail FROM ci.audit_verify();
+
+\echo 'A superuser edits a sealed row behind the guard''s back: verification catches it.'
+BEGIN;
+ALTER TABLE ci.audit_log DISABLE TRIGGER audit_log_append_only;
+UPDATE ci.audit_log SET actor = 'someone_else'
+ WHERE record_key = ci.audit_record_key('ci.source_record', :'audit_record');
+ALTER TABLE ci.audit_log ENABLE TRIGGER audit_log_append_only;
+SELECT status, detail FROM ci.audit_verify() WHERE status <> 'redacted';
+ROLLBACK;
+
+\echo 'A right-to-erasure request: the record''s values leave the log, the chain still verifies.'
+SELECT ci.audit_redact('ci.source_record', 'erasure request demo-1', :'audit_record') AS rows_redacted;
+SELECT ci.audit_seal() AS rows_sealed;
+SELECT status, count(*) FROM ci.audit_verify() GROUP BY status ORDER BY status;
+SELECT ci.unaudit('ci.source_record') AS audit_stopped;
+-- ==== end of audit ====
+
+-- ==== retention (src/retention, doc/retention.md) ==== begin
+\echo
+\echo 'Retention: support tickets kept 3 years after closure (GDPR) and 7 (CCPA).'
+\echo 'One customer is under a legal hold: the purge keeps their tickets.'
+CREATE TABLE demo_ticket (ticket_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, identity_id bigint,
+                          region text, closed_at timestamptz NOT NULL);
+CREATE INDEX ON demo_ticket (identity_id);
+SELECT ci.register_table('demo_ticket', 'identity_id', time_column => 'closed_at', category => 'support',
+                         jurisdiction_column => 'region') AS registered;
+SELECT ci.create_retention_policy('3 years', table_name => 'demo_ticket', jurisdiction => 'GDPR') AS gdpr_policy,
+       ci.create_retention_policy('7 years', table_name => 'demo_ticket', jurisdiction => 'CCPA') AS ccpa_policy;
+-- every fourth identity gets tickets closed 1, 4 and 8 years ago
+INSERT INTO demo_ticket (identity_id, region, closed_at)
+SELECT i.identity_id, CASE WHEN i.identity_id % 8 = 0 THEN 'GDPR' ELSE 'CCPA' END, now() - make_interval(years => y)
+  FROM ci.identity i CROSS JOIN unnest(ARRAY[1, 4, 8]) y
+ WHERE i.retired_at IS NULL AND i.identity_id % 4 = 0;
+SELECT min(identity_id) AS held_customer FROM demo_ticket \gset
+SELECT ci.place_legal_hold('litigation 2026-117', identity_id => :held_customer) AS hold \gset
+SELECT jurisdiction, keep_for, expired, held, to_purge FROM ci.retention_dry_run()
+ WHERE table_name = 'demo_ticket'::regclass ORDER BY jurisdiction;
+CALL ci.run_retention();
+SELECT jurisdiction, policy_version, rows_deleted FROM ci.retention_run_report
+ WHERE table_name = 'demo_ticket'::regclass ORDER BY jurisdiction;
+\echo 'The held customer keeps all three tickets; the others lost those past their window:'
+SELECT identity_id = :held_customer AS held, count(*) AS tickets, count(*) FILTER (WHERE closed_at < now() - interval '3 years') AS older_than_3_years
+  FROM demo_ticket GROUP BY 1 ORDER BY 1;
+
+\echo
+\echo 'Erasure: a customer with several source records asks to be forgotten (GDPR,'
+\echo 'one month).  Every registered table, their links and golden profile go in'
+\echo 'one transaction; the certificate holds no personal data; verification looks'
+\echo 'again by id and by normalised e-mail and phone.'
+SELECT l.identity_id AS erase_customer FROM ci.identity_link l JOIN ci.identity i USING (identity_id)
+ WHERE i.retired_at IS NULL AND l.identity_id <> :held_customer
+ GROUP BY l.identity_id HAVING count(*) >= 3 ORDER BY l.identity_id LIMIT 1 \gset
+SELECT ci.request_erasure(:erase_customer, 'GDPR') AS erasure \gset
+SELECT ci.process_erasure(:erasure) AS erasure_status;
+SELECT e ->> 'table' AS erased_from, (e ->> 'rows')::int AS rows
+  FROM ci.erasure_certificate c, jsonb_array_elements(c.certificate -> 'tables') e
+ WHERE c.request_id = :erasure AND (e ->> 'rows')::int > 0;
+SELECT count(*) AS tables_and_contact_columns_checked, sum(remaining) AS rows_left
+  FROM ci.verify_erasure(:erasure);
+\echo 'What verification found is for a steward to judge: here another identity'
+\echo 'shares the phone number (a household member, or a link resolution missed).'
+SELECT table_name, checked_by, remaining FROM ci.verify_erasure(:erasure) WHERE remaining > 0;
+-- ==== retention ==== end

@@ -38,12 +38,14 @@ snapshot() {
   for t in $("${psql[@]}" -d "$db" -At -c "
       SELECT c.relname FROM pg_catalog.pg_class c
       WHERE c.relnamespace = 'ci'::regnamespace AND c.relkind IN ('r', 'p')
-        AND c.relname NOT IN ('golden_dirty', 'golden_stale', 'shipped_row')
+        AND c.relname NOT IN ('golden_dirty', 'golden_stale', 'shipped_row', 'consent_change',
+                              'audit_key')  -- never dumped: a restore has its own key (doc/audit.md)
       ORDER BY 1"); do
     "${psql[@]}" -d "$db" -At -c "COPY (SELECT t::text FROM ci.$t t ORDER BY 1) TO STDOUT" > "$dir/$t" || return 1
   done
   "${psql[@]}" -d "$db" -At -c "SELECT sequencename, last_value FROM pg_catalog.pg_sequences
-      WHERE schemaname = 'ci' AND sequencename NOT IN ('golden_dirty_seq_seq', 'golden_stale_seq_seq') ORDER BY 1" > "$dir/_sequences"
+      WHERE schemaname = 'ci' AND sequencename NOT IN ('golden_dirty_seq_seq', 'golden_stale_seq_seq', 'consent_change_change_id_seq')
+      ORDER BY 1" > "$dir/_sequences"
   "${psql[@]}" -d "$db" -At -c "SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'customer_intel'" > "$dir/_version"
 }
 
@@ -99,7 +101,7 @@ check "pg_restore --single-transaction of the directory dump" \
 fresh_db ci_dump_notrig
 check "data-only restore with --disable-triggers after ci.prepare_data_restore()" bash -c "
   pg_restore --exit-on-error --schema-only -d ci_dump_notrig '$work/dump.custom' &&
-  psql -X -q -v ON_ERROR_STOP=1 -d ci_dump_notrig -c 'SELECT ci.prepare_data_restore()' >/dev/null &&
+  psql -X -q -v ON_ERROR_STOP=1 -d ci_dump_notrig -c 'SELECT ci.prepare_data_restore()' -c 'SELECT ci.prepare_consent_data_restore()' >/dev/null &&
   pg_restore --exit-on-error --data-only --disable-triggers -d ci_dump_notrig '$work/dump.custom'"
 
 for db in ci_dump_custom ci_dump_plain ci_dump_dir ci_dump_notrig; do

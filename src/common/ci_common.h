@@ -31,7 +31,27 @@ extern pg_wchar *ci_text_to_wchars(const char *s, int bytelen, int maxchars,
 /* True when all bytes are 7-bit ASCII: the fast paths compare bytes then. */
 extern bool ci_is_ascii(const char *s, int bytelen);
 
+/*
+ * The context the extension's own statements run in (secure_context.c):
+ * search_path = pg_catalog, pg_temp; with a valid owner, also that role's
+ * user id in a security-restricted operation (reading another role's
+ * relation).  Begin after SPI_connect, end before SPI_finish; an error
+ * needs no end.
+ */
+typedef struct CiSecureContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	bool		switched;
+} CiSecureContext;
+
+extern void ci_secure_begin(CiSecureContext *sc, Oid owner);
+extern void ci_secure_end(CiSecureContext *sc);
+
 /* Per-capability initialisation, called from _PG_init (src/common/module.c). */
 extern void ci_match_init(void);
+extern void ci_consent_init(void);
+extern void ci_audit_init(void);
 
 #endif							/* CI_COMMON_H */

@@ -12,5 +12,7 @@ void
 _PG_init(void)
 {
 	ci_match_init();
+	ci_consent_init();
+	ci_audit_init();
 	MarkGUCPrefixReserved("ci");
 }

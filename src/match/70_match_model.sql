@@ -22,6 +22,7 @@ CREATE TABLE ci.match_model (
     seed                bigint NOT NULL DEFAULT 42,
     trained_at          timestamptz,
     training            jsonb,
+    owner               regrole NOT NULL DEFAULT pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)),
     CONSTRAINT match_model_link_threshold_range CHECK (link_threshold > 0 AND link_threshold < 1),
     CONSTRAINT match_model_review_threshold_range CHECK (review_threshold > 0 AND review_threshold <= link_threshold),
     CONSTRAINT match_model_prior_range CHECK (prior > 0 AND prior < 1),
@@ -40,6 +41,7 @@ COMMENT ON COLUMN ci.match_model.prior IS 'probability that two records drawn at
 COMMENT ON COLUMN ci.match_model.max_candidate_pairs IS 'a run whose blocking rules would produce more candidate pairs fails before comparing any';
 COMMENT ON COLUMN ci.match_model.u_sample_pairs IS 'random record pairs sampled to estimate u for the close and loose levels';
 COMMENT ON COLUMN ci.match_model.seed IS 'seed of the random pair sample: training is repeatable';
+COMMENT ON COLUMN ci.match_model.owner IS 'role whose privileges read the relation (in a security-restricted operation), whoever runs the model; only its members or a superuser may change what the model reads';
 COMMENT ON COLUMN ci.match_model.training IS 'report of the last training: records, sampled pairs, EM sessions with their iterations and convergence';
 
 CREATE TABLE ci.match_comparison (

@@ -63,7 +63,7 @@ COMMENT ON FUNCTION ci.resolve_record(bigint, text) IS
 'Resolve one new or changed record against the stored identities through the blocking-rule indexes: join the identity it links to, merge identities it bridges (the oldest id survives), or create one; returns its identity id (NULL when the record does not exist). Run in READ COMMITTED';
 
 CREATE FUNCTION ci.resolve_record_trigger() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM ci.resolve_record(NEW.record_id, coalesce(TG_ARGV[0], 'default'));
     RETURN NULL;
@@ -86,7 +86,7 @@ COMMENT ON FUNCTION ci.explain_match(bigint, bigint, text) IS
 
 CREATE FUNCTION ci.decide_match(record_a bigint, record_b bigint, decision text, note text DEFAULT NULL)
     RETURNS void
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE AS $$
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
     IF decide_match.record_a IS NULL OR decide_match.record_b IS NULL OR decide_match.decision IS NULL THEN

@@ -30,3 +30,6 @@ INSERT INTO ci.role_privilege VALUES
     ('admin',       'SEQUENCE', 'ci.match_run_run_id_seq',   'USAGE'),
     ('admin',       'TABLE',    'ci.name_alias',             'INSERT, UPDATE, DELETE')
 ON CONFLICT DO NOTHING;
+
+-- Nothing of the extension is PUBLIC's (see src/common/90_roles.sql).
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;

@@ -107,6 +107,7 @@ typedef struct MatchModel
 {
 	char	   *name;
 	Oid			relid;
+	Oid			owner;			/* the relation is read as this role */
 	char	   *relation;		/* quoted, qualified */
 	char	   *id_column;
 	char	   *source_column;	/* NULL: one source */
@@ -221,10 +222,12 @@ typedef struct MatchProgress
 
 /* GUCs (match_init.c) */
 extern int	match_work_mem_kb;
+extern int	match_work_mem_limit_kb(void);
 extern int	match_progress_interval_ms;
 
 /* match_model.c */
 extern MatchModel *match_load_model(const char *name);
+extern void match_check_caller_reads(MatchModel *model);
 extern void match_model_weights(MatchModel *model);
 extern void match_save_parameters(MatchModel *model, const char *training_json);
 

@@ -25,9 +25,12 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
 	MemoryContext old;
 	int64		cumulative = 0;
+	CiSecureContext sc,
+				osc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);
 	model = match_load_model(name);
 	for (int r = 0; r < model->nrules; r++)
 	{
@@ -64,8 +67,11 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 							 " GROUP BY %s) s",
 							 keys.data, model->relation, notnull.data, keys.data,
 							 quote_identifier(model->source_column), keys.data);
+		/* the relation is read as the model's owner, restricted (secure_context.c) */
+		ci_secure_begin(&osc, model->owner);
 		if (SPI_execute(q.data, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not count the pairs of blocking rule \"%s\"", rule->name);
+		ci_secure_end(&osc);
 		pairs = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		largest = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		cumulative += pairs;
@@ -81,6 +87,7 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		CHECK_FOR_INTERRUPTS();
 	}
+	ci_secure_end(&sc);
 	SPI_finish();
 	return (Datum) 0;
 }

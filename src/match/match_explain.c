@@ -76,13 +76,16 @@ match_explain(PG_FUNCTION_ARGS)
 				b;
 	uint32		mask;
 	const char *decision;
+	CiSecureContext sc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci explain", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);
 	MemoryContextSwitchTo(cxt);
 	model = match_load_model(name);
+	match_check_caller_reads(model);	/* the rows show the values */
 	st = match_store_create(model, cxt);
 	args[0] = Int64GetDatum(ida);
 	args[1] = Int64GetDatum(idb);
@@ -157,6 +160,7 @@ match_explain(PG_FUNCTION_ARGS)
 			decision = "non-link";
 	}
 	put_row(rsinfo, model->ncomparisons + 1, "total", NULL, NULL, decision, NAN, NAN, NAN, NAN, total);
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

@@ -227,11 +227,14 @@ inc_model_get(const char *name)
 		MatchModel *model = im->model;
 		StringInfoData w;
 		Oid			t1[1] = {INT8OID};
+		CiSecureContext sc;
 
 		/* the queries name the relation schema-qualified: they may be replanned under another search_path */
 		model->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(model->relid)),
 													 get_rel_name(model->relid));
 
+		/* the queries of the relation are parsed as the model's owner, as they run */
+		ci_secure_begin(&sc, model->owner);
 		initStringInfo(&w);
 		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
 		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
@@ -273,6 +276,7 @@ inc_model_get(const char *name)
 						 quote_identifier(model->id_column));
 		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
 										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
+		ci_secure_end(&sc);
 
 		/* floors of the stored term frequencies (0: untrained, no adjustment) */
 		{
@@ -501,10 +505,12 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	double		best_w = -1e300;
 	const char *best_rule = NULL;
 	int64		result;
+	CiSecureContext sc;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci resolve record", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);	/* the kept plans run under search_path = pg_catalog, pg_temp */
 	MemoryContextSwitchTo(cxt);
 
 	stmt_exec(STMT_LOCK, NULL, NULL);
@@ -524,6 +530,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	if (st->n == 0)
 	{
 		/* deleted meanwhile (its link went with it): nothing to resolve */
+		ci_secure_end(&sc);
 		SPI_finish();
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(cxt);
@@ -783,6 +790,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		stmt_exec(STMT_TOUCH, a1, NULL);
 	}
 	result = keep;
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

@@ -28,7 +28,7 @@
  * A full resolution run's own link statements skip the check
  * (match_execute_trusted_links, see match_link_guard.h).
  */
-#include "postgres.h"
+#include "ci_common.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -101,9 +101,11 @@ guard_find(TriggerData *td, const char *sql, SPIPlanPtr *cached, int64 *id)
 {
 	SPIPlanPtr	plan;
 	bool		found = false;
+	CiSecureContext sc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	ci_secure_begin(&sc, InvalidOid);
 	if (td && SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "could not register the transition tables");
 	/*
@@ -140,6 +142,7 @@ guard_find(TriggerData *td, const char *sql, SPIPlanPtr *cached, int64 *id)
 		*id = isnull ? 0 : DatumGetInt64(d);
 		found = true;
 	}
+	ci_secure_end(&sc);
 	SPI_finish();
 	return found;
 }

@@ -7,14 +7,16 @@
 
 #include <math.h>
 
-#include <math.h>
-
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/regproc.h"
 
 const char *const match_level_names[5] = {"exact", "close", "loose", "else", "null"};
@@ -48,6 +50,76 @@ check_field(MatchModel *model, const char *field, const char *what, const char *
 						field, what, whatname, model->name, model->relation),
 				 errhint("Name a column of the model's relation; ci.source_record offers the normalised columns given_name_norm, family_name_norm, email_norm, phone_e164, national_id_norm, street_norm, city_norm and postcode_norm.")));
 	return get_atttype(model->relid, att);
+}
+
+/* Whether role may read column field of the model's relation. */
+static bool
+role_may_read(MatchModel *model, Oid role, const char *field)
+{
+	AttrNumber	att = get_attnum(model->relid, field);
+
+	return att != InvalidAttrNumber &&
+		pg_attribute_aclcheck(model->relid, att, role, ACL_SELECT) == ACLCHECK_OK;
+}
+
+/* The first column the model reads that role may not, or NULL. */
+static const char *
+column_denied(MatchModel *model, Oid role)
+{
+	if (pg_class_aclcheck(model->relid, role, ACL_SELECT) == ACLCHECK_OK)
+		return NULL;
+	if (!role_may_read(model, role, model->id_column))
+		return model->id_column;
+	if (model->source_column && !role_may_read(model, role, model->source_column))
+		return model->source_column;
+	for (int c = 0; c < model->ncolumns; c++)
+		if (!role_may_read(model, role, model->column[c].field))
+			return model->column[c].field;
+	return NULL;
+}
+
+/*
+ * A model reads its relation as its owner (match_store.c): refuse, before
+ * anything runs, a model whose owner is gone or may not read every column
+ * the model reads.  So a model never reads more than its author could.
+ */
+static void
+check_owner_reads(MatchModel *model)
+{
+	const char *denied;
+
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(model->owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("owner of match model \"%s\" does not exist", model->name),
+				 errdetail("The role with OID %u was dropped.", model->owner),
+				 errhint("A superuser gives the model an owner: UPDATE ci.match_model SET owner = 'role' WHERE model = '%s'.",
+						 model->name)));
+	denied = column_denied(model, model->owner);
+	if (denied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("owner %s of match model \"%s\" may not read column \"%s\" of %s",
+						GetUserNameFromId(model->owner, false), model->name, denied, model->relation),
+				 errdetail("A match model reads its relation with its owner's privileges, whoever runs it."),
+				 errhint("Grant SELECT on the relation to the model's owner, or create the model as a role that may read it.")));
+}
+
+/*
+ * For what shows the values themselves (ci.explain_match): the caller must
+ * also be able to read every column the model reads.
+ */
+void
+match_check_caller_reads(MatchModel *model)
+{
+	const char *denied = column_denied(model, GetUserId());
+
+	if (denied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to show column \"%s\" of %s", denied, model->relation),
+				 errdetail("ci.explain_match shows the values match model \"%s\" compares; the caller must be able to read them.",
+						   model->name)));
 }
 
 /* Index of the column with this SQL, appended when new. */
@@ -309,14 +381,22 @@ match_load_model(const char *name)
 	bool		isnull;
 	uint64		i;
 	MemoryContext cxt = CurrentMemoryContext;
+	const char *owner_sql = "owner";
 
 	args[0] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args(
-							  "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
-							  " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
-							  " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
-							  " relation::regclass::text"
-							  " FROM ci.match_model WHERE model = $1",
+
+	/*
+	 * 0.1.0's ci.match_model has no owner (until ALTER EXTENSION UPDATE):
+	 * its models read as their relation's owner, as the update sets them.
+	 */
+	if (get_attnum(get_relname_relid("match_model", get_namespace_oid("ci", false)), "owner") == InvalidAttrNumber)
+		owner_sql = "(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = relation)";
+	if (SPI_execute_with_args(psprintf(
+									   "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
+									   " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
+									   " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
+									   " relation::regclass::text, %s::oid"
+									   " FROM ci.match_model WHERE model = $1", owner_sql),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_model");
 	if (SPI_processed == 0)
@@ -342,6 +422,7 @@ match_load_model(const char *name)
 	model->seed = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 	model->trained = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
 	model->relation = pstrdup(spi_text(tup, desc, 14));
+	model->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 15, &isnull));
 
 	if (get_rel_relkind(model->relid) == '\0')
 		ereport(ERROR,
@@ -464,6 +545,7 @@ match_load_model(const char *name)
 		}
 	}
 	model->nrules = (int) SPI_processed;
+	check_owner_reads(model);
 	match_model_weights(model);
 	return model;
 }

@@ -77,6 +77,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	char	   *name;
 	MemoryContext cxt,
 				old;
+	CiSecureContext sc;
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs = NULL;
@@ -110,6 +111,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	cxt = run_context();
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);	/* our statements: search_path = pg_catalog, pg_temp */
 	MemoryContextSwitchTo(cxt);
 
 	/* one run at a time; incremental resolutions wait for it (and it for them) */
@@ -195,6 +197,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 								  " SELECT $1, $2, to_jsonb($3)",
 								  3, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not write ci.match_run");
+		ci_secure_end(&sc);
 		SPI_finish();
 		MemoryContextSwitchTo(old);
 		tup = heap_copytuple(tup);
@@ -210,6 +213,7 @@ match_train_model(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	MemoryContext cxt,
 				old;
+	CiSecureContext sc;
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs;
@@ -220,6 +224,7 @@ match_train_model(PG_FUNCTION_ARGS)
 	cxt = run_context();
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);	/* our statements: search_path = pg_catalog, pg_temp */
 	MemoryContextSwitchTo(cxt);
 	model = match_load_model(name);
 	st = match_store_create(model, cxt);
@@ -231,6 +236,7 @@ match_train_model(PG_FUNCTION_ARGS)
 	pairs = match_block_pairs(st, &progress);
 	match_progress_start(&progress, "training, step");
 	report = match_train(st, pairs, &progress);
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(report));
@@ -252,6 +258,7 @@ match_candidate_pairs(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	MemoryContext cxt,
 				old;
+	CiSecureContext sc;
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs;
@@ -262,6 +269,7 @@ match_candidate_pairs(PG_FUNCTION_ARGS)
 	cxt = run_context();
 	old = MemoryContextSwitchTo(cxt);
 	SPI_connect();
+	ci_secure_begin(&sc, InvalidOid);	/* our statements: search_path = pg_catalog, pg_temp */
 	MemoryContextSwitchTo(cxt);
 	model = match_load_model(name);
 	st = match_store_create(model, cxt);
@@ -295,6 +303,7 @@ match_candidate_pairs(PG_FUNCTION_ARGS)
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

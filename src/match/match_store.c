@@ -21,17 +21,21 @@
 void
 match_check_memory(MatchStore *st, Size more, const char *what)
 {
-	Size		limit = (Size) match_work_mem_kb * 1024;
+	int			limit_kb = match_work_mem_limit_kb();
 
-	if (st->mem + more > limit)
+	if (st->mem + more > (Size) limit_kb * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("identity resolution needs more than ci.match_work_mem (%d kB) for %s",
-						match_work_mem_kb, what),
+				 errmsg("identity resolution needs more than %s (%d kB) for %s",
+						match_work_mem_kb == -1 ? "maintenance_work_mem" : "ci.match_work_mem",
+						limit_kb, what),
 				 errdetail("%zu kB are in use and %zu kB more were requested.",
 						   st->mem / 1024, more / 1024),
-				 errhint("Raise ci.match_work_mem for this session, or make the blocking rules of match model \"%s\" tighter.",
-						 st->model->name)));
+				 match_work_mem_kb == -1
+				 ? errhint("Raise maintenance_work_mem for this session (a run needs about 25 MB plus 0.4 kB per record; see doc/identity.md), or make the blocking rules of match model \"%s\" tighter.",
+						   st->model->name)
+				 : errhint("A superuser set ci.match_work_mem; ask one to raise it, or make the blocking rules of match model \"%s\" tighter.",
+						   st->model->name)));
 }
 
 void *
@@ -277,8 +281,12 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 				 Datum *args, bool with_identity, MatchProgress *progress)
 {
 	SPIPlanPtr	plan;
+	CiSecureContext sc;
 
+	/* parsed as the owner too: the relation's schema is the owner's to use */
+	ci_secure_begin(&sc, st->model->owner);
 	plan = SPI_prepare(match_store_sql(st->model, where, with_identity), nargs, argtypes);
+	ci_secure_end(&sc);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the record query of match model \"%s\": %s",
 			 st->model->name, SPI_result_code_string(SPI_result));
@@ -296,7 +304,10 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 	Portal		portal;
 	int			ncol = model->ncolumns;
 	char		datebuf[32];
+	CiSecureContext sc;
 
+	/* the relation is read as the model's owner, restricted (secure_context.c) */
+	ci_secure_begin(&sc, model->owner);
 	portal = SPI_cursor_open(NULL, plan, args, nulls, read_only);
 
 	for (;;)
@@ -380,6 +391,7 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 			match_progress_report(progress, st->n, -1);
 	}
 	SPI_cursor_close(portal);
+	ci_secure_end(&sc);
 }
 
 /*

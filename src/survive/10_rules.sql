@@ -67,7 +67,7 @@ CREATE INDEX survivorship_rule_attribute_idx ON ci.survivorship_rule (attribute,
 -- Unknown attributes and sources, rules that cannot apply to the column's
 -- type and over-long chains are refused with a clear message.
 CREATE FUNCTION ci.survivorship_rule_check()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_type    regtype;
     v_source  text;
@@ -146,7 +146,7 @@ SELECT pg_catalog.pg_extension_config_dump('ci.survivorship_rule_rule_id_seq', '
 -- trust maps are filled in from ci.source, half-lives given in seconds so
 -- that IntervalStyle cannot change them.
 CREATE FUNCTION ci.survivorship_rules(p_attribute text)
-RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
+RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                'kind', r.kind,
                'sources', to_jsonb(r.sources),

@@ -35,7 +35,7 @@ COMMENT ON TABLE ci.golden_override IS 'Values pinned by data stewards: they rep
 
 -- A pinned value must be castable to the attribute's type.
 CREATE FUNCTION ci.golden_override_check()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_type regtype;
 BEGIN
@@ -80,7 +80,7 @@ SELECT pg_catalog.pg_extension_config_dump('ci.golden_override', '');
 
 -- Queue triggers: statement level, one set-based INSERT per statement.
 CREATE FUNCTION ci.golden_queue_record_change()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO ci.golden_dirty (identity_id)
     SELECT DISTINCT l.identity_id
@@ -104,7 +104,7 @@ CREATE TRIGGER golden_queue_record_update
     FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_record_change();
 
 CREATE FUNCTION ci.golden_queue_link_change()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO ci.golden_dirty (identity_id)
@@ -155,7 +155,7 @@ CREATE TRIGGER golden_queue_link_delete
     FOR EACH STATEMENT EXECUTE FUNCTION ci.golden_queue_link_change();
 
 CREATE FUNCTION ci.golden_queue_override_change()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         INSERT INTO ci.golden_dirty (identity_id) SELECT DISTINCT identity_id FROM old_rows ORDER BY 1;
@@ -200,8 +200,10 @@ CREATE TABLE ci.golden_stale (
 );
 COMMENT ON TABLE ci.golden_stale IS 'Changes to survivorship rules, golden attributes or source trust since the last full build: while a row is here, ci.refresh_golden_profiles rebuilds every profile';
 
+-- The trigger runs as the role that made the change, which flagged_by
+-- records (admins have INSERT on the table).
 CREATE FUNCTION ci.golden_flag_stale()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_TABLE_NAME = 'source' AND TG_OP = 'UPDATE' THEN
         -- only trust (which trust_recency weighs) and names (which rules list) matter

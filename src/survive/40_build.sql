@@ -34,7 +34,7 @@
 -- the lead, a member survives by its own rules (a subquery that runs only
 -- then).
 CREATE FUNCTION ci.golden_compare_key(p_attribute text)
-RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE p_attribute
                WHEN 'given_name'  THEN 'given_name_norm'
                WHEN 'family_name' THEN 'family_name_norm'
@@ -49,7 +49,7 @@ $$;
 COMMENT ON FUNCTION ci.golden_compare_key(text) IS 'the ci.source_record column most_frequent compares a golden attribute by (its normalised form), or NULL when values are compared as they are';
 
 CREATE FUNCTION ci.golden_value_column(p_attribute text)
-RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE p_attribute
                WHEN 'phone' THEN 'phone_e164'
            END
@@ -58,7 +58,7 @@ COMMENT ON FUNCTION ci.golden_value_column(text) IS 'the ci.source_record column
 
 -- The value expression of an attribute over source_record alias p_alias.
 CREATE FUNCTION ci.golden_value_sql(p_attribute text, p_is_text boolean, p_alias text DEFAULT 'r')
-RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN NOT coalesce(p_is_text, false) THEN format('%I.%I', p_alias, p_attribute)
         WHEN ci.golden_value_column(p_attribute) IS NOT NULL
@@ -70,7 +70,7 @@ $$;
 COMMENT ON FUNCTION ci.golden_value_sql(text, boolean, text) IS 'internal: the SQL expression of a golden attribute''s value over a ci.source_record alias (trimmed, blank as NULL, display column first)';
 
 CREATE FUNCTION ci.golden_profile_sql(p_incremental boolean DEFAULT false)
-RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_aggs   text := '';
     v_outer  text := '';
@@ -135,7 +135,7 @@ BEGIN
     END LOOP;
     RETURN 'SELECT g.identity_id, g.record_count, g.sources'
         || v_outer
-        || E'\n  FROM (SELECT l.identity_id, count(*)::integer AS record_count, array_agg(r.source) AS sources'
+        || E'\n  FROM (SELECT l.identity_id, pg_catalog.count(*)::integer AS record_count, pg_catalog.array_agg(r.source) AS sources'
         || v_aggs
         || E'\n          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
         || coalesce(E'\n         WHERE ' || v_where, '')
@@ -148,7 +148,7 @@ COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement t
 -- Computes and upserts the profiles of p_ids (NULL: every identity with a
 -- link).  Returns how many rows it inserted or changed.  Callers lock.
 CREATE FUNCTION ci.golden_upsert(p_ids bigint[])
-RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cols    text := '';
     v_vals    text := '';
@@ -167,7 +167,7 @@ BEGIN
         v_cols := v_cols || format('%I, ', a.attribute);
         v_vals := v_vals || format(E'CASE WHEN o.pins ? %1$L THEN (o.pins -> %1$L ->> ''value'')::%2$s\n                 ELSE (g.%1$I ->> ''value'')::%2$s END, ', a.attribute, a.typ);
         v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
-        v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
+        v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || pg_catalog.jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
     END LOOP;
     -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
     -- member's lineage is an expression) are computed once, not once per
@@ -175,18 +175,18 @@ BEGIN
     EXECUTE format($sql$
         WITH g AS (SELECT * FROM (%s) q OFFSET 0),
         o AS (SELECT identity_id,
-                     jsonb_object_agg(attribute, jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
+                     pg_catalog.jsonb_object_agg(attribute, pg_catalog.jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
                 FROM ci.golden_override %s
                GROUP BY identity_id),
         up AS (
             INSERT INTO ci.golden_profile AS gp (identity_id, %s record_count, sources, lineage, changed_at)
             SELECT g.identity_id, %s g.record_count,
                    ci.golden_sources(g.sources),
-                   jsonb_build_object(%s), pg_catalog.now()
+                   pg_catalog.jsonb_build_object(%s), pg_catalog.now()
               FROM g LEFT JOIN o ON o.identity_id = g.identity_id
             %s
             RETURNING 1)
-        SELECT count(*) FROM up$sql$,
+        SELECT pg_catalog.count(*) FROM up$sql$,
         ci.golden_profile_sql(p_ids IS NOT NULL),
         CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
         v_cols, v_vals, rtrim(v_lineage, ', '),
@@ -204,7 +204,8 @@ COMMENT ON FUNCTION ci.golden_upsert(bigint[]) IS 'internal: computes and writes
 
 CREATE FUNCTION ci.build_golden_profiles()
 RETURNS bigint LANGUAGE plpgsql VOLATILE
-SET work_mem = '256MB' SET jit = off
+SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_n bigint;
@@ -221,7 +222,7 @@ $$;
 COMMENT ON FUNCTION ci.build_golden_profiles() IS 'builds or rebuilds every golden profile in one set-based statement (emptying the refresh queue and the stale flag); returns how many rows were written';
 
 CREATE FUNCTION ci.refresh_golden_profiles_for(p_identity_ids bigint[])
-RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_ids bigint[];
     v_n   bigint;
@@ -250,7 +251,7 @@ $$;
 COMMENT ON FUNCTION ci.refresh_golden_profiles_for(bigint[]) IS 'recomputes the golden profiles of the given identities now (deleting those left without records); returns how many rows were written';
 
 CREATE FUNCTION ci.refresh_golden_profiles(p_batch_size integer DEFAULT 10000)
-RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_max   bigint;
     v_ids   bigint[];

@@ -2,7 +2,7 @@
 -- profile with its lineage.
 
 CREATE FUNCTION ci.pin_golden_value(p_identity_id bigint, p_attribute text, p_value text, p_reason text)
-RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_reason IS NULL OR btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'a pinned value needs a reason'
@@ -27,7 +27,7 @@ $$;
 COMMENT ON FUNCTION ci.pin_golden_value(bigint, text, text, text) IS 'steward override: pins a value (NULL pins "no value") for one field of a golden profile, recording who and why; survives refreshes';
 
 CREATE FUNCTION ci.unpin_golden_value(p_identity_id bigint, p_attribute text)
-RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+RETURNS boolean LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_found boolean;
 BEGIN
@@ -42,7 +42,7 @@ $$;
 COMMENT ON FUNCTION ci.unpin_golden_value(bigint, text) IS 'removes a steward override, so the survivor shows again; false when nothing was pinned';
 
 CREATE FUNCTION ci.unmerge_records(p_record_ids bigint[], p_into_identity bigint DEFAULT NULL, p_reason text DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_ids      bigint[];
     v_from     bigint;
@@ -149,7 +149,7 @@ COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records d
 CREATE FUNCTION ci.golden_lineage(p_identity_id bigint)
 RETURNS TABLE (attribute text, value text, pinned boolean, record_id bigint, source text, rule text,
                rule_id bigint, updated_at timestamptz, support integer, beaten jsonb, pinned_by text, pin_reason text)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT a.attribute,
            CASE WHEN f ? 'pinned' THEN f -> 'pinned' ->> 'value' ELSE f ->> 'value' END,
            coalesce(f ? 'pinned', false),
@@ -171,7 +171,7 @@ $$;
 COMMENT ON FUNCTION ci.golden_lineage(bigint) IS 'a golden profile field by field: value, whether pinned, the winning record, source and rule, how many records agree, and the candidates it beat';
 
 CREATE FUNCTION ci.golden_profile_json(p_identity_id bigint)
-RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
+RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_build_object(
                'identity_id', g.identity_id,
                'record_count', g.record_count,

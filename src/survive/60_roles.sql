@@ -2,9 +2,10 @@
 -- src/common/90_roles.sql).  Applications write source records, whose
 -- queue triggers append to ci.golden_dirty as the writing role, and run
 -- incremental refreshes; stewards pin values and unmerge (which moves links
--- and records decisions); admins change rules, whose trigger flags every
--- profile stale in ci.golden_stale as the extension owner (SECURITY DEFINER),
--- and an application's next refresh rebuilds them (DELETE on that table).
+-- and records decisions); admins change rules and source trust, whose
+-- trigger flags every profile stale in ci.golden_stale as the role that
+-- made the change (INSERT on that table), and an application's next
+-- refresh rebuilds them (DELETE on that table).
 INSERT INTO ci.role_privilege VALUES
     ('reader',      'TABLE',    'ci.golden_profile',     'SELECT'),
     ('reader',      'TABLE',    'ci.golden_attribute',   'SELECT'),
@@ -22,5 +23,9 @@ INSERT INTO ci.role_privilege VALUES
     ('steward',     'TABLE',    'ci.identity_link',      'UPDATE'),
     ('steward',     'TABLE',    'ci.identity_event',     'INSERT'),
     ('admin',       'TABLE',    'ci.survivorship_rule',  'INSERT, UPDATE, DELETE'),
-    ('admin',       'SEQUENCE', 'ci.survivorship_rule_rule_id_seq', 'USAGE')
+    ('admin',       'SEQUENCE', 'ci.survivorship_rule_rule_id_seq', 'USAGE'),
+    ('admin',       'TABLE',    'ci.golden_stale',       'INSERT')
 ON CONFLICT DO NOTHING;
+
+-- Nothing of the extension is PUBLIC's (see src/common/90_roles.sql).
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;

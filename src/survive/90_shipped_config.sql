@@ -241,6 +241,7 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     n bigint := 0;
+    m bigint;
 BEGIN
     -- golden attributes (with their rules) before sources: a source that a
     -- remaining rule ranks stays (ci.source_ranked_check)
@@ -254,6 +255,11 @@ BEGIN
             n := n + 1;
         END IF;
     END LOOP;
+    -- the retention capability's shipped rows (src/retention/10_registry.sql;
+    -- not counted: the count is of the rows ci.shipped_row tracks)
+    IF to_regprocedure('ci.retention_prepare_data_restore()') IS NOT NULL THEN
+        EXECUTE 'SELECT ci.retention_prepare_data_restore()' INTO m;
+    END IF;
     RETURN n;
 END;
 $$;

@@ -38,7 +38,8 @@ INSERT INTO fuzz_value VALUES
   ('timestamptz', 'NULL'), ('timestamptz', 'now()'), ('timestamptz', $$'infinity'$$), ('timestamptz', $$'-infinity'$$),
   ('jsonb', 'NULL'), ('jsonb', $${}$$), ('jsonb', $$'[]'$$), ('jsonb', $$'null'$$), ('jsonb', $$'{"a": [1, "x", null]}'$$),
   ('jsonb', $$jsonb_build_object('k', repeat('x', 1100000))$$),
-  ('text[]', 'NULL'), ('text[]', $$'{}'$$), ('text[]', $$'{NULL}'$$), ('text[]', $$'{"a","Müller",""}'$$);
+  ('text[]', 'NULL'), ('text[]', $$'{}'$$), ('text[]', $$'{NULL}'$$), ('text[]', $$'{"a","Müller",""}'$$),
+  ('bytea', 'NULL'), ('bytea', $$''$$), ('bytea', $$'\x00'$$), ('bytea', $$decode(repeat('ff', 1100000), 'hex')$$);
 
 -- The entry points under test: C functions of the extension, not volatile,
 -- whose every argument type has fuzz values.

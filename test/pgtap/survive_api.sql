@@ -61,8 +61,8 @@ SELECT is(ci.survive_group_member('{"record_id": 7, "source": "crm", "updated_at
           'a group member takes the lead''s record, source and time');
 SELECT is(ci.survive_group_member(NULL, 'York'::text, 'address', 'street'), NULL, 'no lead winner: NULL');
 SELECT throws_ok($$SELECT ci.survive_group_member('[1]', 'York'::text, 'address', 'street')$$, '22023', NULL, 'a lead that is not an object: 22023');
-SELECT ok((SELECT prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
-            WHERE oid = 'ci.golden_flag_stale()'::regprocedure), 'the stale-flag trigger is SECURITY DEFINER with a safe search_path');
+SELECT ok((SELECT NOT prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
+            WHERE oid = 'ci.golden_flag_stale()'::regprocedure), 'the stale-flag trigger runs as the role that made the change, with a safe search_path');
 SELECT results_eq($$SELECT a.attribute FROM ci.golden_attribute a WHERE ci.golden_compare_key(a.attribute) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = 'ci.source_record'::regclass AND t.attname = ci.golden_compare_key(a.attribute) AND NOT t.attisdropped)$$, ARRAY[]::text[], 'every golden comparison key is a ci.source_record column');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'ci'::regnamespace
             AND proname IN ('build_golden_profiles', 'refresh_golden_profiles', 'refresh_golden_profiles_for', 'golden_upsert',

@@ -1,0 +1,134 @@
+-- Consent row filter benchmark (bench/consent.sh runs it).
+--   psql -v customers=100000 -v events=2000000 -f bench/consent.sql
+-- One table of :events rows over :customers customers, read by a role
+-- under three regimes, each query in its own transaction (so the consent
+-- cache is rebuilt every time, as for every statement in READ COMMITTED):
+--   plain    the same table, the role exempt (ci.exempt_role: no filter)
+--   consent  ci.protect's policy, ci.consent_check()
+--   naive    a copy of the table whose policy is an EXISTS sub-query on a
+--            table of allowed (customer, purpose) pairs with its primary key
+-- The consent cache keeps its answers across statements while no consent
+-- changes; "consent, after a change" records a decision (committed, not
+-- timed) before each run, so every timed run reloads all answers.
+-- Prints median milliseconds and the ratios to plain.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS customer_intel CASCADE;
+DROP TABLE IF EXISTS bench_events, bench_events_naive, bench_allowed;
+DROP ROLE IF EXISTS bench_plain;
+DROP ROLE IF EXISTS bench_bi;
+CREATE EXTENSION customer_intel;
+\timing on
+\echo '-- customers: records, identities; links of the first half without, of the second half with the consent triggers'
+INSERT INTO ci.source_record (record_id, source, source_key, given_name, email, country)
+SELECT g, 'crm', 'k' || g, 'n' || g, 'c' || g || '@example.com',
+       (ARRAY['US', 'DE', 'FR', 'BR', 'CA', 'GB', 'US', 'US'])[1 + g % 8]
+  FROM generate_series(1, :customers) g;
+INSERT INTO ci.identity (identity_id) SELECT g FROM generate_series(1, :customers) g;
+ALTER TABLE ci.identity_link DISABLE TRIGGER consent_follow_link_insert;
+INSERT INTO ci.identity_link (record_id, identity_id, rule) SELECT g, g, 'bench' FROM generate_series(1, :customers / 2) g;
+ALTER TABLE ci.identity_link ENABLE TRIGGER consent_follow_link_insert;
+INSERT INTO ci.identity_link (record_id, identity_id, rule) SELECT g, g, 'bench' FROM generate_series(:customers / 2 + 1, :customers) g;
+\echo '-- ledger: marketing grants (20%), withdrawals (10%), analytics denials (5%); then a full recompute'
+INSERT INTO ci.consent_event (record_id, purpose, decision, mechanism, decided_at)
+SELECT g, 'marketing', CASE WHEN g % 10 < 2 THEN 'granted' ELSE 'withdrawn' END, 'import', now() - interval '1 day'
+  FROM generate_series(1, :customers) g WHERE g % 10 < 3;
+INSERT INTO ci.consent_event (record_id, purpose, decision, mechanism, decided_at)
+SELECT g, 'analytics', 'denied', 'import', now() - interval '1 day'
+  FROM generate_series(1, :customers) g WHERE g % 20 = 7;
+SELECT ci.consent_recompute(NULL) AS identities_recomputed;
+\timing off
+
+CREATE TABLE bench_events (event_id bigint, customer_id bigint NOT NULL, amount integer, kind smallint);
+INSERT INTO bench_events
+SELECT g, 1 + (g::bigint * 7919) % :customers, (g % 1000), (g % 7) FROM generate_series(1, :events) g;
+CREATE INDEX ON bench_events (customer_id);
+CREATE TABLE bench_events_naive AS SELECT * FROM bench_events;
+CREATE INDEX ON bench_events_naive (customer_id);
+CREATE TABLE bench_allowed (customer_id bigint, purpose text, PRIMARY KEY (customer_id, purpose));
+INSERT INTO bench_allowed SELECT identity_id, 'marketing' FROM ci.consent_allowed_ids('marketing') WHERE allowed;
+VACUUM ANALYZE bench_events, bench_events_naive, bench_allowed;
+
+CREATE ROLE bench_bi;
+CREATE ROLE bench_plain;
+GRANT SELECT ON bench_events, bench_events_naive TO bench_bi, bench_plain;
+GRANT SELECT ON bench_allowed TO bench_bi;
+GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO bench_bi, bench_plain;
+GRANT USAGE ON SCHEMA ci TO bench_bi;
+GRANT EXECUTE ON FUNCTION ci.record_consent(text, text, bigint, bigint, text, text, text, text, text, text, text, timestamptz, timestamptz, timestamptz) TO bench_bi;
+SELECT ci.protect('bench_events', 'customer_id', 'marketing', 'analytics');
+SELECT ci.exempt_role('bench_plain', 'benchmark baseline: no filter');
+ALTER TABLE bench_events_naive ENABLE ROW LEVEL SECURITY;
+CREATE POLICY naive ON bench_events_naive FOR SELECT USING (
+    EXISTS (SELECT 1 FROM bench_allowed a
+             WHERE a.customer_id = bench_events_naive.customer_id
+               AND a.purpose = current_setting('ci.purpose', true)));
+
+CREATE TEMP TABLE bench_result (label text, ms float8);
+GRANT ALL ON bench_result TO PUBLIC;
+CREATE PROCEDURE pg_temp.bench_time(p_label text, p_query text, p_runs int, p_before text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    ms float8[] := '{}';
+BEGIN
+    FOR i IN 1 .. p_runs LOOP
+        IF p_before IS NOT NULL THEN
+            EXECUTE p_before;
+            COMMIT;
+        END IF;
+        t0 := clock_timestamp();
+        EXECUTE p_query;
+        ms := ms || extract(epoch FROM clock_timestamp() - t0)::float8 * 1000;
+        COMMIT;   -- a new transaction: the consent cache is rebuilt every run
+    END LOOP;
+    INSERT INTO bench_result VALUES (p_label, (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(ms) x));
+    COMMIT;
+END $$;
+
+SET ci.purpose = 'marketing';
+SET max_parallel_workers_per_gather = 0;
+-- what each role sees
+SET ROLE bench_plain;
+SELECT 'plain' AS regime, count(*), sum(amount) FROM bench_events;
+SET ROLE bench_bi;
+SELECT 'consent' AS regime, count(*), sum(amount) FROM bench_events;
+SELECT 'naive' AS regime, count(*), sum(amount) FROM bench_events_naive;
+RESET ROLE;
+
+\echo '-- full aggregate scan, no parallel workers (median of :runs runs)'
+SET ROLE bench_plain;
+CALL pg_temp.bench_time('plain', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
+SET ROLE bench_bi;
+CALL pg_temp.bench_time('consent', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
+CALL pg_temp.bench_time('consent, after a change', 'SELECT count(*), sum(amount) FROM bench_events', :runs,
+    $$SELECT ci.record_consent('marketing', 'granted', identity_id => 1 + (random() * 99999)::int)$$);
+CALL pg_temp.bench_time('naive', 'SELECT count(*), sum(amount) FROM bench_events_naive', :runs);
+RESET ROLE;
+SET max_parallel_workers_per_gather = 2;
+SET ROLE bench_plain;
+CALL pg_temp.bench_time('plain, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
+SET ROLE bench_bi;
+CALL pg_temp.bench_time('consent, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
+CALL pg_temp.bench_time('naive, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events_naive', :runs);
+RESET ROLE;
+SET max_parallel_workers_per_gather = 0;
+
+\echo '-- single-customer lookup under the policy keeps its index scan'
+SET ROLE bench_bi;
+EXPLAIN (COSTS OFF) SELECT sum(amount) FROM bench_events WHERE customer_id = 42;
+SET ROLE bench_plain;
+CALL pg_temp.bench_time('plain, one customer', 'SELECT sum(amount) FROM bench_events WHERE customer_id = 12345', :runs * 20);
+SET ROLE bench_bi;
+CALL pg_temp.bench_time('consent, one customer', 'SELECT sum(amount) FROM bench_events WHERE customer_id = 12345', :runs * 20);
+CALL pg_temp.bench_time('naive, one customer', 'SELECT sum(amount) FROM bench_events_naive WHERE customer_id = 12345', :runs * 20);
+RESET ROLE;
+
+SELECT r.label, round(r.ms::numeric, 2) AS median_ms,
+       round((r.ms / p.ms)::numeric, 2) AS ratio_to_plain
+  FROM bench_result r
+  JOIN bench_result p
+    ON p.label = CASE WHEN r.label LIKE '%2 workers' THEN 'plain, 2 workers'
+                      WHEN r.label LIKE '%one customer' THEN 'plain, one customer'
+                      ELSE 'plain' END
+ ORDER BY p.label, r.label <> p.label, r.label;
