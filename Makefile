@@ -8,7 +8,7 @@ EXTENSION   = customer_intel
 EXTVERSION  = 0.2.0
 MODULE_big  = customer_intel
 
-CAPABILITIES = common match survive consent audit retention
+CAPABILITIES = common match survive consent audit retention scale
 
 C_SOURCES   = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.c)))
 CXX_SOURCES = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.cpp)))

@@ -3,8 +3,9 @@
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
 # installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
 # the doc-tests (scripts/doctest.py: every SQL example of README.md and
-# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test.
-# Ends with one line: "N passed, N failed".
+# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test;
+# then the Citus suite on a three-node cluster of its own
+# (scripts/citus_test.sh).  Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
 # ("test x ... ok", "ok N - x" / "not ok N - x") and TAP lines ("ok N",
@@ -46,9 +47,13 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   done
 '
 
+# Scale-out: a Citus coordinator and two workers on free loopback ports
+# (Citus is built from ../shared/vendor once, cached under /var/cache).
+suite citus scripts/citus_test.sh
+
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade doctest_tool doctest dump_restore; do
+for name in lint regress pgtap upgrade doctest_tool doctest dump_restore citus; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do

@@ -1,0 +1,29 @@
+-- ci.distribute() on a single node: there is nothing to distribute and it
+-- says so; the layout and the plan still read (doc/scaling.md).  The Citus
+-- suite (test/citus/) tests the distribution itself.
+SELECT * FROM ci.distribute();
+
+-- Every table of the layout is installed, in working order: reference
+-- tables, then the record side, then the identity side, then what stays on
+-- the coordinator; each co-location target comes earlier with its own
+-- column's type.
+SELECT step, relation, placement, distribution_column, colocate_with FROM ci.distribution_layout();
+SELECT l.relation, l.colocate_with
+FROM ci.distribution_layout() l JOIN ci.distribution_layout() t ON t.relation = l.colocate_with
+WHERE t.step >= l.step OR t.placement <> 'distributed'
+   OR (SELECT atttypid FROM pg_attribute WHERE attrelid = l.relation AND attname = l.distribution_column)
+      IS DISTINCT FROM (SELECT atttypid FROM pg_attribute WHERE attrelid = t.relation AND attname = t.distribution_column);
+
+-- Without Citus the plan still tells what would stop each table.
+SELECT count(*) AS tables, count(*) FILTER (WHERE status IN ('ready', 'blocked', 'local')) AS known_status
+FROM ci.distribution_plan();
+SELECT status, blockers FROM ci.distribution_plan() WHERE relation = 'ci.match_run'::regclass;
+SELECT 'unique constraint source_record_source_source_key_key does not include the distribution column record_id' = ANY (blockers)
+       AS source_key_blocks
+FROM ci.distribution_plan() WHERE relation = 'ci.source_record'::regclass;
+
+-- The blockers of a table of one's own, against the layout's rules.
+CREATE TABLE my_customer (id bigint PRIMARY KEY, email text UNIQUE, identity_id bigint REFERENCES ci.identity);
+SELECT ci.distribution_blockers('my_customer', 'distributed', 'id', NULL);
+SELECT ci.distribution_blockers('my_customer', 'distributed', 'no_such_column', NULL);
+DROP TABLE my_customer;
