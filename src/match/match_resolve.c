@@ -164,6 +164,12 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 		match_cluster_and_write(st, pairs, weights, &stats);
 	cluster_ms = match_elapsed_ms(t);
 
+	/*
+	 * Every SPI call returns in SPI's procedure context, which SPI_finish
+	 * frees: the summary row is built in the caller's context, where it is
+	 * returned from.
+	 */
+	MemoryContextSwitchTo(old);
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int64GetDatum(st->n);
@@ -197,7 +203,6 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not write ci.match_run");
 		SPI_finish();
 		MemoryContextSwitchTo(old);
-		tup = heap_copytuple(tup);
 		MemoryContextDelete(cxt);
 		PG_RETURN_DATUM(HeapTupleGetDatum(tup));
 	}
@@ -231,9 +236,11 @@ match_train_model(PG_FUNCTION_ARGS)
 	pairs = match_block_pairs(st, &progress);
 	match_progress_start(&progress, "training, step");
 	report = match_train(st, pairs, &progress);
-	SPI_finish();
+	/* the report may be in SPI's memory (SPI calls return there): convert it first */
 	MemoryContextSwitchTo(old);
 	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(report));
+	SPI_finish();
+	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	PG_RETURN_DATUM(result);
 }

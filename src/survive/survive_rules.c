@@ -177,6 +177,39 @@ jbv_number(JsonbValue *v, const char *key)
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
 }
 
+/*
+ * A rule_id: an integer that fits a bigint.  Checked on the numeric itself,
+ * since casting an out-of-range double to int64 is undefined behaviour.
+ */
+static int64
+jbv_rule_id(JsonbValue *v)
+{
+	Datum		n;
+	double		d;
+
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("survivorship rule key \"rule_id\" must be a number")));
+	n = NumericGetDatum(v->val.numeric);
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, n,
+										  DirectFunctionCall2(numeric_trunc, n, Int32GetDatum(0)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("survivorship rule_id must be an integer"),
+				 errdetail("The rule_id given was %s.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, n)))));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
+	if (!(fabs(d) <= 9223372036854775808.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("survivorship rule_id is out of range for type bigint"),
+				 errdetail("The rule_id given was %.40s.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, n)))));
+	/* exact from here: numeric_int8 raises 22003 itself at the very edge */
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
+}
+
 static double
 checked_trust(double t, const char *what)
 {
@@ -309,7 +342,7 @@ parse_rule_object(SurviveRuleSet *set, SurviveRule *r, JsonbContainer *obj)
 		else if (strcmp(key, "rule_id") == 0)
 		{
 			r->has_rule_id = true;
-			r->rule_id = (int64) jbv_number(&v, key);
+			r->rule_id = jbv_rule_id(&v);
 		}
 		else
 			ereport(ERROR,
@@ -537,11 +570,14 @@ survive_cache(FunctionCallInfo fcinfo)
 /*
  * The parsed rule set for this call's rule argument.  A call site usually
  * passes one constant rule; up to SURVIVE_CACHED_RULESETS distinct rules are
- * kept for the query in fn_mcxt.  Past that, the set is parsed into the
- * current (aggregate) context and lives as long as the group's state.
+ * kept for the query in fn_mcxt.  Past that, the set is parsed into owner,
+ * which must live as long as the state that will point at it: the
+ * aggregate context (AggCheckCallContext), never the per-row context the
+ * transition and deserialisation functions are called in.
  */
 SurviveRuleSet *
-survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, bool is_text)
+survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, bool is_text,
+					   MemoryContext owner)
 {
 	SurviveCache *cache = survive_cache(fcinfo);
 	MemoryContext mcxt;
@@ -554,7 +590,7 @@ survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, boo
 		if (s->is_text == is_text && s->rawlen == rawlen && memcmp(s->raw, raw, rawlen) == 0)
 			return s;
 	}
-	mcxt = cache->nsets < SURVIVE_CACHED_RULESETS ? fcinfo->flinfo->fn_mcxt : CurrentMemoryContext;
+	mcxt = cache->nsets < SURVIVE_CACHED_RULESETS ? fcinfo->flinfo->fn_mcxt : owner;
 	if (is_text)
 	{
 		text	   *t = (text *) palloc(rawlen + VARHDRSZ);
@@ -577,18 +613,18 @@ survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, boo
 }
 
 SurviveRuleSet *
-survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text)
+survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text, MemoryContext owner)
 {
 	struct varlena *v;
 
 	if (is_text)
 	{
 		v = PG_DETOAST_DATUM_PACKED(rule);
-		return survive_rules_from_raw(fcinfo, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), true);
+		return survive_rules_from_raw(fcinfo, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), true, owner);
 	}
 	/* jsonb code reads the 4-byte header form only */
 	v = PG_DETOAST_DATUM(rule);
-	return survive_rules_from_raw(fcinfo, VARDATA(v), VARSIZE(v) - VARHDRSZ, false);
+	return survive_rules_from_raw(fcinfo, VARDATA(v), VARSIZE(v) - VARHDRSZ, false, owner);
 }
 
 /* ---- fit of rule and type ---- */
