@@ -181,11 +181,16 @@ jbv_number(JsonbValue *v, const char *key)
  * A rule_id: an integer that fits a bigint.  Checked on the numeric itself,
  * since casting an out-of-range double to int64 is undefined behaviour.
  */
+static const char *
+numeric_text(Datum n)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, n));
+}
+
 static int64
 jbv_rule_id(JsonbValue *v)
 {
 	Datum		n;
-	double		d;
 
 	if (v->type != jbvNumeric)
 		ereport(ERROR,
@@ -197,16 +202,17 @@ jbv_rule_id(JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("survivorship rule_id must be an integer"),
-				 errdetail("The rule_id given was %s.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, n)))));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
-	if (!(fabs(d) <= 9223372036854775808.0))
+				 errdetail("The rule_id given was %.40s%s.", numeric_text(n),
+						   strlen(numeric_text(n)) > 40 ? "..." : "")));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MIN)))) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("survivorship rule_id is out of range for type bigint"),
-				 errdetail("The rule_id given was %.40s.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, n)))));
-	/* exact from here: numeric_int8 raises 22003 itself at the very edge */
+				 errdetail("The rule_id given was %.40s%s.", numeric_text(n),
+						   strlen(numeric_text(n)) > 40 ? "..." : "")));
 	return DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
 }
 
