@@ -135,6 +135,10 @@ typedef struct SurviveCache
 	int			nsets;
 	SurviveRuleSet *sets[SURVIVE_CACHED_RULESETS];
 	SurviveType *type;
+	bool		trust_loaded;	/* ci.source read for this call site */
+	int			ntrust;
+	char	  **trust_src;
+	double	   *trust_val;
 	Oid			out_typid;		/* output function, for lineage */
 	FmgrInfo	out;
 } SurviveCache;
@@ -151,6 +155,7 @@ extern SurviveRuleSet *survive_rules_from_raw(FunctionCallInfo fcinfo, const cha
 extern void survive_rules_check_type(SurviveRuleSet *rules, SurviveType *type);
 extern const char *survive_kind_name(SurviveKind kind);
 extern double survive_source_trust(SurviveRuleSet *set, SurviveRule *rule, const char *source);
+extern void survive_rules_bind_trust(FunctionCallInfo fcinfo, SurviveRuleSet *set);
 
 /* survive_rank.c */
 extern SurviveType *survive_type_cached(FunctionCallInfo fcinfo, Oid typid, Oid collation);

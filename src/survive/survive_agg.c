@@ -246,6 +246,7 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_key, int a_
 		rules = survive_rules_cached(fcinfo, PG_GETARG_DATUM(a_rule), rule_is_text, aggcxt);
 		type = survive_type_cached(fcinfo, get_fn_expr_argtype(fcinfo->flinfo, 1), PG_GET_COLLATION());
 		survive_rules_check_type(rules, type);
+		survive_rules_bind_trust(fcinfo, rules);
 		if (a_record < 0)
 			for (int i = 0; i < rules->nrules; i++)
 				if (rules->rules[i].kind == SURVIVE_FIRST_NON_NULL &&
@@ -416,6 +417,7 @@ survive_combinefn(PG_FUNCTION_ARGS)
 		SurviveRuleSet *rules = survive_rules_from_raw(fcinfo, s2->rules->raw, s2->rules->rawlen,
 													   s2->rules->is_text, aggcxt);
 
+		survive_rules_bind_trust(fcinfo, rules);
 		s1 = state_new(aggcxt, s2->type, rules, s2->lineage, s2->has_key);
 	}
 	else if (s1->rules->rawlen != s2->rules->rawlen ||

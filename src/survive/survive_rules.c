@@ -676,8 +676,9 @@ survive_rules_check_type(SurviveRuleSet *rules, SurviveType *type)
 
 /* ---- trust ---- */
 
+/* ci.source's trust map, read into mcxt (SPI_getvalue copies into the current context). */
 static void
-load_trust_from_catalog(SurviveRuleSet *set, SurviveRule *rule)
+load_trust_from_catalog(MemoryContext mcxt, int *ntrust, char ***src, double **val)
 {
 	MemoryContext old;
 	int			ret;
@@ -687,34 +688,67 @@ load_trust_from_catalog(SurviveRuleSet *set, SurviveRule *rule)
 	ret = SPI_execute("SELECT source, trust::float8 FROM ci.source", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading ci.source failed: %s", SPI_result_code_string(ret));
-	old = MemoryContextSwitchTo(set->mcxt);
-	rule->trust_src = palloc(sizeof(char *) * Max(SPI_processed, 1));
-	rule->trust_val = palloc(sizeof(double) * Max(SPI_processed, 1));
+	old = MemoryContextSwitchTo(mcxt);
+	*src = palloc(sizeof(char *) * Max(SPI_processed, 1));
+	*val = palloc(sizeof(double) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Datum		d;
 
-		rule->trust_src[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		(*src)[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
-		rule->trust_val[i] = isnull ? 0.5 : DatumGetFloat8(d);
+		(*val)[i] = isnull ? 0.5 : DatumGetFloat8(d);
 	}
-	rule->ntrust = (int) SPI_processed;
+	*ntrust = (int) SPI_processed;
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 }
 
 /*
+ * Give the trust_recency rules of set that have no "trust" map of their own
+ * the catalog's, read once per call site (fn_mcxt outlives every state), not
+ * once per parsed rule: past the rule cache, every group parses its own.
+ */
+void
+survive_rules_bind_trust(FunctionCallInfo fcinfo, SurviveRuleSet *set)
+{
+	SurviveCache *cache = NULL;
+
+	for (int i = 0; i < set->nrules; i++)
+	{
+		SurviveRule *r = &set->rules[i];
+
+		if (r->ntrust >= 0 || (r->kind != SURVIVE_TRUST_RECENCY && r->tie_break != SURVIVE_TRUST_RECENCY))
+			continue;
+		if (cache == NULL)
+		{
+			cache = survive_cache(fcinfo);
+			if (!cache->trust_loaded)
+			{
+				load_trust_from_catalog(fcinfo->flinfo->fn_mcxt, &cache->ntrust,
+										&cache->trust_src, &cache->trust_val);
+				cache->trust_loaded = true;
+			}
+		}
+		r->trust_src = cache->trust_src;
+		r->trust_val = cache->trust_val;
+		r->ntrust = cache->ntrust;
+	}
+}
+
+/*
  * The trust of a source for a trust_recency rule: from the rule's "trust"
- * map, else from ci.source (read once per query).  An unknown or NULL source
+ * map, else from ci.source (read once per call site and query,
+ * survive_rules_bind_trust).  An unknown or NULL source
  * takes "default_trust" when the rule gives one, else is an error: guessing
  * would silently shape the profile.
  */
 double
 survive_source_trust(SurviveRuleSet *set, SurviveRule *rule, const char *source)
 {
-	if (rule->ntrust < 0)
-		load_trust_from_catalog(set, rule);
+	if (rule->ntrust < 0)		/* not bound to a call site's map: read it for this rule */
+		load_trust_from_catalog(set->mcxt, &rule->ntrust, &rule->trust_src, &rule->trust_val);
 	if (source != NULL)
 		for (int i = 0; i < rule->ntrust; i++)
 			if (strcmp(rule->trust_src[i], source) == 0)
