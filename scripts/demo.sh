@@ -14,7 +14,7 @@ echo "demo: building and installing customer_intel"
 scripts/build.sh
 
 # demo.sql runs CREATE EXTENSION itself, so it also works in any database.
-pg_virtualenv -v "$PG_MAJOR" bash -c '
+pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   set -euo pipefail
   start=$(date +%s%N)
   psql -X -q -v ON_ERROR_STOP=1 -f scripts/demo.sql

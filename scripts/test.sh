@@ -1,49 +1,58 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
-# throwaway cluster (pg_virtualenv) runs pg_regress (make installcheck) and
-# the pgTAP suites (pg_prove).  Ends with one line: "N passed, N failed".
+# throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
+# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test.
+# Ends with one line: "N passed, N failed".
+#
+# Counting: every log in $log is scanned for pg_regress result lines
+# ("test x ... ok", "ok N - x" / "not ok N - x") and TAP lines ("ok N",
+# "not ok N"); a suite whose exit status is non-zero without a failing line
+# counts one failure.  A new suite only has to print TAP and exit non-zero
+# on failure: run it with `suite NAME CMD...`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PG_MAJOR=${PG_MAJOR:-15}
 
 scripts/setup.sh || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
-# Static analysis counts as one test.
-if scripts/lint.sh; then l_pass=1 l_fail=0; else l_pass=0 l_fail=1; fi
 
 log=$(mktemp -d)
-# -s: the cluster gets the extension's library preloaded nowhere; every test
-# creates the extension itself.
-pg_virtualenv -v "$PG_MAJOR" bash -c '
+export CI_TEST_LOG=$log
+# suite NAME CMD...: runs CMD with its output in $log/NAME.log and its exit status in $log/NAME.rc.
+suite() { local name=$1; shift; "$@" > "$CI_TEST_LOG/$name.log" 2>&1; echo $? > "$CI_TEST_LOG/$name.rc"; }
+export -f suite
+
+# Static analysis (one test).
+suite lint bash -c 'scripts/lint.sh && echo "ok 1 - lint" || { echo "not ok 1 - lint"; exit 1; }'
+
+# -t: a cluster of its own on a free port, even when another pg_virtualenv
+# (a benchmark, say) runs beside it.
+pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   set -uo pipefail
-  make -s installcheck PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config > "$1/regress.log" 2>&1
-  echo $? > "$1/regress.rc"
-  if ls test/pgtap/*.sql >/dev/null 2>&1; then
-    psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
-    pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/ > "$1/pgtap.log" 2>&1
-    echo $? > "$1/pgtap.rc"
-  fi
-' _ "$log"
+  suite regress make -s installcheck PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
+  psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
+  suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
+  suite upgrade scripts/upgrade_test.sh
+'
 
-cat "$log/regress.log"
-[ -f "$log/pgtap.log" ] && cat "$log/pgtap.log"
+status=0 passed=0 failed=0 summary=""
+# A suite that never ran (its cluster did not start, say) is a failure too.
+for name in lint regress pgtap upgrade; do
+  [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
+done
+for f in "$log"/*.log; do
+  name=$(basename "$f" .log)
+  echo "==== $name ===="; cat "$f"
+  p=$(grep -cE '^ *ok [0-9]+|^(ok|test) .* \.\.\. ok' "$f")
+  x=$(grep -cE '^ *not ok [0-9]+|\.\.\. FAILED' "$f")
+  rc=$(cat "$log/$name.rc" 2>/dev/null || echo 1)
+  # A runner that died counts as a failure even when no line said so.
+  [ "$rc" != 0 ] && [ "$x" -eq 0 ] && x=1
+  [ "$rc" != 0 ] && status=1
+  passed=$((passed + p)); failed=$((failed + x)); summary="$summary $name: $p passed, $x failed;"
+done
 [ -f regression.diffs ] && { echo "---- regression.diffs ----"; cat regression.diffs; }
-
-r_pass=$(grep -cE '^(ok|test) .* \.\.\. ok|^ok [0-9]+ +[-+] ' "$log/regress.log")
-r_fail=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ +[-+] ' "$log/regress.log")
-t_pass=0; t_fail=0
-if [ -f "$log/pgtap.log" ]; then
-  t_pass=$(grep -cE '^ *ok [0-9]+' "$log/pgtap.log")
-  t_fail=$(grep -cE '^ *not ok [0-9]+' "$log/pgtap.log")
-fi
-rc=0
-[ "$(cat "$log/regress.rc" 2>/dev/null || echo 1)" = 0 ] || rc=1
-[ ! -f "$log/pgtap.rc" ] || [ "$(cat "$log/pgtap.rc")" = 0 ] || rc=1
-[ $l_fail -eq 0 ] || rc=1
-passed=$((r_pass + t_pass + l_pass)); failed=$((r_fail + t_fail + l_fail))
-# A runner that died counts as a failure even when no line said so.
-[ $rc -ne 0 ] && [ $failed -eq 0 ] && failed=1
-[ $passed -eq 0 ] && { echo "no test ran"; rc=1; }
-echo "pg_regress + isolation: $r_pass passed, $r_fail failed; pgTAP + fuzz: $t_pass passed, $t_fail failed; lint: $l_pass passed, $l_fail failed"
+[ $passed -eq 0 ] && { echo "no test ran"; status=1; }
+echo "${summary% ;}"
 echo "$passed passed, $failed failed"
-exit $rc
+exit $status

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Upgrade test, run inside a cluster (PG* variables set, e.g. by pg_virtualenv):
+# every released version is installed, given data, updated with
+# ALTER EXTENSION customer_intel UPDATE, and compared with a fresh install:
+#   1. catalog: every object, definition, privilege and config_dump filter;
+#   2. shipped rows: the same on an updated and a fresh database without user data;
+#   3. user data: counts of every table survive the update, and the pipeline
+#      (resolve, golden profiles) still runs on the updated database.
+# Prints one "ok"/"not ok" line per check (TAP style) and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+n=0 fail=0
+check() {  # check NAME CMD...: one TAP line
+  n=$((n + 1))
+  if "${@:2}" > "$out/check.$n" 2>&1; then echo "ok $n - upgrade: $1"
+  else echo "not ok $n - upgrade: $1"; sed 's/^/#   /' "$out/check.$n" | head -60; fail=$((fail + 1)); fi
+}
+psql_q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" customer_intel.control)
+
+describe() { psql_q -d "$1" -f test/upgrade/describe.sql > "$out/$1.describe"; }
+contents() { psql_q -d "$1" -f test/upgrade/contents.sql > "$out/$1.contents"; }
+counts() {
+  psql_q -At -d "$1" <<'SQL' | sort
+SELECT format('SELECT %L, count(*) FROM %s', c.oid::regclass, c.oid::regclass)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'ci'
+WHERE c.relkind = 'r' ORDER BY 1
+\gexec
+SQL
+}
+
+fresh() {
+  psql_q -c "DROP DATABASE IF EXISTS ci_up_fresh" -c "CREATE DATABASE ci_up_fresh" &&
+  psql_q -d ci_up_fresh -c "CREATE EXTENSION customer_intel" && describe ci_up_fresh && contents ci_up_fresh
+}
+check "fresh install of $current" fresh
+
+for f in versions/customer_intel--*.sql; do
+  old=$(basename "$f" .sql); old=${old#customer_intel--}
+  [ "$old" = "$current" ] && continue
+
+  empty_update() {
+    psql_q -c "DROP DATABASE IF EXISTS ci_up_empty" -c "CREATE DATABASE ci_up_empty" &&
+    psql_q -d ci_up_empty -c "CREATE EXTENSION customer_intel VERSION '$old'" \
+                          -c "ALTER EXTENSION customer_intel UPDATE" &&
+    describe ci_up_empty && contents ci_up_empty
+  }
+  check "$old -> $current runs on an empty database" empty_update
+  check "$old -> $current: catalog equals a fresh install" \
+    diff -u "$out/ci_up_fresh.describe" "$out/ci_up_empty.describe"
+  check "$old -> $current: shipped rows equal a fresh install" \
+    diff -u "$out/ci_up_fresh.contents" "$out/ci_up_empty.contents"
+
+  data_update() {
+    psql_q -c "DROP DATABASE IF EXISTS ci_up_data" -c "CREATE DATABASE ci_up_data" &&
+    psql_q -d ci_up_data -c "CREATE EXTENSION customer_intel VERSION '$old'" &&
+    psql_q -d ci_up_data -v n_persons=300 -v seed=7 -f bench/generate_customers.sql >/dev/null &&
+    psql_q -d ci_up_data -c "SELECT ci.resolve_identities(retrain => true)" \
+                         -c "SELECT ci.build_golden_profiles()" >/dev/null &&
+    counts ci_up_data > "$out/before" &&
+    psql_q -d ci_up_data -c "ALTER EXTENSION customer_intel UPDATE" &&
+    counts ci_up_data > "$out/after" &&
+    # Tables new in this version start empty; every table that existed keeps its rows.
+    comm -23 "$out/before" "$out/after" > "$out/lost" &&
+    { [ ! -s "$out/lost" ] || { echo "row counts changed by the update:"; cat "$out/lost"; false; }; } &&
+    describe ci_up_data && diff -u "$out/ci_up_fresh.describe" "$out/ci_up_data.describe" &&
+    psql_q -d ci_up_data -c "SELECT ci.resolve_identities()" -c "SELECT ci.refresh_golden_profiles()" >/dev/null
+  }
+  check "$old -> $current with data: rows kept, catalog equal, pipeline runs" data_update
+done
+for db in ci_up_fresh ci_up_empty ci_up_data; do psql_q -c "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
+echo "# upgrade: $((n - fail)) passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,1 @@
+-- 0.1.0 -> 0.2.0: the changes of each capability follow, one file per topic.
