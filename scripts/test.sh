@@ -35,9 +35,12 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   suite upgrade scripts/upgrade_test.sh
 '
 
+# Memory safety: the same suites against an ASan/UBSan build (a server of its own).
+suite sanitize scripts/sanitize.sh
+
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade; do
+for name in lint regress pgtap upgrade sanitize; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do
