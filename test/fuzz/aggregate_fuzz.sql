@@ -105,7 +105,8 @@ INSERT INTO agg_shape VALUES
 
 CREATE TEMP TABLE agg_result (form text, family text, shape text, sqlstate text, message text, answer text, ms float8);
 
--- One query: its GUCs for this query only, a 60 s timeout, its outcome.
+-- One query: its GUCs for this query only, a 60 s timeout (or
+-- ci_test.fuzz_timeout), its outcome.
 CREATE FUNCTION pg_temp.agg_try(p_form text, p_family text, p_shape text, gucs text[], q text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -113,7 +114,7 @@ DECLARE
   kv text; saved text[] := '{}';
 BEGIN
   BEGIN
-    PERFORM set_config('statement_timeout', '60s', true);
+    PERFORM set_config('statement_timeout', coalesce(nullif(current_setting('ci_test.fuzz_timeout', true), ''), '60s'), true);
     FOREACH kv IN ARRAY gucs LOOP
       saved := saved || (split_part(kv, '=', 1) || '=' || current_setting(split_part(kv, '=', 1)));
       PERFORM set_config(split_part(kv, '=', 1), split_part(kv, '=', 2), true);
@@ -123,7 +124,7 @@ BEGIN
       PERFORM set_config(split_part(kv, '=', 1), split_part(kv, '=', 2), true);
     END LOOP;
     PERFORM set_config('statement_timeout', '0', true);
-  EXCEPTION WHEN OTHERS THEN  -- the subtransaction's rollback restores the GUCs
+  EXCEPTION WHEN OTHERS OR query_canceled THEN  -- the subtransaction's rollback restores the GUCs
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
   END;
   INSERT INTO agg_result VALUES (p_form, p_family, p_shape, st, left(msg, 200), ans,
@@ -158,7 +159,7 @@ SELECT cmp_ok((SELECT count(*) FROM agg_result WHERE sqlstate = '00000')::int, '
 SELECT is_empty($$SELECT form, family, shape, sqlstate, message FROM agg_result WHERE sqlstate LIKE 'XX%'$$,
                 'no aggregate query raises an internal error (class XX)');
 SELECT is_empty($$SELECT form, family, shape, message FROM agg_result WHERE sqlstate = '57014'$$,
-                'no aggregate query runs past the 60 s statement timeout');
+                'no aggregate query runs past the statement timeout');
 SELECT is_empty($$SELECT form, family, shape, sqlstate, message FROM agg_result
                   WHERE sqlstate <> '00000' AND sqlstate NOT LIKE '22%'
                     AND sqlstate NOT IN ('42704', '42804', '42883', '54000')$$,
