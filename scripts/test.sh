@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
-# installcheck), the pgTAP and fuzz suites (pg_prove) and the upgrade test.
+# installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
+# the doc-tests (scripts/doctest.py: every SQL example of README.md and
+# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test.
 # Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
@@ -33,6 +35,15 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   suite pgtap pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/
   suite upgrade scripts/upgrade_test.sh
+  suite doctest_tool python3 scripts/doctest.py --self-test
+  suite doctest python3 scripts/doctest.py
+  # pg_dump, restore and pg_upgrade of a customised database, also of one
+  # updated from each released version.
+  suite dump_restore scripts/dump_restore_test.sh
+  for f in versions/customer_intel--*.sql; do
+    v=${f#versions/customer_intel--}; v=${v%.sql}
+    suite "dump_restore_from_$v" env FROM_VERSION="$v" scripts/dump_restore_test.sh
+  done
 '
 
 # Memory safety: the same suites against an ASan/UBSan build (a server of its own).
@@ -40,7 +51,7 @@ suite sanitize scripts/sanitize.sh
 
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade sanitize; do
+for name in lint regress pgtap upgrade doctest_tool doctest dump_restore sanitize; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do

@@ -68,7 +68,27 @@ for f in versions/customer_intel--*.sql; do
     psql_q -d ci_up_data -c "SELECT ci.resolve_identities()" -c "SELECT ci.refresh_golden_profiles()" >/dev/null
   }
   check "$old -> $current with data: rows kept, catalog equal, pipeline runs" data_update
+
+  # 0.1.0 accepted survivorship parameters the rule's kind never reads (its
+  # CHECKs were NULL when tie_break was NULL); the update clears them, says
+  # which rows it changed, and keeps the rest.
+  misplaced_update() {
+    psql_q -c "DROP DATABASE IF EXISTS ci_up_rules" -c "CREATE DATABASE ci_up_rules" &&
+    psql_q -d ci_up_rules -c "CREATE EXTENSION customer_intel VERSION '$old'" -c "
+      INSERT INTO ci.survivorship_rule (rule_id, attribute, priority, kind, sources, tie_break, order_by, half_life) VALUES
+        (101, 'phone', 2, 'most_recent', NULL, NULL, 'record_id', '30 days'),
+        (102, 'given_name', 2, 'longest', '{crm}', NULL, NULL, NULL),
+        (103, 'city', 2, 'trust_recency', NULL, NULL, NULL, '90 days'),
+        (104, 'country', 2, 'most_frequent', '{crm,web}', 'source_priority', NULL, NULL)" &&
+    psql -X -q -d ci_up_rules -c "ALTER EXTENSION customer_intel UPDATE" > "$out/rules.update" 2>&1 &&
+    grep -q 'WARNING:  survivorship rules 101, 102 had parameters their kind does not read; they were cleared' "$out/rules.update" &&
+    [ "$(psql_q -At -d ci_up_rules -c "SELECT string_agg(concat_ws(' ', rule_id, kind, sources, order_by, half_life), '; ' ORDER BY rule_id)
+                                        FROM ci.survivorship_rule WHERE rule_id > 100")" = \
+      "101 most_recent; 102 longest; 103 trust_recency 90 days; 104 most_frequent {crm,web}" ] ||
+    { cat "$out/rules.update"; psql_q -d ci_up_rules -c "TABLE ci.survivorship_rule"; false; }
+  }
+  [ "$old" = 0.1.0 ] && check "$old -> $current clears survivorship parameters a rule's kind does not read" misplaced_update
 done
-for db in ci_up_fresh ci_up_empty ci_up_data; do psql_q -c "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
+for db in ci_up_fresh ci_up_empty ci_up_data ci_up_rules; do psql_q -c "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
 echo "# upgrade: $((n - fail)) passed, $fail failed"
 [ $fail -eq 0 ]

@@ -32,8 +32,9 @@ COMMENT ON TABLE ci.source_record IS 'One row per customer record per source sys
 COMMENT ON COLUMN ci.source_record.national_id IS 'a strong identifier where the source has one (tax, social-security or loyalty number)';
 COMMENT ON COLUMN ci.source_record.country IS 'ISO 3166-1 alpha-2 country of the record; the default region for its phone number';
 
--- The four shipped sources are recreated by CREATE EXTENSION; dump only the user's own.
-SELECT pg_catalog.pg_extension_config_dump('ci.source', $$WHERE source NOT IN ('crm', 'pos', 'support', 'web')$$);
+-- Every row is dumped, the four shipped sources too: a restored row
+-- replaces CREATE EXTENSION's copy (see survive/90_shipped_config.sql).
+SELECT pg_catalog.pg_extension_config_dump('ci.source', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.source_record', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.source_record_record_id_seq', '');
 

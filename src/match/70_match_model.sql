@@ -143,9 +143,12 @@ CREATE TABLE ci.match_run (
 );
 COMMENT ON TABLE ci.match_run IS 'One row per completed full resolution run, with its summary';
 
-SELECT pg_catalog.pg_extension_config_dump('ci.match_model', $$WHERE model <> 'default'$$);
-SELECT pg_catalog.pg_extension_config_dump('ci.match_comparison', $$WHERE model <> 'default'$$);
-SELECT pg_catalog.pg_extension_config_dump('ci.match_blocking_rule', $$WHERE model <> 'default'$$);
+-- Every row is dumped, the shipped default model too (trained, tuned):
+-- a restored model replaces CREATE EXTENSION's copy together with its
+-- comparisons and blocking rules (see survive/90_shipped_config.sql).
+SELECT pg_catalog.pg_extension_config_dump('ci.match_model', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_comparison', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.match_blocking_rule', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.match_term_frequency', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.match_decision', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.match_review', '');

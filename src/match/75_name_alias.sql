@@ -8,8 +8,9 @@
 --
 -- The shipped rows were written for this extension from common knowledge
 -- of English and European naming customs (public domain, like this file);
--- add, change or delete rows to suit your customers.  Rows you add are
--- kept by pg_dump; the shipped ones come back with CREATE EXTENSION.
+-- add, change or delete rows to suit your customers.  pg_dump keeps the
+-- table as it is: rows added, shipped rows deleted (see
+-- survive/90_shipped_config.sql).
 
 CREATE TABLE ci.name_alias (
     name     text NOT NULL CHECK (name <> ''),
@@ -19,8 +20,8 @@ CREATE TABLE ci.name_alias (
     CHECK (name <> alias)
 );
 COMMENT ON TABLE ci.name_alias IS 'Given-name nicknames (name: the formal name, alias: a short or familiar form) read by the given_name similarity of match comparisons';
-COMMENT ON COLUMN ci.name_alias.shipped IS 'true for the rows CREATE EXTENSION inserts; pg_dump keeps the others';
-SELECT pg_catalog.pg_extension_config_dump('ci.name_alias', 'WHERE NOT shipped');
+COMMENT ON COLUMN ci.name_alias.shipped IS 'true for the rows CREATE EXTENSION inserts';
+SELECT pg_catalog.pg_extension_config_dump('ci.name_alias', '');
 
 INSERT INTO ci.name_alias (name, alias, shipped)
 SELECT v.name, a.alias, true

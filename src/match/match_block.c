@@ -230,8 +230,59 @@ add_pair(MatchStore *st, MatchPairs *p, uint32 a, uint32 b, uint32 cls)
 }
 
 /*
+ * Whether the union of the rules' pairs (each pair once, however many rules
+ * produce it) has more than limit pairs.  Enumerates the rules' pairs as
+ * the comparison loop does, without comparing them, and stops at the first
+ * pair past the limit; as a pair is produced by at most nrules rules, that
+ * is at most nrules * (limit + 1) key checks.  Called only when the sum of
+ * the rules' pairs, an upper bound of the union, exceeds the limit.
+ */
+static bool
+union_exceeds(MatchStore *st, int64 limit)
+{
+	MatchModel *model = st->model;
+	int64		found = 0;
+
+	for (int r = 0; r < model->nrules && found <= limit; r++)
+	{
+		int			n;
+		KeyEntry   *e = rule_entries(st, r, &n);
+		uint32		earlier = ((uint32) 1 << r) - 1;
+		uint32		self = (uint32) 1 << r;
+		int			i = 0;
+
+		while (i < n && found <= limit)
+		{
+			int			j = i;
+
+			while (j < n && e[j].hash == e[i].hash)
+				j++;
+			for (int x = i; x < j && found <= limit; x++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				for (int y = x + 1; y < j; y++)
+				{
+					uint32		mask;
+
+					if (!model->within_source && e[x].source == e[y].source)
+						continue;
+					mask = match_rule_mask(st, e[x].rec, e[y].rec);
+					if ((mask & self) != 0 && (mask & earlier) == 0)
+						found++;
+				}
+			}
+			i = j;
+		}
+		pfree(e);
+		st->mem -= sizeof(KeyEntry) * (Size) Max(st->n, 1);
+	}
+	return found > limit;
+}
+
+/*
  * All candidate pairs, compared.  Fails before comparing anything when the
- * rules would together produce more than the model's max_candidate_pairs.
+ * rules would together produce more than the model's max_candidate_pairs
+ * distinct pairs.
  */
 MatchPairs *
 match_block_pairs(MatchStore *st, MatchProgress *progress)
@@ -251,11 +302,12 @@ match_block_pairs(MatchStore *st, MatchProgress *progress)
 		if (per_rule[r] > per_rule[worst])
 			worst = r;
 	}
-	if (total > model->max_pairs)
+	/* the sum counts a pair once per rule producing it: count the union */
+	if (total > model->max_pairs && union_exceeds(st, model->max_pairs))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("blocking rules of match model \"%s\" would produce " INT64_FORMAT " candidate pairs, more than max_candidate_pairs (" INT64_FORMAT ")",
-						model->name, total, model->max_pairs),
+				 errmsg("blocking rules of match model \"%s\" would produce more than max_candidate_pairs (" INT64_FORMAT ") distinct candidate pairs",
+						model->name, model->max_pairs),
 				 errdetail("Rule \"%s\" alone produces " INT64_FORMAT " pairs; its largest block has " INT64_FORMAT " records.",
 						   model->rule[worst].name, per_rule[worst], largest[worst]),
 				 errhint("Make that rule more selective (add a key), or raise ci.match_model.max_candidate_pairs; ci.estimate_blocking() shows each rule's pairs.")));

@@ -126,7 +126,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	if (st->n > 0)
 	{
 		INSTR_TIME_SET_CURRENT(t);
-		match_progress_start(&progress, "blocking, compared pairs");
+		match_progress_start(&progress, "blocking, rule pairs (duplicates included)");
 		pairs = match_block_pairs(st, &progress);
 		block_ms = match_elapsed_ms(t);
 
@@ -232,7 +232,7 @@ match_train_model(PG_FUNCTION_ARGS)
 	match_store_load(st, NULL, 0, NULL, NULL, false, &progress);
 	if (st->n < 2)
 		(void) match_train(st, NULL, NULL);	/* raises the error */
-	match_progress_start(&progress, "blocking, compared pairs");
+	match_progress_start(&progress, "blocking, rule pairs (duplicates included)");
 	pairs = match_block_pairs(st, &progress);
 	match_progress_start(&progress, "training, step");
 	report = match_train(st, pairs, &progress);
@@ -274,7 +274,7 @@ match_candidate_pairs(PG_FUNCTION_ARGS)
 	st = match_store_create(model, cxt);
 	match_progress_start(&progress, "loaded records");
 	match_store_load(st, NULL, 0, NULL, NULL, false, &progress);
-	match_progress_start(&progress, "blocking, compared pairs");
+	match_progress_start(&progress, "blocking, rule pairs (duplicates included)");
 	pairs = match_block_pairs(st, &progress);
 	match_store_tf_from_counts(st);
 	for (int r = 0; r < model->nrules; r++)

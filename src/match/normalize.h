@@ -7,7 +7,10 @@
  * the argument's bytes are used as they are; in any other database they are
  * converted with the server's own conversion routines, and results are
  * converted back.  In a SQL_ASCII database bytes are taken to be UTF-8 and
- * are verified (invalid sequences raise 22021).
+ * are verified: a value that is not UTF-8 has no normalised form (the
+ * value functions give NULL, so a record with legacy bytes can still be
+ * stored in ci.source_record, whose generated columns call them); a
+ * parameter that is not UTF-8 raises 22021.
  */
 #ifndef MATCH_NORMALIZE_H
 #define MATCH_NORMALIZE_H
@@ -41,6 +44,20 @@ match_text_to_utf8(text *t, int *len)
 	}
 	*len = n;
 	return s;
+}
+
+/*
+ * As match_text_to_utf8, but NULL when the database is SQL_ASCII and the
+ * bytes are not valid UTF-8 (there is no character to normalise), instead
+ * of error 22021.
+ */
+static inline const char *
+match_text_to_utf8_or_null(text *t, int *len)
+{
+	if (GetDatabaseEncoding() == PG_SQL_ASCII &&
+		!pg_verify_mbstr(PG_UTF8, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true))
+		return NULL;
+	return match_text_to_utf8(t, len);
 }
 
 /* A text datum in the server encoding from UTF-8 bytes. */

@@ -524,7 +524,9 @@ match_normalize_email(PG_FUNCTION_ARGS)
 			extra = email_extra_domains(fcinfo, arr);
 	}
 
-	s = match_text_to_utf8(email, &len);
+	s = match_text_to_utf8_or_null(email, &len);
+	if (s == NULL)
+		PG_RETURN_NULL();		/* SQL_ASCII bytes that are not UTF-8 */
 	initStringInfo(&out);
 	if (!email_normalize(s, len, fold, extra, &out))
 		PG_RETURN_NULL();
@@ -541,10 +543,12 @@ match_email_is_valid(PG_FUNCTION_ARGS)
 {
 	text	   *email = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *s = match_text_to_utf8(email, &len);
+	const char *s = match_text_to_utf8_or_null(email, &len);
 	StringInfoData out;
 	bool		valid;
 
+	if (s == NULL)
+		PG_RETURN_BOOL(false);	/* SQL_ASCII bytes that are not UTF-8 */
 	initStringInfo(&out);
 	/* valid exactly when ci.normalize_email gives a value */
 	valid = email_normalize(s, len, false, NULL, &out) &&

@@ -599,9 +599,11 @@ static text *
 name_normalize_text(text *name)
 {
 	int			len;
-	const char *s = match_text_to_utf8(name, &len);
+	const char *s = match_text_to_utf8_or_null(name, &len);
 	NameOut		o;
 
+	if (s == NULL)
+		return NULL;			/* SQL_ASCII bytes that are not UTF-8 */
 	initStringInfo(&o.buf);
 	appendStringInfoSpaces(&o.buf, VARHDRSZ);
 	o.pending = NAME_SEP_NONE;

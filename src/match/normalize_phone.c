@@ -159,7 +159,16 @@ phone_parse(text *phone, const char *region, bool details, match_phone_result *r
 
 	/* a conversion to UTF-8 at most quadruples bytes per character */
 	if (len <= 4 * MATCH_PHONE_MAX_INPUT_BYTES)
-		s = match_text_to_utf8(phone, &len);
+	{
+		s = match_text_to_utf8_or_null(phone, &len);
+		if (s == NULL)
+		{
+			/* SQL_ASCII bytes that are not UTF-8: not a number */
+			memset(result, 0, sizeof(*result));
+			result->parse_error = MATCH_PHONE_ERR_NOT_A_NUMBER;
+			return;
+		}
+	}
 	if (len > MATCH_PHONE_MAX_INPUT_BYTES)
 	{
 		memset(result, 0, sizeof(*result));

@@ -40,11 +40,18 @@ CREATE TABLE ci.survivorship_rule (
     UNIQUE (attribute, priority),
     CONSTRAINT source_priority_needs_sources
         CHECK ((kind = 'source_priority' OR tie_break = 'source_priority') IS NOT TRUE OR sources IS NOT NULL),
+    -- A parameter belongs to the kind (or tie-break) that reads it.  Written
+    -- NULL-safe: with tie_break NULL, "tie_break = x" is NULL and a CHECK
+    -- that is NULL passes.
     CONSTRAINT tie_break_only_for_most_frequent CHECK (tie_break IS NULL OR kind = 'most_frequent'),
+    CONSTRAINT sources_only_for_source_priority
+        CHECK (sources IS NULL OR kind = 'source_priority' OR tie_break IS NOT DISTINCT FROM 'source_priority'),
     CONSTRAINT order_by_only_for_first_non_null
-        CHECK (order_by IS NULL OR kind = 'first_non_null' OR tie_break = 'first_non_null'),
+        CHECK (order_by IS NULL OR kind = 'first_non_null' OR tie_break IS NOT DISTINCT FROM 'first_non_null'),
+    CONSTRAINT descending_only_for_first_non_null
+        CHECK (NOT descending OR kind = 'first_non_null' OR tie_break IS NOT DISTINCT FROM 'first_non_null'),
     CONSTRAINT half_life_only_for_trust_recency
-        CHECK (half_life IS NULL OR kind = 'trust_recency' OR tie_break = 'trust_recency')
+        CHECK (half_life IS NULL OR kind = 'trust_recency' OR tie_break IS NOT DISTINCT FROM 'trust_recency')
 );
 COMMENT ON TABLE ci.survivorship_rule IS 'Per attribute, a chain of survivorship rules tried by priority: the first rule with a non-NULL candidate in its scope decides';
 COMMENT ON COLUMN ci.survivorship_rule.priority IS 'position in the attribute''s chain, 1 first';
@@ -53,7 +60,7 @@ COMMENT ON COLUMN ci.survivorship_rule.tie_break IS 'most_frequent: how equally 
 COMMENT ON COLUMN ci.survivorship_rule.order_by IS 'first_non_null: updated_at (default) or record_id, ascending unless descending';
 COMMENT ON COLUMN ci.survivorship_rule.half_life IS 'trust_recency: age at which a source''s trust counts half (default 365 days)';
 COMMENT ON COLUMN ci.survivorship_rule.condition IS 'scope: only records whose attributes jsonb contains this object are candidates of this rule';
-COMMENT ON COLUMN ci.survivorship_rule.builtin IS 'shipped by the extension (recreated by CREATE EXTENSION, so not dumped)';
+COMMENT ON COLUMN ci.survivorship_rule.builtin IS 'shipped by the extension (dumped like the others: a restore puts back an edited one as it was dumped)';
 
 CREATE INDEX survivorship_rule_attribute_idx ON ci.survivorship_rule (attribute, priority);
 
@@ -128,7 +135,11 @@ INSERT INTO ci.survivorship_rule (attribute, priority, kind, sources, tie_break,
     ('postcode',    1, 'trust_recency',   NULL, NULL, '365 days', NULL, true, 'trusted and recent address'),
     ('country',     1, 'most_frequent',   NULL, 'most_recent', NULL, NULL, true, 'the country most records agree on; the latest on a tie');
 
-SELECT pg_catalog.pg_extension_config_dump('ci.survivorship_rule', 'WHERE NOT builtin');
+-- Every rule is dumped, the shipped ones too: a restored golden attribute
+-- replaces CREATE EXTENSION's copy with its rules, then the dumped rules
+-- load (see survive/90_shipped_config.sql).
+SELECT pg_catalog.pg_extension_config_dump('ci.golden_attribute', '');
+SELECT pg_catalog.pg_extension_config_dump('ci.survivorship_rule', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.survivorship_rule_rule_id_seq', '');
 
 -- The rule chain of one attribute as the jsonb ci.survive_lineage takes:

@@ -123,8 +123,10 @@ WITH v AS (
         ('birth_date', 'different birth dates', to_char(r.birth_date, 'YYYY-MM-DD'), to_char(r.birth_date, 'YYYY-MM-DD')),
         ('national_id', 'different national ids', r.national_id,
              upper(regexp_replace(r.national_id, '[^[:alnum:]]', '', 'g'))),
+        -- the domain of the normalised address (googlemail.com is gmail.com,
+        -- Unicode domains are punycode), else of the address as received
         ('email', 'emails in different domains', r.email,
-             lower(substring(r.email FROM '@([^@]*)$')))
+             coalesce(substring(r.email_norm FROM '@([^@]*)$'), lower(substring(r.email FROM '@([^@]*)$'))))
      ) AS a(attribute, reason, value, norm)
      WHERE a.norm IS NOT NULL AND a.norm <> ''
 )
@@ -141,7 +143,7 @@ SELECT v.identity_id,
   LEFT JOIN ci.golden_override o ON o.identity_id = v.identity_id AND o.attribute = v.attribute
  GROUP BY v.identity_id, v.attribute
 HAVING count(DISTINCT v.norm) > 1;
-COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records disagree on birth date, national id (ignoring punctuation and case) or e-mail domain; pinned says a steward already decided';
+COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records disagree on birth date, national id (ignoring punctuation and case) or e-mail domain (of the address normalised by ci.normalize_email); pinned says a steward already decided';
 
 -- One profile with its lineage, a row per field.
 CREATE FUNCTION ci.golden_lineage(p_identity_id bigint)

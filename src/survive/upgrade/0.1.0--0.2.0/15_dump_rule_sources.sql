@@ -1,0 +1,1 @@
+../../15_rule_sources.sql

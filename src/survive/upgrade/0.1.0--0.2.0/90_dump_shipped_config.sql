@@ -1,0 +1,1 @@
+../../90_shipped_config.sql
