@@ -3,7 +3,9 @@
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
 # installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
 # the doc-tests (scripts/doctest.py: every SQL example of README.md and
-# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test.
+# doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test;
+# then the pg_regress, isolation, pgTAP and fuzz suites again against a
+# sanitizer (ASan/UBSan) build of the extension (scripts/sanitize.sh).
 # Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
