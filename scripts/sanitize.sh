@@ -69,8 +69,9 @@ preload="$($CC -print-file-name=libasan.so) $($CC -print-file-name=libubsan.so) 
 # detect_leaks=0: the postmaster and backends leak by design (memory contexts
 # die with the process).  A report stops the process (halt_on_error) and is
 # written to $logs.
-asan="detect_leaks=0:halt_on_error=1:abort_on_error=0:disable_coredump=1:detect_odr_violation=0:log_path=$logs/asan"
-ubsan="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
+# exitcode=86: the postmaster takes a backend's exit code 1 for a normal end.
+asan="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:disable_coredump=1:detect_odr_violation=0:log_path=$logs/asan"
+ubsan="print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$logs/ubsan"
 chown -R postgres "$sb" "$work" 2>/dev/null || true
 "${run_as[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null || { echo "not ok 1 - sanitize: initdb"; exit 1; }
 "${run_as[@]}" env LD_PRELOAD="$preload" ASAN_OPTIONS="$asan" UBSAN_OPTIONS="$ubsan" \
@@ -86,8 +87,8 @@ make -C "$tree" -s installcheck PG_CONFIG="$bin/pg_config" ${SANITIZE_REGRESS:+R
   > "$work/regress.log" 2>&1 || status=1
 sed 's/^/  /' "$work/regress.log" | grep -E '\.\.\. |^  (not )?ok ' | sed 's/^  //'
 [ -f "$tree/regression.diffs" ] && { echo "# regression.diffs:"; sed 's/^/# /' "$tree/regression.diffs" | head -200; }
-echo "# sanitize: pgTAP and fuzz"
 if [ -z "${SANITIZE_REGRESS:-}" ]; then
+  echo "# sanitize: pgTAP and fuzz"
   psql -q -X -c "CREATE DATABASE ci_pgtap" >/dev/null
   # the instrumented build is many times slower: the fuzz suites' per-query timeout is raised
   (cd "$tree" && PGOPTIONS="-c ci_test.fuzz_timeout=300s" pg_prove -v -d ci_pgtap --ext .sql test/pgtap/ test/fuzz/) \
