@@ -38,7 +38,8 @@ snapshot() {
   for t in $("${psql[@]}" -d "$db" -At -c "
       SELECT c.relname FROM pg_catalog.pg_class c
       WHERE c.relnamespace = 'ci'::regnamespace AND c.relkind IN ('r', 'p')
-        AND c.relname NOT IN ('golden_dirty', 'golden_stale', 'shipped_row')
+        AND c.relname NOT IN ('golden_dirty', 'golden_stale', 'shipped_row',
+                              'audit_key')  -- never dumped: a restore has its own key (doc/audit.md)
       ORDER BY 1"); do
     "${psql[@]}" -d "$db" -At -c "COPY (SELECT t::text FROM ci.$t t ORDER BY 1) TO STDOUT" > "$dir/$t" || return 1
   done

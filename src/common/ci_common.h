@@ -33,5 +33,6 @@ extern bool ci_is_ascii(const char *s, int bytelen);
 
 /* Per-capability initialisation, called from _PG_init (src/common/module.c). */
 extern void ci_match_init(void);
+extern void ci_audit_init(void);
 
 #endif							/* CI_COMMON_H */

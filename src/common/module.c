@@ -12,5 +12,6 @@ void
 _PG_init(void)
 {
 	ci_match_init();
+	ci_audit_init();
 	MarkGUCPrefixReserved("ci");
 }

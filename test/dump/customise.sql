@@ -58,3 +58,18 @@ FROM (SELECT min(record_id) a, max(record_id) b FROM ci.identity_link GROUP BY i
 SELECT ci.build_golden_profiles() > 0 AS built;
 SELECT ci.pin_golden_value((SELECT min(identity_id) FROM ci.golden_profile), 'email', 'pinned@example.org', 'customer asked');
 SELECT ci.refresh_golden_profiles() >= 0 AS refreshed;
+
+-- an audited table: its settings (trigger arguments), the log, the chain
+-- and a redaction come back row for row (doc/audit.md; 0.2.0 on)
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc WHERE proname = 'audit'
+               AND pronamespace = 'ci'::regnamespace) AS has_audit \gset
+\if :has_audit
+CREATE TABLE public.audited_note (id int PRIMARY KEY, body text, email text);
+SELECT ci.audit('public.audited_note', pii_columns => ARRAY['email'], log_reads => true);
+INSERT INTO public.audited_note VALUES (1, 'first', 'a@example.org'), (2, 'second', NULL);
+UPDATE public.audited_note SET body = 'changed', email = 'b@example.org' WHERE id = 1;
+DELETE FROM public.audited_note WHERE id = 2;
+SELECT ci.audit_seal() > 0 AS sealed;
+SELECT ci.audit_redact('public.audited_note', 'erasure', '2') > 0 AS redacted;
+SELECT ci.audit_seal() > 0 AS sealed;
+\endif

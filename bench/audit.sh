@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Audit benchmark: builds and installs the extension (scripts/setup.sh,
+# scripts/build.sh), then in a throwaway cluster runs bench/audit.sql
+# (INSERT and UPDATE of ROWS rows: no trigger, ci.audit, ci.audit with a PII
+# column, the classic PL/pgSQL jsonb trigger; sealing and verification
+# throughput) and pgbench -c 2 on audited against unaudited tables, and
+# pgbench -S with read logging on and off.
+#   ROWS=200000 ROUNDS=3 TXNS=3000 bench/audit.sh
+#   CI_BENCH_NO_BUILD=1 bench/audit.sh   use the server in PG* variables (a dev sandbox) instead
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PG_MAJOR=${PG_MAJOR:-15}
+ROWS=${ROWS:-200000} ROUNDS=${ROUNDS:-3} TXNS=${TXNS:-3000}
+
+run() {
+  set -euo pipefail
+  psql -X -q -v ON_ERROR_STOP=1 -v rows="$ROWS" -v rounds="$ROUNDS" -f bench/audit.sql
+  echo
+  echo "== pgbench -c 2 -t $TXNS (TPC-B-like), unaudited vs audited =="
+  pgbench -q -i -s 2 >/dev/null 2>&1
+  tps() { pgbench -n -c 2 -j 2 -t "$TXNS" "$@" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
+  plain=$(tps)
+  psql -X -q -c "SELECT ci.audit('pgbench_accounts'), ci.audit('pgbench_tellers'), ci.audit('pgbench_branches'),
+                        ci.audit('pgbench_history', key_columns => ARRAY['tid', 'aid', 'mtime'])" >/dev/null
+  audited=$(tps)
+  echo "unaudited tps $plain, audited tps $audited, audited/unaudited $(awk "BEGIN { printf \"%.3f\", $audited / $plain }")"
+  echo
+  echo "== pgbench -S -c 2 -T 15 (reads), library preloaded: read logging off, on, on with ci.audit_read_sync=off =="
+  rtps() { PGOPTIONS="-c session_preload_libraries=customer_intel $1" pgbench -n -S -c 2 -j 2 -T 15 2>/dev/null |
+             sed -n 's/^tps = \([0-9.]*\) .*/\1/p'; }
+  off=$(rtps "")
+  psql -X -q -c "SELECT ci.audit('pgbench_accounts', log_reads => true)" >/dev/null
+  on=$(rtps "")
+  async=$(rtps "-c ci.audit_read_sync=off")
+  echo "read logging off tps $off; on tps $on ($(awk "BEGIN { printf \"%.3f\", $on / $off }") of off);" \
+       "on, ci.audit_read_sync=off tps $async ($(awk "BEGIN { printf \"%.3f\", $async / $off }") of off)"
+  echo "read rows logged: $(psql -X -At -c "SELECT count(*) FROM ci.audit_log WHERE operation = 'SELECT'")"
+}
+export -f run
+export ROWS ROUNDS TXNS
+if [ -n "${CI_BENCH_NO_BUILD:-}" ]; then
+  run
+else
+  scripts/setup.sh
+  scripts/build.sh
+  pg_virtualenv -v "$PG_MAJOR" bash -c run
+fi
