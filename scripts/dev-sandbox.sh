@@ -25,6 +25,11 @@ install_tree() {
 
 case $cmd in
   start)
+    # a copy of an older minor release cannot load a library built against the new headers
+    if [ -x "$bin/postgres" ] && [ "$("$bin/postgres" --version)" != "$(/usr/lib/postgresql/$PG_MAJOR/bin/postgres --version)" ]; then
+      echo "sandbox $name: PostgreSQL was upgraded; copying it again (the cluster is kept)" >&2
+      rm -rf "$sb/usr"
+    fi
     if [ ! -d "$sb/usr/lib" ]; then
       mkdir -p "$sb/usr/lib/postgresql" "$sb/usr/share/postgresql"
       cp -a /usr/lib/postgresql/$PG_MAJOR "$sb/usr/lib/postgresql/"

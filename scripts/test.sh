@@ -5,7 +5,9 @@
 # the doc-tests (scripts/doctest.py: every SQL example of README.md and
 # doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test;
 # then the Citus suite on a three-node cluster of its own
-# (scripts/citus_test.sh).  Ends with one line: "N passed, N failed".
+# (scripts/citus_test.sh), and the pg_regress, isolation, pgTAP and fuzz
+# suites again against a sanitizer (ASan/UBSan) build of the extension
+# (scripts/sanitize.sh).  Ends with one line: "N passed, N failed".
 #
 # Counting: every log in $log is scanned for pg_regress result lines
 # ("test x ... ok", "ok N - x" / "not ok N - x") and TAP lines ("ok N",
@@ -51,9 +53,12 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
 # (Citus is built from ../shared/vendor once, cached under /var/cache).
 suite citus scripts/citus_test.sh
 
+# Memory safety: the same suites against an ASan/UBSan build (a server of its own).
+suite sanitize scripts/sanitize.sh
+
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade doctest_tool doctest dump_restore citus; do
+for name in lint regress pgtap upgrade doctest_tool doctest dump_restore citus sanitize; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do

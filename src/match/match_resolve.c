@@ -166,6 +166,12 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 		match_cluster_and_write(st, pairs, weights, &stats);
 	cluster_ms = match_elapsed_ms(t);
 
+	/*
+	 * Every SPI call returns in SPI's procedure context, which SPI_finish
+	 * frees: the summary row is built in the caller's context, where it is
+	 * returned from.
+	 */
+	MemoryContextSwitchTo(old);
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int64GetDatum(st->n);
@@ -200,7 +206,6 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 		ci_secure_end(&sc);
 		SPI_finish();
 		MemoryContextSwitchTo(old);
-		tup = heap_copytuple(tup);
 		MemoryContextDelete(cxt);
 		PG_RETURN_DATUM(HeapTupleGetDatum(tup));
 	}
@@ -236,10 +241,12 @@ match_train_model(PG_FUNCTION_ARGS)
 	pairs = match_block_pairs(st, &progress);
 	match_progress_start(&progress, "training, step");
 	report = match_train(st, pairs, &progress);
+	/* the report may be in SPI's memory (SPI calls return there): convert it first */
+	MemoryContextSwitchTo(old);
+	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(report));
 	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);
-	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(report));
 	MemoryContextDelete(cxt);
 	PG_RETURN_DATUM(result);
 }

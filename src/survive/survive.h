@@ -58,7 +58,11 @@ typedef struct SurviveRule
 	int64		rule_id;		/* echoed in lineage when the caller gave one */
 } SurviveRule;
 
-/* A parsed rule or chain of rules; lives as long as the query (fn_mcxt). */
+/*
+ * A parsed rule or chain of rules: in the call site's cache (fn_mcxt, the
+ * query), or, past the cache's size, in the aggregate context of the state
+ * that points at it (survive_rules_from_raw).
+ */
 typedef struct SurviveRuleSet
 {
 	MemoryContext mcxt;			/* where lazily loaded trust maps go */
@@ -131,6 +135,10 @@ typedef struct SurviveCache
 	int			nsets;
 	SurviveRuleSet *sets[SURVIVE_CACHED_RULESETS];
 	SurviveType *type;
+	bool		trust_loaded;	/* ci.source read for this call site */
+	int			ntrust;
+	char	  **trust_src;
+	double	   *trust_val;
 	Oid			out_typid;		/* output function, for lineage */
 	FmgrInfo	out;
 } SurviveCache;
@@ -140,11 +148,14 @@ extern SurviveCache *survive_cache(FunctionCallInfo fcinfo);
 /* survive_rules.c */
 extern SurviveRuleSet *survive_rules_from_jsonb(Datum rule, MemoryContext mcxt);
 extern SurviveRuleSet *survive_rules_from_text(text *rule, MemoryContext mcxt);
-extern SurviveRuleSet *survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text);
-extern SurviveRuleSet *survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, bool is_text);
+extern SurviveRuleSet *survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text,
+											MemoryContext owner);
+extern SurviveRuleSet *survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen,
+											  bool is_text, MemoryContext owner);
 extern void survive_rules_check_type(SurviveRuleSet *rules, SurviveType *type);
 extern const char *survive_kind_name(SurviveKind kind);
 extern double survive_source_trust(SurviveRuleSet *set, SurviveRule *rule, const char *source);
+extern void survive_rules_bind_trust(FunctionCallInfo fcinfo, SurviveRuleSet *set);
 
 /* survive_rank.c */
 extern SurviveType *survive_type_cached(FunctionCallInfo fcinfo, Oid typid, Oid collation);

@@ -243,9 +243,10 @@ survive_transition(FunctionCallInfo fcinfo, const char *fname, int a_key, int a_
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("survivorship rule must not be NULL")));
-		rules = survive_rules_cached(fcinfo, PG_GETARG_DATUM(a_rule), rule_is_text);
+		rules = survive_rules_cached(fcinfo, PG_GETARG_DATUM(a_rule), rule_is_text, aggcxt);
 		type = survive_type_cached(fcinfo, get_fn_expr_argtype(fcinfo->flinfo, 1), PG_GET_COLLATION());
 		survive_rules_check_type(rules, type);
+		survive_rules_bind_trust(fcinfo, rules);
 		if (a_record < 0)
 			for (int i = 0; i < rules->nrules; i++)
 				if (rules->rules[i].kind == SURVIVE_FIRST_NON_NULL &&
@@ -408,7 +409,17 @@ survive_combinefn(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcxt);
 	if (s1 == NULL)
-		s1 = state_new(aggcxt, s2->type, s2->rules, s2->lineage, s2->has_key);
+	{
+		/*
+		 * s2 comes from survive_deserialize, in per-row memory: its rules
+		 * may live there too.  s1 takes rules that live as long as it does.
+		 */
+		SurviveRuleSet *rules = survive_rules_from_raw(fcinfo, s2->rules->raw, s2->rules->rawlen,
+													   s2->rules->is_text, aggcxt);
+
+		survive_rules_bind_trust(fcinfo, rules);
+		s1 = state_new(aggcxt, s2->type, rules, s2->lineage, s2->has_key);
+	}
 	else if (s1->rules->rawlen != s2->rules->rawlen ||
 			 memcmp(s1->rules->raw, s2->rules->raw, s1->rules->rawlen) != 0)
 		ereport(ERROR,
@@ -517,7 +528,13 @@ survive_deserialize(PG_FUNCTION_ARGS)
 	has_key = pq_getmsgbyte(&buf) != 0;
 	is_text = pq_getmsgbyte(&buf) != 0;
 	rawlen = pq_getmsgint(&buf, 4);
-	rules = survive_rules_from_raw(fcinfo, pq_getmsgbytes(&buf, rawlen), rawlen, is_text);
+	if (rawlen < 0 || rawlen > buf.len - buf.cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid serialized survivorship state")));
+	/* the state lives in the current (per-row) context; so may its rules */
+	rules = survive_rules_from_raw(fcinfo, pq_getmsgbytes(&buf, rawlen), rawlen, is_text,
+								   CurrentMemoryContext);
 	type = survive_type_cached(fcinfo, typid, collation);
 
 	/* the state goes where combine expects it; values are copied from here */

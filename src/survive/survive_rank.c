@@ -48,8 +48,8 @@ survive_type_cached(FunctionCallInfo fcinfo, Oid typid, Oid collation)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("could not determine the type of the survivorship value")));
-	if (t == NULL)
-		t = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SurviveType));
+	/* a new entry, never an overwrite: states made earlier may point at the old one */
+	t = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SurviveType));
 	t->typid = typid;
 	t->collation = collation;
 	get_typlenbyval(typid, &t->typlen, &t->typbyval);

@@ -177,6 +177,45 @@ jbv_number(JsonbValue *v, const char *key)
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
 }
 
+/*
+ * A rule_id: an integer that fits a bigint.  Checked on the numeric itself,
+ * since casting an out-of-range double to int64 is undefined behaviour.
+ */
+static const char *
+numeric_text(Datum n)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, n));
+}
+
+static int64
+jbv_rule_id(JsonbValue *v)
+{
+	Datum		n;
+
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("survivorship rule key \"rule_id\" must be a number")));
+	n = NumericGetDatum(v->val.numeric);
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, n,
+										  DirectFunctionCall2(numeric_trunc, n, Int32GetDatum(0)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("survivorship rule_id must be an integer"),
+				 errdetail("The rule_id given was %.40s%s.", numeric_text(n),
+						   strlen(numeric_text(n)) > 40 ? "..." : "")));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MIN)))) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("survivorship rule_id is out of range for type bigint"),
+				 errdetail("The rule_id given was %.40s%s.", numeric_text(n),
+						   strlen(numeric_text(n)) > 40 ? "..." : "")));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
+}
+
 static double
 checked_trust(double t, const char *what)
 {
@@ -309,7 +348,7 @@ parse_rule_object(SurviveRuleSet *set, SurviveRule *r, JsonbContainer *obj)
 		else if (strcmp(key, "rule_id") == 0)
 		{
 			r->has_rule_id = true;
-			r->rule_id = (int64) jbv_number(&v, key);
+			r->rule_id = jbv_rule_id(&v);
 		}
 		else
 			ereport(ERROR,
@@ -537,11 +576,14 @@ survive_cache(FunctionCallInfo fcinfo)
 /*
  * The parsed rule set for this call's rule argument.  A call site usually
  * passes one constant rule; up to SURVIVE_CACHED_RULESETS distinct rules are
- * kept for the query in fn_mcxt.  Past that, the set is parsed into the
- * current (aggregate) context and lives as long as the group's state.
+ * kept for the query in fn_mcxt.  Past that, the set is parsed into owner,
+ * which must live as long as the state that will point at it: the
+ * aggregate context (AggCheckCallContext), never the per-row context the
+ * transition and deserialisation functions are called in.
  */
 SurviveRuleSet *
-survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, bool is_text)
+survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, bool is_text,
+					   MemoryContext owner)
 {
 	SurviveCache *cache = survive_cache(fcinfo);
 	MemoryContext mcxt;
@@ -554,7 +596,7 @@ survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, boo
 		if (s->is_text == is_text && s->rawlen == rawlen && memcmp(s->raw, raw, rawlen) == 0)
 			return s;
 	}
-	mcxt = cache->nsets < SURVIVE_CACHED_RULESETS ? fcinfo->flinfo->fn_mcxt : CurrentMemoryContext;
+	mcxt = cache->nsets < SURVIVE_CACHED_RULESETS ? fcinfo->flinfo->fn_mcxt : owner;
 	if (is_text)
 	{
 		text	   *t = (text *) palloc(rawlen + VARHDRSZ);
@@ -577,18 +619,18 @@ survive_rules_from_raw(FunctionCallInfo fcinfo, const char *raw, int rawlen, boo
 }
 
 SurviveRuleSet *
-survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text)
+survive_rules_cached(FunctionCallInfo fcinfo, Datum rule, bool is_text, MemoryContext owner)
 {
 	struct varlena *v;
 
 	if (is_text)
 	{
 		v = PG_DETOAST_DATUM_PACKED(rule);
-		return survive_rules_from_raw(fcinfo, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), true);
+		return survive_rules_from_raw(fcinfo, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), true, owner);
 	}
 	/* jsonb code reads the 4-byte header form only */
 	v = PG_DETOAST_DATUM(rule);
-	return survive_rules_from_raw(fcinfo, VARDATA(v), VARSIZE(v) - VARHDRSZ, false);
+	return survive_rules_from_raw(fcinfo, VARDATA(v), VARSIZE(v) - VARHDRSZ, false, owner);
 }
 
 /* ---- fit of rule and type ---- */
@@ -634,8 +676,9 @@ survive_rules_check_type(SurviveRuleSet *rules, SurviveType *type)
 
 /* ---- trust ---- */
 
+/* ci.source's trust map, read into mcxt (SPI_getvalue copies into the current context). */
 static void
-load_trust_from_catalog(SurviveRuleSet *set, SurviveRule *rule)
+load_trust_from_catalog(MemoryContext mcxt, int *ntrust, char ***src, double **val)
 {
 	MemoryContext old;
 	int			ret;
@@ -645,34 +688,67 @@ load_trust_from_catalog(SurviveRuleSet *set, SurviveRule *rule)
 	ret = SPI_execute("SELECT source, trust::float8 FROM ci.source", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading ci.source failed: %s", SPI_result_code_string(ret));
-	old = MemoryContextSwitchTo(set->mcxt);
-	rule->trust_src = palloc(sizeof(char *) * Max(SPI_processed, 1));
-	rule->trust_val = palloc(sizeof(double) * Max(SPI_processed, 1));
+	old = MemoryContextSwitchTo(mcxt);
+	*src = palloc(sizeof(char *) * Max(SPI_processed, 1));
+	*val = palloc(sizeof(double) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Datum		d;
 
-		rule->trust_src[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		(*src)[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
-		rule->trust_val[i] = isnull ? 0.5 : DatumGetFloat8(d);
+		(*val)[i] = isnull ? 0.5 : DatumGetFloat8(d);
 	}
-	rule->ntrust = (int) SPI_processed;
+	*ntrust = (int) SPI_processed;
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 }
 
 /*
+ * Give the trust_recency rules of set that have no "trust" map of their own
+ * the catalog's, read once per call site (fn_mcxt outlives every state), not
+ * once per parsed rule: past the rule cache, every group parses its own.
+ */
+void
+survive_rules_bind_trust(FunctionCallInfo fcinfo, SurviveRuleSet *set)
+{
+	SurviveCache *cache = NULL;
+
+	for (int i = 0; i < set->nrules; i++)
+	{
+		SurviveRule *r = &set->rules[i];
+
+		if (r->ntrust >= 0 || (r->kind != SURVIVE_TRUST_RECENCY && r->tie_break != SURVIVE_TRUST_RECENCY))
+			continue;
+		if (cache == NULL)
+		{
+			cache = survive_cache(fcinfo);
+			if (!cache->trust_loaded)
+			{
+				load_trust_from_catalog(fcinfo->flinfo->fn_mcxt, &cache->ntrust,
+										&cache->trust_src, &cache->trust_val);
+				cache->trust_loaded = true;
+			}
+		}
+		r->trust_src = cache->trust_src;
+		r->trust_val = cache->trust_val;
+		r->ntrust = cache->ntrust;
+	}
+}
+
+/*
  * The trust of a source for a trust_recency rule: from the rule's "trust"
- * map, else from ci.source (read once per query).  An unknown or NULL source
+ * map, else from ci.source (read once per call site and query,
+ * survive_rules_bind_trust).  An unknown or NULL source
  * takes "default_trust" when the rule gives one, else is an error: guessing
  * would silently shape the profile.
  */
 double
 survive_source_trust(SurviveRuleSet *set, SurviveRule *rule, const char *source)
 {
-	if (rule->ntrust < 0)
-		load_trust_from_catalog(set, rule);
+	if (rule->ntrust < 0)		/* not bound to a call site's map: read it for this rule */
+		load_trust_from_catalog(set->mcxt, &rule->ntrust, &rule->trust_src, &rule->trust_val);
 	if (source != NULL)
 		for (int i = 0; i < rule->ntrust; i++)
 			if (strcmp(rule->trust_src[i], source) == 0)
