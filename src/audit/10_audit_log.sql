@@ -22,7 +22,7 @@ CREATE TABLE ci.audit_log (
     relid         oid,
     table_name    text,
     operation     text        NOT NULL
-                  CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SELECT', 'REDACT')),
+                  CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'SELECT', 'REDACT', 'EVENT')),
     record_key    uuid,
     record_pk     jsonb,
     customer_id   bigint,

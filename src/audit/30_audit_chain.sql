@@ -67,6 +67,15 @@ $$;
 COMMENT ON FUNCTION ci.audit_redact(regclass, text, text[]) IS
     'Erases the values of one record from the audit log (right to erasure); the chain still verifies and reports the rows as redacted';
 
+-- Maintenance events that are not row changes (retention runs, erasure
+-- certificates): one EVENT row each, sealed like every other row.
+CREATE FUNCTION ci.audit_event(kind text, details jsonb DEFAULT '{}')
+RETURNS void
+AS 'MODULE_PATHNAME', 'audit_event'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.audit_event(text, jsonb) IS
+    'Logs a maintenance event (kind, details without personal data) as an EVENT row of ci.audit_log, sealed into the chain like any row; needs UPDATE on ci.audit_log';
+
 CREATE FUNCTION ci.audit_export(before timestamptz)
 RETURNS TABLE (id bigint, txid bigint, stmt_time timestamptz, table_name text, operation text,
                record_key uuid, record_pk jsonb, customer_id bigint, old jsonb, new jsonb,

@@ -50,13 +50,15 @@ BEGIN
     -- Readers may call every function that does not write (IMMUTABLE or
     -- STABLE); writers get every function, which still runs with their own
     -- table privileges unless it is SECURITY DEFINER; only admins get
-    -- ci.grant_role and ci.revoke_role.
+    -- ci.grant_role, ci.revoke_role and ci.erase_consent (named as text:
+    -- consent's parts come after this one).
     FOR r IN
         SELECT p.oid::regprocedure AS fn
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
         WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a')
-          AND (upto = 4 OR p.oid NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure))
+          AND (upto = 4 OR p.oid::regprocedure::text NOT IN ('ci.grant_role(name,text)', 'ci.revoke_role(name)',
+                                                             'ci.erase_consent(bigint[],bigint[],text)'))
         ORDER BY 1::text
     LOOP
         stmt := format('GRANT EXECUTE ON FUNCTION %s TO %I', r.fn, role_name);

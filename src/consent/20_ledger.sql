@@ -27,7 +27,10 @@ CREATE TABLE ci.consent_event (
     valid_until    timestamptz,            -- a grant that expires lapses by itself
     recorded_at    timestamptz NOT NULL DEFAULT now(),
     recorded_by    text NOT NULL DEFAULT session_user,
-    CHECK (num_nonnulls(identity_id, record_id) = 1),
+    erased_at      timestamptz,            -- set by ci.erase_consent: the person's data is gone,
+    erasure_ref    text,                   -- the proof stays, with the erasure request it answered
+    CHECK (num_nonnulls(identity_id, record_id) = 1 OR (erased_at IS NOT NULL AND num_nonnulls(identity_id, record_id) = 0)),
+    CHECK ((erased_at IS NULL) = (erasure_ref IS NULL)),
     CHECK (valid_until IS NULL OR decision = 'granted'),
     CHECK (valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from)
 );
@@ -73,6 +76,22 @@ BEGIN
                 OLD.note, OLD.created_at, OLD.created_by) THEN
             RETURN NEW;
         END IF;
+    END IF;
+    -- an event may be erased once, by ci.erase_consent only (it sets
+    -- ci_consent.erasure for its own statement; the ci prefix is reserved): the person's data goes,
+    -- the proof stays
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'consent_event'
+       AND pg_catalog.current_setting('ci_consent.erasure', true) IS NOT DISTINCT FROM NEW.erasure_ref
+       AND OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL AND NEW.erasure_ref IS NOT NULL
+       AND NEW.identity_id IS NULL AND NEW.record_id IS NULL AND NEW.proof_ref IS NULL
+       AND (NEW.event_id, NEW.purpose, NEW.channel, NEW.jurisdiction, NEW.legal_basis, NEW.decision, NEW.source,
+            NEW.notice_version, NEW.mechanism, NEW.decided_at, NEW.valid_from, NEW.valid_until,
+            NEW.recorded_at, NEW.recorded_by)
+           IS NOT DISTINCT FROM
+           (OLD.event_id, OLD.purpose, OLD.channel, OLD.jurisdiction, OLD.legal_basis, OLD.decision, OLD.source,
+            OLD.notice_version, OLD.mechanism, OLD.decided_at, OLD.valid_from, OLD.valid_until,
+            OLD.recorded_at, OLD.recorded_by) THEN
+        RETURN NEW;
     END IF;
     RAISE EXCEPTION 'ci.% is append-only', TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege',

@@ -9,7 +9,8 @@
 --   schema ci        USAGE for every kind;
 --   functions        reader: EXECUTE on IMMUTABLE and STABLE functions and
 --                    aggregates; application and steward: every function
---                    but ci.grant_role / ci.revoke_role; admin: all of them;
+--                    but ci.grant_role / ci.revoke_role / ci.erase_consent;
+--                    admin: all of them;
 --   tables, views,   the privileges of the ci.role_privilege rows of the
 --   sequences        role's kind and the kinds before it;
 --   a role without a kind, and PUBLIC: nothing.
@@ -55,7 +56,8 @@ SELECT r.role, f.fn,
        f.fn = 'ci.consent_check(bigint, text[])'::regprocedure  -- the row filter of protected tables: PUBLIC's
        OR r.rank >= 1 AND f.prokind IN ('f', 'a')
        AND (f.provolatile <> 'v' OR r.rank >= 2)
-       AND (r.rank = 4 OR f.fn NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure)) AS allowed
+       AND (r.rank = 4 OR f.fn NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure,
+                                       'ci.erase_consent(bigint[], bigint[], text)'::regprocedure)) AS allowed
 FROM pv_role r CROSS JOIN pv_function f;
 
 CREATE TEMP VIEW pv_expected_relation AS
