@@ -113,7 +113,8 @@ BEGIN
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
     LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %I', r.fn, role_name);
+        -- ROUTINE: procedures too (ci.run_retention)
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %I', r.fn, role_name);
     END LOOP;
     EXECUTE format('REVOKE ALL ON SCHEMA ci FROM %I', role_name);
 END

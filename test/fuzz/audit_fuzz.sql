@@ -55,6 +55,9 @@ BEGIN
     PERFORM pg_temp.audit_try(format('SELECT * FROM ci.audit_verify(%s::bytea)', v));
     PERFORM pg_temp.audit_try(format('SELECT ci.audit_redact(%L, %s, %s)', 'audit_fz."ta ble ü"', v, v));
     PERFORM pg_temp.audit_try(format('SELECT ci.audit_redact_rows(%L, %s::uuid, %s)', 'audit_fz."ta ble ü"', v, v));
+    PERFORM pg_temp.audit_try(format('SELECT ci.audit_event(%s, %s::jsonb)', v, v));
+    PERFORM pg_temp.audit_try(format('SELECT ci.audit_event(''fuzz'', jsonb_build_object(''v'', %s::text))', v));
+    PERFORM pg_temp.audit_try(format('SELECT ci.audit_event(%s, ''{}'')', v));
     PERFORM pg_temp.audit_try(format('SELECT ci.audit_prune(%s::timestamptz)', v));
     PERFORM pg_temp.audit_try(format('SELECT ci.audit_seal(%s::bigint)', v));
     PERFORM pg_temp.audit_try(format('SELECT ci.audit_random_bytes(%s::int)', v));
