@@ -27,6 +27,8 @@ $$;
 -- Nothing of the extension is PUBLIC's, whichever capability created the
 -- function: a role gets what ci.grant_role gives its kind (doc/security.md).
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;
+-- (ALL FUNCTIONS leaves procedures out: ci.run_retention.)
+REVOKE EXECUTE ON ALL PROCEDURES IN SCHEMA ci FROM PUBLIC;
 
 -- The one exception: the row filter of tables under ci.protect.  A policy's
 -- expression runs with the rights of whoever queries the table, so every
