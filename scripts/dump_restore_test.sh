@@ -39,6 +39,8 @@ snapshot() {
       SELECT c.relname FROM pg_catalog.pg_class c
       WHERE c.relnamespace = 'ci'::regnamespace AND c.relkind IN ('r', 'p')
         AND c.relname NOT IN ('golden_dirty', 'golden_stale', 'shipped_row', 'consent_change',
+                              -- derived, not dumped: ci.consent_recompute() after a restore (doc/consent.md)
+                              'consent_state', 'consent_subject',
                               'audit_key')  -- never dumped: a restore has its own key (doc/audit.md)
       ORDER BY 1"); do
     "${psql[@]}" -d "$db" -At -c "COPY (SELECT t::text FROM ci.$t t ORDER BY 1) TO STDOUT" > "$dir/$t" || return 1

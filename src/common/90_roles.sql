@@ -53,15 +53,15 @@ BEGIN
     -- ci.grant_role, ci.revoke_role and ci.erase_consent (named as text:
     -- consent's parts come after this one).
     FOR r IN
-        SELECT p.oid::regprocedure AS fn
+        SELECT p.oid::regprocedure AS fn, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
-        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a')
+        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a', 'p')
           AND (upto = 4 OR p.oid::regprocedure::text NOT IN ('ci.grant_role(name,text)', 'ci.revoke_role(name)',
                                                              'ci.erase_consent(bigint[],bigint[],text)'))
         ORDER BY 1::text
     LOOP
-        stmt := format('GRANT EXECUTE ON FUNCTION %s TO %I', r.fn, role_name);
+        stmt := format('GRANT EXECUTE ON %s %s TO %I', r.kind, r.fn, role_name);
         EXECUTE stmt; RETURN NEXT stmt;
     END LOOP;
 
@@ -113,8 +113,7 @@ BEGIN
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
     LOOP
-        -- ROUTINE: procedures too (ci.run_retention)
-        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %I', r.fn, role_name);
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %I', r.fn, role_name);  -- ROUTINE: functions and procedures
     END LOOP;
     EXECUTE format('REVOKE ALL ON SCHEMA ci FROM %I', role_name);
 END

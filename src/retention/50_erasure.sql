@@ -27,11 +27,6 @@ REVOKE ALL ON ci.retention_secret FROM PUBLIC;
 COMMENT ON TABLE ci.retention_secret IS 'HMAC key of the contact-point hashes erasure keeps; owner only';
 SELECT pg_catalog.pg_extension_config_dump('ci.retention_secret', '');
 
-CREATE FUNCTION ci.retention_hmac(key bytea, value text)
-RETURNS bytea
-AS 'MODULE_PATHNAME', 'retention_hmac'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION ci.retention_hmac(bytea, text) IS 'HMAC-SHA-256 of a text under a key (32 bytes)';
 
 -- The key, made on first use.
 CREATE FUNCTION ci.retention_key()
@@ -404,7 +399,7 @@ BEGIN
            completed_at = CASE WHEN v_status = 'completed' THEN now() END,
            erased_identity_ids = v_family, erased_record_ids = v_records, holds = v_holds,
            contact_hashes = ARRAY(SELECT DISTINCT h FROM unnest(r.contact_hashes || ARRAY(
-                                SELECT ci.retention_hmac(v_key, c) FROM unnest(v_contacts) c)) h ORDER BY 1)
+                                SELECT ci.hmac_sha256(pg_catalog.textsend(c), v_key) FROM unnest(v_contacts) c)) h ORDER BY 1)
      WHERE r.request_id = q.request_id;
     PERFORM ci.retention_audit_hook('erasure', v_cert);
     RETURN v_status;
@@ -456,7 +451,7 @@ BEGIN
                 remaining := 0; kept_by_hold := 0;
             ELSE
                 EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s AS t
-                                 WHERE t.%I IS NOT NULL AND ci.retention_hmac($2, %s) = ANY ($1)',
+                                 WHERE t.%I IS NOT NULL AND ci.hmac_sha256(pg_catalog.textsend(%s), $2) = ANY ($1)',
                                hf, t.table_name, c, ci.retention_contact_expr(t, kind, c))
                    INTO remaining, kept_by_hold USING q.contact_hashes, k;
             END IF;

@@ -10,6 +10,7 @@ CREATE ROLE tap_audit_owner;
 CREATE ROLE tap_audit_reader;
 CREATE ROLE tap_audit_steward;
 CREATE ROLE tap_audit_admin;
+SELECT count(*) FROM ci.grant_role('tap_audit_owner', 'application');  -- ci.audit is for writers
 SELECT count(*) FROM ci.grant_role('tap_audit_reader', 'reader');
 SELECT count(*) FROM ci.grant_role('tap_audit_steward', 'steward');
 SELECT count(*) FROM ci.grant_role('tap_audit_admin', 'admin');

@@ -53,8 +53,7 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f');
 -- the documented rule
 CREATE TEMP VIEW pv_expected_function AS
 SELECT r.role, f.fn,
-       f.fn = 'ci.consent_check(bigint, text[])'::regprocedure  -- the row filter of protected tables: PUBLIC's
-       OR r.rank >= 1 AND f.prokind IN ('f', 'a')
+       r.rank >= 1 AND f.prokind IN ('f', 'a', 'p')
        AND (f.provolatile <> 'v' OR r.rank >= 2)
        AND (r.rank = 4 OR f.fn NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure,
                                        'ci.erase_consent(bigint[], bigint[], text)'::regprocedure)) AS allowed
@@ -77,9 +76,8 @@ SELECT cmp_ok((SELECT count(*) FROM pv_relation), '>', 20::bigint, 'the tables, 
 SELECT is_empty($$SELECT fn::text FROM pv_function p
                   JOIN pg_proc x ON x.oid = p.fn
                   WHERE EXISTS (SELECT 1 FROM aclexplode(coalesce(x.proacl, acldefault('f', x.proowner))) a
-                                WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
-                    AND p.fn <> 'ci.consent_check(bigint, text[])'::regprocedure$$,
-                'PUBLIC may execute no function of the extension but the row filter ci.consent_check');
+                                WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')$$,
+                'PUBLIC may execute no function of the extension');
 SELECT is_empty(format($$SELECT fn::text, allowed FROM pv_expected_function
                          WHERE role = %L AND has_function_privilege(role, fn, 'EXECUTE') IS DISTINCT FROM allowed$$, r.role),
                 format('%s (%s): EXECUTE on every function as doc/security.md says', r.role, coalesce(r.kind, 'no grants')))
@@ -108,7 +106,6 @@ SELECT lives_ok($$SELECT ci.revoke_role('regress_pv_by_admin')$$, 'an admin may 
 RESET ROLE;
 SELECT is_empty($$SELECT rel::text FROM pv_relation WHERE has_table_privilege('regress_pv_by_admin', rel, 'SELECT')
                   UNION ALL SELECT fn::text FROM pv_function WHERE has_function_privilege('regress_pv_by_admin', fn, 'EXECUTE')
-                                                                AND fn <> 'ci.consent_check(bigint, text[])'::regprocedure  -- PUBLIC's
                   UNION ALL SELECT 'schema ci' WHERE has_schema_privilege('regress_pv_by_admin', 'ci', 'USAGE')$$,
                 'ci.revoke_role takes back every privilege, functions included');
 SET ROLE regress_pv_admin;

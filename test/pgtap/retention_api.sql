@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(64);
+SELECT plan(58);
 
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
          ci.retention_run, ci.retention_run_step, ci.legal_hold, ci.erasure_certificate, ci.erasure_request,
@@ -23,17 +23,8 @@ SELECT is((SELECT prokind::text FROM pg_proc WHERE oid = 'ci.run_retention(integ
           'ci.run_retention is a procedure (it commits between batches)');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'ci.run_retention(integer, interval, boolean, interval)'::regprocedure), NULL,
           'ci.run_retention has no SET clause (a procedure with one cannot COMMIT)');
-SELECT volatility_is('ci', 'retention_hmac', ARRAY['bytea', 'text'], 'immutable', 'ci.retention_hmac is IMMUTABLE');
-SELECT is((SELECT proisstrict AND proparallel = 's' FROM pg_proc WHERE oid = 'ci.retention_hmac(bytea, text)'::regprocedure), true,
-          'ci.retention_hmac is STRICT PARALLEL SAFE');
 SELECT volatility_is('ci', 'verify_erasure', ARRAY['bigint'], 'stable', 'verification only reads');
 SELECT volatility_is('ci', 'retention_dry_run', ARRAY[]::text[], 'stable', 'a dry run only reads');
-SELECT is(ci.retention_hmac('\x00'::bytea, ''), ci.retention_hmac('\x00'::bytea, ''), 'the HMAC is deterministic');
-SELECT is(length(ci.retention_hmac(''::bytea, repeat('é', 600000))), 32, 'the HMAC of a 1 MB multibyte value is 32 bytes');
--- RFC 4231 test case 2
-SELECT is(encode(ci.retention_hmac(convert_to('Jefe', 'UTF8'), 'what do ya want for nothing?'), 'hex'),
-          '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843', 'HMAC-SHA-256 matches RFC 4231 test case 2');
-SELECT is(ci.retention_hmac(NULL, 'x'), NULL, 'NULL key: NULL');
 
 -- the extension registered its own tables
 SELECT set_eq($$SELECT table_name::text FROM ci.retention_table WHERE shipped$$,

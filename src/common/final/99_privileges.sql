@@ -26,13 +26,4 @@ $$;
 
 -- Nothing of the extension is PUBLIC's, whichever capability created the
 -- function: a role gets what ci.grant_role gives its kind (doc/security.md).
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ci FROM PUBLIC;
--- (ALL FUNCTIONS leaves procedures out: ci.run_retention.)
-REVOKE EXECUTE ON ALL PROCEDURES IN SCHEMA ci FROM PUBLIC;
-
--- The one exception: the row filter of tables under ci.protect.  A policy's
--- expression runs with the rights of whoever queries the table, so every
--- role that may read a protected table must be able to call it; it answers
--- only "may this customer's row be used for the session's declared purpose"
--- (doc/consent.md, doc/security.md).
-GRANT EXECUTE ON FUNCTION ci.consent_check(bigint, text[]) TO PUBLIC;
+REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA ci FROM PUBLIC;  -- procedures too (ci.run_retention)

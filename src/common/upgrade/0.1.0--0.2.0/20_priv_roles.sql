@@ -31,14 +31,14 @@ BEGIN
     -- table privileges unless it is SECURITY DEFINER; only admins get
     -- ci.grant_role and ci.revoke_role.
     FOR r IN
-        SELECT p.oid::regprocedure AS fn
+        SELECT p.oid::regprocedure AS fn, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
-        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a')
+        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a', 'p')
           AND (upto = 4 OR p.oid NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure))
         ORDER BY 1::text
     LOOP
-        stmt := format('GRANT EXECUTE ON FUNCTION %s TO %I', r.fn, role_name);
+        stmt := format('GRANT EXECUTE ON %s %s TO %I', r.kind, r.fn, role_name);
         EXECUTE stmt; RETURN NEXT stmt;
     END LOOP;
 
@@ -89,7 +89,7 @@ BEGIN
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
     LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %I', r.fn, role_name);
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %I', r.fn, role_name);  -- ROUTINE: functions and procedures
     END LOOP;
     EXECUTE format('REVOKE ALL ON SCHEMA ci FROM %I', role_name);
 END

@@ -1,6 +1,6 @@
 -- 0.1.0 -> 0.2.0 (integ): ci.erase_consent is for admins only, like
--- ci.grant_role and ci.revoke_role; ci.revoke_role revokes procedures
--- too (ci.run_retention).  See src/common/90_roles.sql.
+-- ci.grant_role and ci.revoke_role (src/common/90_roles.sql).  After
+-- 20_priv_roles.sql: this is the final ci.grant_role.
 CREATE OR REPLACE FUNCTION ci.grant_role(role_name name, role_kind text)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
@@ -31,15 +31,15 @@ BEGIN
     -- ci.grant_role, ci.revoke_role and ci.erase_consent (named as text:
     -- consent's parts come after this one).
     FOR r IN
-        SELECT p.oid::regprocedure AS fn
+        SELECT p.oid::regprocedure AS fn, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind
         FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
         JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
-        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a')
+        WHERE (upto > 1 OR p.provolatile <> 'v') AND p.prokind IN ('f', 'a', 'p')
           AND (upto = 4 OR p.oid::regprocedure::text NOT IN ('ci.grant_role(name,text)', 'ci.revoke_role(name)',
                                                              'ci.erase_consent(bigint[],bigint[],text)'))
         ORDER BY 1::text
     LOOP
-        stmt := format('GRANT EXECUTE ON FUNCTION %s TO %I', r.fn, role_name);
+        stmt := format('GRANT EXECUTE ON %s %s TO %I', r.kind, r.fn, role_name);
         EXECUTE stmt; RETURN NEXT stmt;
     END LOOP;
 
@@ -59,42 +59,3 @@ END
 $$;
 COMMENT ON FUNCTION ci.grant_role(name, text) IS
     'Grants a role what a reader, application, steward or admin needs on schema ci; returns the GRANT statements run (runs as the extension owner; admins may call it)';
-
-CREATE OR REPLACE FUNCTION ci.revoke_role(role_name name)
-RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    r record;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
-        RAISE EXCEPTION 'role "%" does not exist', role_name
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF role_name = (SELECT o.rolname FROM pg_extension e JOIN pg_roles o ON o.oid = e.extowner
-                     WHERE e.extname = 'customer_intel') THEN
-        RAISE EXCEPTION 'role "%" owns the extension customer_intel: its privileges cannot be revoked', role_name
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    -- every object of the extension, whichever capability made it
-    FOR r IN
-        SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, c.oid::regclass AS obj
-        FROM pg_class c JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
-        JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-    LOOP
-        EXECUTE format('REVOKE ALL ON %s %s FROM %I', r.kind, r.obj, role_name);
-    END LOOP;
-    FOR r IN
-        SELECT p.oid::regprocedure AS fn
-        FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-        JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customer_intel'
-    LOOP
-        -- ROUTINE: procedures too (ci.run_retention)
-        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %I', r.fn, role_name);
-    END LOOP;
-    EXECUTE format('REVOKE ALL ON SCHEMA ci FROM %I', role_name);
-END
-$$;
-COMMENT ON FUNCTION ci.revoke_role(name) IS 'Revokes every privilege a role holds on schema ci and the extension''s objects (runs as the extension owner; admins may call it)';
