@@ -2,8 +2,9 @@
 -- every capability (Makefile: FINAL_PARTS).  Every SQL and PL/pgSQL
 -- function of the extension runs with search_path = pg_catalog, pg_temp
 -- (doc/security.md, "Search path"), whichever capability created or
--- replaced it; test/pgtap/search_path.sql checks the result.  (Who may
--- execute a function is each capability's to say in its roles part.)
+-- replaced it; test/pgtap/search_path.sql checks the result.  Then no
+-- routine of the extension is left executable by PUBLIC (the roles parts
+-- grant nothing to PUBLIC; ci.grant_role hands out EXECUTE per kind).
 DO $$
 DECLARE
     f regprocedure;
