@@ -23,13 +23,17 @@ CREATE TABLE ci.match_model (
     trained_at          timestamptz,
     training            jsonb,
     owner               regrole NOT NULL DEFAULT pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)),
+    max_block_size      integer DEFAULT 1000,
+    duplicate_free_sources text[] NOT NULL DEFAULT '{}',
     CONSTRAINT match_model_link_threshold_range CHECK (link_threshold > 0 AND link_threshold < 1),
     CONSTRAINT match_model_review_threshold_range CHECK (review_threshold > 0 AND review_threshold <= link_threshold),
     CONSTRAINT match_model_prior_range CHECK (prior > 0 AND prior < 1),
     CONSTRAINT match_model_max_candidate_pairs_positive CHECK (max_candidate_pairs > 0),
     CONSTRAINT match_model_u_sample_pairs_range CHECK (u_sample_pairs BETWEEN 1000 AND 100000000),
     CONSTRAINT match_model_em_max_iterations_range CHECK (em_max_iterations BETWEEN 1 AND 10000),
-    CONSTRAINT match_model_em_tolerance_range CHECK (em_tolerance > 0 AND em_tolerance < 1)
+    CONSTRAINT match_model_em_tolerance_range CHECK (em_tolerance > 0 AND em_tolerance < 1),
+    CONSTRAINT match_model_max_block_size_range CHECK (max_block_size >= 2),
+    CONSTRAINT match_model_duplicate_free_sources_not_null CHECK (array_position(duplicate_free_sources, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_model IS 'Fellegi–Sunter match models: which relation, thresholds (match probabilities), prior, candidate-pair cap, training settings and report';
 COMMENT ON COLUMN ci.match_model.relation IS 'table or view of the records to resolve; its id_column holds ci.source_record ids';
@@ -42,6 +46,8 @@ COMMENT ON COLUMN ci.match_model.max_candidate_pairs IS 'a run whose blocking ru
 COMMENT ON COLUMN ci.match_model.u_sample_pairs IS 'random record pairs sampled to estimate u for the close and loose levels';
 COMMENT ON COLUMN ci.match_model.seed IS 'seed of the random pair sample: training is repeatable';
 COMMENT ON COLUMN ci.match_model.owner IS 'role whose privileges read the relation (in a security-restricted operation), whoever runs the model; only its members or a superuser may change what the model reads';
+COMMENT ON COLUMN ci.match_model.max_block_size IS 'blocks (records sharing one key value of a rule) with more records are skipped and reported: a value that common (a placeholder, a very common name) says little; NULL: no limit';
+COMMENT ON COLUMN ci.match_model.duplicate_free_sources IS 'sources that hold each person at most once: an identity never gets two of their records (strongest links first; refused links go to review)';
 COMMENT ON COLUMN ci.match_model.training IS 'report of the last training: records, sampled pairs, EM sessions with their iterations and convergence';
 
 CREATE TABLE ci.match_comparison (
@@ -95,7 +101,7 @@ CREATE TABLE ci.match_blocking_rule (
     CONSTRAINT match_blocking_rule_keys_count CHECK (cardinality(keys) BETWEEN 1 AND 8 AND array_position(keys, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_blocking_rule IS 'Blocking rules: two records are a candidate pair when all keys of some rule are equal and not NULL; deterministic rules link such pairs outright';
-COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n) or dmetaphone(column)';
+COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n), dmetaphone(column) or tokens(column) (multi-valued: any shared token of the value, split at spaces and hyphens)';
 
 CREATE TABLE ci.match_term_frequency (
     model       text NOT NULL,

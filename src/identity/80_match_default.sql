@@ -56,6 +56,19 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
     ('default', 'names_postcode_area',       23, ARRAY['name_pair_norm', 'left(postcode_norm, 1)', 'left(city_norm, 2)'], false),
     ('default', 'names_national_id_head',    24, ARRAY['name_pair_norm', 'left(national_id_norm, 4)'], false);
 
+-- Rules that need no contact field, for sparse records (one with an
+-- e-mail, the other with an address; a place key typed wrong): both names
+-- in any order; any given-name token with any family-name token (a record
+-- yields one key per pair of tokens, so Anna Maria Schmidt-Weber meets
+-- Anna Weber); a phonetic family name with the given name's initial and
+-- the birth year or the city.  Blocks over max_block_size (a very common
+-- name) are skipped and reported.
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
+    ('default', 'names',                     25, '{name_pair_norm}', false),
+    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false),
+    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false),
+    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false);
+
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.
 CREATE INDEX source_record_email_norm_idx ON ci.source_record (email_norm, given_name_norm);
@@ -82,3 +95,10 @@ CREATE INDEX source_record_names_dm_city_idx ON ci.source_record (name_pair_dm, 
 CREATE INDEX source_record_national_id_ends_idx ON ci.source_record (left(national_id_norm, 3), right(national_id_norm, 2));
 CREATE INDEX source_record_given_postcode_idx ON ci.source_record (given_name_norm, postcode_norm);
 CREATE INDEX source_record_family_postcode_idx ON ci.source_record (family_name_norm, postcode_norm);
+-- names is served by the (name_pair_norm, birth_year) index above;
+-- name_tokens by a GIN index over the family name's tokens (the given
+-- name's are filtered); the phonetic rules by one index on their two
+-- leading keys.
+CREATE INDEX source_record_family_tokens_idx ON ci.source_record
+    USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '));
+CREATE INDEX source_record_family_dm_initial_idx ON ci.source_record (ci.dmetaphone(family_name_norm), left(given_name_norm, 1));

@@ -38,12 +38,13 @@ COMMENT ON FUNCTION ci.train_model(text) IS
 CREATE FUNCTION ci.estimate_blocking(model text DEFAULT 'default',
                                      OUT rule text, OUT keys text[], OUT deterministic boolean,
                                      OUT candidate_pairs bigint, OUT largest_block bigint,
-                                     OUT cumulative_pairs bigint)
+                                     OUT cumulative_pairs bigint, OUT skipped_blocks bigint,
+                                     OUT skipped_pairs bigint)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'match_estimate_blocking'
     LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ci.estimate_blocking(text) IS
-'Candidate pairs each blocking rule of a model would produce on its own, its largest block, and the running total (an upper bound of the union), counted by the database without comparing any pair';
+'Candidate pairs each blocking rule of a model would produce on its own, its largest block, the running total (an upper bound of the union), and the blocks over max_block_size that a run skips, counted by the database without comparing any pair; warns of rules that can never fire';
 
 CREATE FUNCTION ci.candidate_pairs(model text DEFAULT 'default',
                                    OUT record_a bigint, OUT record_b bigint,

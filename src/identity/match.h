@@ -93,7 +93,16 @@ typedef struct MatchRule
 	char	   *key_sql[MATCH_MAX_KEYS];	/* display form */
 	bool		deterministic;
 	uint32		comparisons;	/* bit k: comparison k's field is a key field */
+	bool		tokens[MATCH_MAX_KEYS];	/* tokens(column): multi-valued key */
+	bool		has_tokens;
 } MatchRule;
+
+/*
+ * A multi-valued key tokens(column) yields one key per token of the value
+ * (tokens are separated by spaces and hyphens; at most MATCH_MAX_KEY_TOKENS
+ * per value are used): two records agree on it when they share a token.
+ */
+#define MATCH_MAX_KEY_TOKENS	8
 
 /* A column the store loads: an SQL expression over the relation. */
 typedef struct MatchColumn
@@ -116,6 +125,9 @@ typedef struct MatchModel
 	double		review_threshold;
 	double		prior;
 	int64		max_pairs;
+	int64		max_block;		/* blocks of more records are skipped (0: none) */
+	int			nunique_sources;	/* duplicate-free sources */
+	char	  **unique_sources;
 	int			u_sample;
 	int			em_max_iterations;
 	double		em_tolerance;
@@ -202,6 +214,8 @@ typedef struct MatchPairs
 	uint32		class_nslots;
 	int64		rule_pairs[MATCH_MAX_RULES];	/* pairs satisfying each rule */
 	int64		rule_new[MATCH_MAX_RULES];	/* pairs each rule added */
+	int64		rule_skipped_blocks[MATCH_MAX_RULES];	/* blocks over max_block_size */
+	int64		rule_skipped_pairs[MATCH_MAX_RULES];	/* their pairs, not compared */
 } MatchPairs;
 
 /* A 64-bit integer mixer (the splitmix64 finaliser). */
@@ -262,7 +276,11 @@ extern double match_probability_to_weight(double p);
 
 /* match_block.c */
 extern uint32 match_rule_mask(MatchStore *st, uint32 a, uint32 b);
-extern void match_block_count(MatchStore *st, int64 *per_rule, int64 *largest);
+extern void match_block_met(MatchStore *st, bool *met);
+extern int	match_value_tokens(const MatchValue *v, const char **tok, int *len);
+extern bool match_same_unique_source(MatchStore *st, uint32 a, uint32 b);
+extern void match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
+							  int64 *skipped_blocks, int64 *skipped_pairs, uint32 *in_skipped);
 extern MatchPairs *match_block_pairs(MatchStore *st, CiProgress *progress);
 
 /* match_train.c */

@@ -41,6 +41,69 @@ key_entry_cmp(const KeyEntry *a, const KeyEntry *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
+/*
+ * Tokens of a value of a tokens(column) key: the runs of bytes between
+ * spaces and hyphens, at most MATCH_MAX_KEY_TOKENS of them.
+ */
+int
+match_value_tokens(const MatchValue *v, const char **tok, int *len)
+{
+	int			n = 0;
+	int			i = 0;
+
+	while (i < v->nbytes && n < MATCH_MAX_KEY_TOKENS)
+	{
+		int			j;
+
+		while (i < v->nbytes && (v->bytes[i] == ' ' || v->bytes[i] == '-'))
+			i++;
+		j = i;
+		while (j < v->nbytes && v->bytes[j] != ' ' && v->bytes[j] != '-')
+			j++;
+		if (j > i)
+		{
+			tok[n] = v->bytes + i;
+			len[n] = j - i;
+			n++;
+		}
+		i = j;
+	}
+	return n;
+}
+
+/*
+ * The first token of value a (in its order) that value b has too; -1 when
+ * they share none.
+ */
+static int
+first_shared_token(const MatchValue *a, const MatchValue *b)
+{
+	const char *ta[MATCH_MAX_KEY_TOKENS],
+			   *tb[MATCH_MAX_KEY_TOKENS];
+	int			la[MATCH_MAX_KEY_TOKENS],
+				lb[MATCH_MAX_KEY_TOKENS];
+	int			na = match_value_tokens(a, ta, la);
+	int			nb = match_value_tokens(b, tb, lb);
+
+	for (int i = 0; i < na; i++)
+		for (int j = 0; j < nb; j++)
+			if (la[i] == lb[j] && memcmp(ta[i], tb[j], la[i]) == 0)
+				return i;
+	return -1;
+}
+
+static inline uint64
+token_hash(const char *tok, int len, int k)
+{
+	return match_mix64(hash_bytes_extended((const unsigned char *) tok, len, 0) + ((uint64) (k + 1) << 56));
+}
+
+static inline uint64
+rule_seed(int r)
+{
+	return UINT64CONST(0x9E3779B97F4A7C15) * (uint64) (r + 1);
+}
+
 /* Bit r set when records a and b agree on every key of rule r. */
 uint32
 match_rule_mask(MatchStore *st, uint32 a, uint32 b)
@@ -55,9 +118,16 @@ match_rule_mask(MatchStore *st, uint32 a, uint32 b)
 
 		for (int k = 0; k < rule->nkeys && equal; k++)
 		{
-			uint32		va = MATCH_VAL(st, a, rule->column[k]);
+			int			col = rule->column[k];
+			uint32		va = MATCH_VAL(st, a, col);
+			uint32		vb = MATCH_VAL(st, b, col);
 
-			equal = va != 0 && va == MATCH_VAL(st, b, rule->column[k]);
+			if (va == 0 || vb == 0)
+				equal = false;
+			else if (rule->tokens[k])
+				equal = first_shared_token(&st->dicts[col].values[va], &st->dicts[col].values[vb]) >= 0;
+			else
+				equal = va == vb;
 		}
 		if (equal)
 			mask |= (uint32) 1 << r;
@@ -65,40 +135,177 @@ match_rule_mask(MatchStore *st, uint32 a, uint32 b)
 	return mask;
 }
 
-/* Entries of one rule: records whose keys are all non-NULL, sorted. */
-static KeyEntry *
-rule_entries(MatchStore *st, int r, int *nentries)
+/*
+ * A pair of a rule with tokens(column) keys shares one key per combination
+ * of shared tokens, so it sits in several of the rule's blocks: it is taken
+ * only in the block of its canonical key, the first shared token of the
+ * lower record (by store index) for each tokens key.
+ */
+static bool
+canonical_block(MatchStore *st, int r, uint32 a, uint32 b, uint64 block_hash)
 {
 	const MatchRule *rule = &st->model->rule[r];
-	KeyEntry   *e = match_alloc(st, sizeof(KeyEntry) * (Size) Max(st->n, 1));
+	uint64		h = rule_seed(r);
+
+	if (a > b)
+	{
+		uint32		t = a;
+
+		a = b;
+		b = t;
+	}
+	for (int k = 0; k < rule->nkeys; k++)
+	{
+		int			col = rule->column[k];
+		uint32		va = MATCH_VAL(st, a, col);
+
+		if (rule->tokens[k])
+		{
+			const MatchValue *v = &st->dicts[col].values[va];
+			const char *tok[MATCH_MAX_KEY_TOKENS];
+			int			len[MATCH_MAX_KEY_TOKENS];
+			int			i = first_shared_token(v, &st->dicts[col].values[MATCH_VAL(st, b, col)]);
+
+			if (i < 0)
+				return false;
+			match_value_tokens(v, tok, len);
+			h = hash_combine64(h, token_hash(tok[i], len[i], k));
+		}
+		else
+			h = hash_combine64(h, match_mix64((uint64) va + ((uint64) k << 32)));
+	}
+	return h == block_hash;
+}
+
+/* Entries of one record: one per combination of its tokens. */
+static int
+record_entries(MatchStore *st, const MatchRule *rule, int k, uint64 h, uint32 rec,
+			   KeyEntry *e, int n)
+{
+	int			col;
+	uint32		v;
+
+	if (k == rule->nkeys)
+	{
+		e[n].hash = h;
+		e[n].source = st->source[rec];
+		e[n].rec = rec;
+		return n + 1;
+	}
+	col = rule->column[k];
+	v = MATCH_VAL(st, rec, col);
+	if (v == 0)
+		return n;
+	if (rule->tokens[k])
+	{
+		const char *tok[MATCH_MAX_KEY_TOKENS];
+		int			len[MATCH_MAX_KEY_TOKENS];
+		int			nt = match_value_tokens(&st->dicts[col].values[v], tok, len);
+
+		for (int i = 0; i < nt; i++)
+		{
+			bool		dup = false;
+
+			/* a token repeated within the value is one key */
+			for (int j = 0; j < i && !dup; j++)
+				dup = len[j] == len[i] && memcmp(tok[j], tok[i], len[i]) == 0;
+			if (!dup)
+				n = record_entries(st, rule, k + 1, hash_combine64(h, token_hash(tok[i], len[i], k)), rec, e, n);
+		}
+		return n;
+	}
+	return record_entries(st, rule, k + 1, hash_combine64(h, match_mix64((uint64) v + ((uint64) k << 32))), rec, e, n);
+}
+
+/* Entries of one rule: records whose keys are all non-NULL, sorted. */
+static KeyEntry *
+rule_entries(MatchStore *st, int r, int *nentries, Size *size)
+{
+	const MatchRule *rule = &st->model->rule[r];
+	Size		cap = (Size) Max(st->n, 1);
+	KeyEntry   *e;
 	int			n = 0;
 
+	if (rule->has_tokens)
+	{
+		/* one entry per combination of tokens: count them first */
+		Size		total = 0;
+
+		for (int i = 0; i < st->n; i++)
+		{
+			Size		c = 1;
+
+			for (int k = 0; k < rule->nkeys; k++)
+			{
+				uint32		v = MATCH_VAL(st, i, rule->column[k]);
+				const char *tok[MATCH_MAX_KEY_TOKENS];
+				int			len[MATCH_MAX_KEY_TOKENS];
+
+				if (v == 0)
+					c = 0;
+				else if (rule->tokens[k])
+					c *= match_value_tokens(&st->dicts[rule->column[k]].values[v], tok, len);
+			}
+			total += c;
+		}
+		if (total >= (Size) PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("blocking rule \"%s\" of match model \"%s\" yields too many keys", rule->name, st->model->name),
+					 errhint("Use fewer tokens(column) keys in one rule.")));
+		cap = Max(total, 1);
+	}
+	*size = sizeof(KeyEntry) * cap;
+	match_check_memory(st, *size, "blocking keys");
+	e = MemoryContextAllocExtended(st->cxt, *size, MCXT_ALLOC_HUGE);
+	st->mem += *size;
 	for (int i = 0; i < st->n; i++)
 	{
-		uint64		h = UINT64CONST(0x9E3779B97F4A7C15) * (uint64) (r + 1);
-		bool		ok = true;
-
-		for (int k = 0; k < rule->nkeys; k++)
+		if (rule->has_tokens)
 		{
-			uint32		v = MATCH_VAL(st, i, rule->column[k]);
-
-			if (v == 0)
-			{
-				ok = false;
-				break;
-			}
-			h = hash_combine64(h, match_mix64((uint64) v + ((uint64) k << 32)));
-		}
-		if (!ok)
+			n = record_entries(st, rule, 0, rule_seed(r), (uint32) i, e, n);
 			continue;
-		e[n].hash = h;
-		e[n].source = st->source[i];
-		e[n].rec = (uint32) i;
-		n++;
+		}
+		{
+			uint64		h = rule_seed(r);
+			bool		ok = true;
+
+			for (int k = 0; k < rule->nkeys; k++)
+			{
+				uint32		v = MATCH_VAL(st, i, rule->column[k]);
+
+				if (v == 0)
+				{
+					ok = false;
+					break;
+				}
+				h = hash_combine64(h, match_mix64((uint64) v + ((uint64) k << 32)));
+			}
+			if (!ok)
+				continue;
+			e[n].hash = h;
+			e[n].source = st->source[i];
+			e[n].rec = (uint32) i;
+			n++;
+		}
 	}
 	key_entry_sort(e, n);
 	*nentries = n;
 	return e;
+}
+
+static void
+free_entries(MatchStore *st, KeyEntry *e, Size size)
+{
+	pfree(e);
+	st->mem -= size;
+}
+
+/* Is a block of this many records over the model's max_block_size? */
+static inline bool
+block_skipped(const MatchModel *model, int64 records)
+{
+	return model->max_block > 0 && records > model->max_block;
 }
 
 /* Pairs a group [from, to) of equal keys yields (across sources only when asked). */
@@ -130,30 +337,45 @@ group_pairs(const KeyEntry *e, int from, int to, bool within_source)
  * earlier rule produced), and the largest single block.
  */
 void
-match_block_count(MatchStore *st, int64 *per_rule, int64 *largest)
+match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
+				  int64 *skipped_blocks, int64 *skipped_pairs, uint32 *in_skipped)
 {
 	MatchModel *model = st->model;
 
 	for (int r = 0; r < model->nrules; r++)
 	{
 		int			n;
-		KeyEntry   *e = rule_entries(st, r, &n);
+		Size		size;
+		KeyEntry   *e = rule_entries(st, r, &n, &size);
 		int			i = 0;
 
 		per_rule[r] = 0;
 		largest[r] = 0;
+		skipped_blocks[r] = 0;
+		skipped_pairs[r] = 0;
 		while (i < n)
 		{
 			int			j = i;
+			int64		g;
 
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
-			per_rule[r] += group_pairs(e, i, j, model->within_source);
+			g = group_pairs(e, i, j, model->within_source);
+			if (block_skipped(model, j - i))
+			{
+				skipped_blocks[r]++;
+				skipped_pairs[r] += g;
+				/* a record sits in one block of a rule without tokens keys */
+				if (in_skipped && !model->rule[r].has_tokens)
+					for (int x = i; x < j; x++)
+						in_skipped[e[x].rec] |= (uint32) 1 << r;
+			}
+			else
+				per_rule[r] += g;
 			largest[r] = Max(largest[r], (int64) (j - i));
 			i = j;
 		}
-		pfree(e);
-		st->mem -= sizeof(KeyEntry) * (Size) Max(st->n, 1);
+		free_entries(st, e, size);
 	}
 }
 
@@ -238,7 +460,7 @@ add_pair(MatchStore *st, MatchPairs *p, uint32 a, uint32 b, uint32 cls)
  * the rules' pairs, an upper bound of the union, exceeds the limit.
  */
 static bool
-union_exceeds(MatchStore *st, int64 limit)
+union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 {
 	MatchModel *model = st->model;
 	int64		found = 0;
@@ -246,9 +468,11 @@ union_exceeds(MatchStore *st, int64 limit)
 	for (int r = 0; r < model->nrules && found <= limit; r++)
 	{
 		int			n;
-		KeyEntry   *e = rule_entries(st, r, &n);
+		Size		size;
+		KeyEntry   *e = rule_entries(st, r, &n, &size);
 		uint32		earlier = ((uint32) 1 << r) - 1;
 		uint32		self = (uint32) 1 << r;
+		bool		tokens = model->rule[r].has_tokens;
 		int			i = 0;
 
 		while (i < n && found <= limit)
@@ -257,6 +481,11 @@ union_exceeds(MatchStore *st, int64 limit)
 
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
+			if (block_skipped(model, j - i))
+			{
+				i = j;
+				continue;
+			}
 			for (int x = i; x < j && found <= limit; x++)
 			{
 				CHECK_FOR_INTERRUPTS();
@@ -266,15 +495,15 @@ union_exceeds(MatchStore *st, int64 limit)
 
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
-					mask = match_rule_mask(st, e[x].rec, e[y].rec);
-					if ((mask & self) != 0 && (mask & earlier) == 0)
+					mask = match_rule_mask(st, e[x].rec, e[y].rec) & ~in_skipped[e[x].rec];
+					if ((mask & self) != 0 && (mask & earlier) == 0 &&
+						(!tokens || canonical_block(st, r, e[x].rec, e[y].rec, e[x].hash)))
 						found++;
 				}
 			}
 			i = j;
 		}
-		pfree(e);
-		st->mem -= sizeof(KeyEntry) * (Size) Max(st->n, 1);
+		free_entries(st, e, size);
 	}
 	return found > limit;
 }
@@ -294,16 +523,31 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	int64		total = 0;
 	int64		done = 0;
 	int			worst = 0;
+	uint32	   *in_skipped;
 
-	match_block_count(st, per_rule, largest);
+	/*
+	 * Records in a skipped block of a rule: their pairs do not count as
+	 * that rule's, so a later rule still produces them.
+	 */
+	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
+	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
+	match_block_count(st, per_rule, largest, p->rule_skipped_blocks, p->rule_skipped_pairs, in_skipped);
 	for (int r = 0; r < model->nrules; r++)
 	{
 		total += per_rule[r];
 		if (per_rule[r] > per_rule[worst])
 			worst = r;
+		if (p->rule_skipped_blocks[r] > 0)
+			ereport(NOTICE,
+					(errmsg("blocking rule \"%s\" of match model \"%s\" skipped " INT64_FORMAT " blocks of more than " INT64_FORMAT " records (" INT64_FORMAT " pairs not compared)",
+							model->rule[r].name, model->name, p->rule_skipped_blocks[r], model->max_block,
+							p->rule_skipped_pairs[r]),
+					 errdetail("Its largest block has " INT64_FORMAT " records: a key value shared that widely (a placeholder, a very common name) says little.",
+							   largest[r]),
+					 errhint("Pairs in those blocks are still compared when another rule produces them; ci.estimate_blocking() lists the skipped blocks, ci.match_model.max_block_size sets the limit.")));
 	}
 	/* the sum counts a pair once per rule producing it: count the union */
-	if (total > model->max_pairs && union_exceeds(st, model->max_pairs))
+	if (total > model->max_pairs && union_exceeds(st, model->max_pairs, in_skipped))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("blocking rules of match model \"%s\" would produce more than max_candidate_pairs (" INT64_FORMAT ") distinct candidate pairs",
@@ -325,9 +569,11 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	for (int r = 0; r < model->nrules; r++)
 	{
 		int			n;
-		KeyEntry   *e = rule_entries(st, r, &n);
+		Size		size;
+		KeyEntry   *e = rule_entries(st, r, &n, &size);
 		uint32		earlier = ((uint32) 1 << r) - 1;
 		uint32		self = (uint32) 1 << r;
+		bool		tokens = model->rule[r].has_tokens;
 		int			i = 0;
 
 		while (i < n)
@@ -336,6 +582,11 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
+			if (block_skipped(model, j - i))
+			{
+				i = j;			/* counted and reported by match_block_count */
+				continue;
+			}
 			for (int x = i; x < j; x++)
 			{
 				CHECK_FOR_INTERRUPTS();
@@ -348,9 +599,11 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
 					done++;
-					mask = match_rule_mask(st, a, b);
+					mask = match_rule_mask(st, a, b) & ~in_skipped[a];
 					if ((mask & self) == 0 || (mask & earlier) != 0)
 						continue;	/* a hash collision, or an earlier rule's pair */
+					if (tokens && !canonical_block(st, r, a, b, e[x].hash))
+						continue;	/* the pair's other shared tokens' block takes it */
 					p->rule_new[r]++;
 					if (a > b)
 					{
@@ -366,12 +619,57 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 			}
 			i = j;
 		}
-		pfree(e);
-		st->mem -= sizeof(KeyEntry) * (Size) Max(st->n, 1);
+		free_entries(st, e, size);
 	}
+	pfree(in_skipped);
+	st->mem -= sizeof(uint32) * (Size) Max(st->n, 1);
 	for (uint32 c = 0; c < p->nclasses; c++)
 		for (int r = 0; r < model->nrules; r++)
 			if (p->classes[c].rules & ((uint32) 1 << r))
 				p->rule_pairs[r] += p->classes[c].count;
 	return p;
+}
+
+/*
+ * Mark met[i] for every record i that shares a block of some rule with
+ * another record (a block within max_block_size; across sources only when
+ * the model links across sources only).  For ci.blocking_coverage().
+ */
+void
+match_block_met(MatchStore *st, bool *met)
+{
+	MatchModel *model = st->model;
+
+	for (int r = 0; r < model->nrules; r++)
+	{
+		int			n;
+		Size		size;
+		KeyEntry   *e = rule_entries(st, r, &n, &size);
+		int			i = 0;
+
+		while (i < n)
+		{
+			int			j = i;
+
+			while (j < n && e[j].hash == e[i].hash)
+				j++;
+			CHECK_FOR_INTERRUPTS();
+			if (j - i > 1 && !block_skipped(model, j - i) && group_pairs(e, i, j, model->within_source) > 0)
+			{
+				/* hash collisions aside (2^-64), the block's records share the rule's keys */
+				for (int x = i; x < j; x++)
+				{
+					if (met[e[x].rec])
+						continue;
+					if (model->within_source)
+						met[e[x].rec] = true;
+					else
+						for (int y = i; y < j && !met[e[x].rec]; y++)
+							met[e[x].rec] = e[y].source != e[x].source;
+				}
+			}
+			i = j;
+		}
+		free_entries(st, e, size);
+	}
 }

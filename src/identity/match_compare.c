@@ -291,7 +291,30 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 }
 
 /*
+ * Do records a and b come from one source of the model's
+ * duplicate_free_sources (which hold each person at most once)?  Then they
+ * are different people, whatever their fields say.
+ */
+bool
+match_same_unique_source(MatchStore *st, uint32 a, uint32 b)
+{
+	const MatchModel *model = st->model;
+	uint32		s = st->source[a];
+	const MatchValue *v;
+
+	if (model->nunique_sources == 0 || s == 0 || s != st->source[b])
+		return false;
+	v = &st->sources.values[s];
+	for (int i = 0; i < model->nunique_sources; i++)
+		if ((int) strlen(model->unique_sources[i]) == v->nbytes &&
+			memcmp(model->unique_sources[i], v->bytes, v->nbytes) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Are records a and b, by the model itself, almost surely different people?
+ * (Two records of one duplicate-free source always are.)
  * Their own match weight (prior included) is MATCH_CONFLICT_WEIGHT or less,
  * a match probability under 1/1000, and that comes from evidence against
  * (the comparisons with negative weight sum to MATCH_CONFLICT_AGAINST or
@@ -303,9 +326,12 @@ bool
 match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 {
 	const MatchModel *model = st->model;
-	uint64		pattern = match_pattern(st, a, b);
+	uint64		pattern;
 	double		against = 0;
 
+	if (match_same_unique_source(st, a, b))
+		return true;
+	pattern = match_pattern(st, a, b);
 	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
 		return false;
 	for (int k = 0; k < model->ncomparisons; k++)

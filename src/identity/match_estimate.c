@@ -16,6 +16,17 @@
 
 PG_FUNCTION_INFO_V1(match_estimate_blocking);
 
+static char *
+keys_list(const MatchRule *rule)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int k = 0; k < rule->nkeys; k++)
+		appendStringInfo(&s, "%s%s", k ? ", " : "", rule->key_sql[k]);
+	return s.data;
+}
+
 Datum
 match_estimate_blocking(PG_FUNCTION_ARGS)
 {
@@ -27,8 +38,10 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 	int64		cumulative = 0;
 	CiSecureContext sc,
 				osc;
+	StringInfoData never;
 
 	InitMaterializedSRF(fcinfo, 0);
+	initStringInfo(&never);
 	SPI_connect();
 	ci_secure_begin(&sc, InvalidOid);
 	model = match_load_model(name);
@@ -37,9 +50,12 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 		const MatchRule *rule = &model->rule[r];
 		StringInfoData keys;
 		StringInfoData notnull;
+		StringInfoData from;
 		StringInfoData q;
-		Datum		values[6];
-		bool		nulls[6] = {0};
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		int64		skipped_blocks,
+					skipped_pairs;
 		Datum	   *keytexts = palloc(sizeof(Datum) * rule->nkeys);
 		bool		isnull;
 		int64		pairs,
@@ -47,33 +63,61 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 
 		initStringInfo(&keys);
 		initStringInfo(&notnull);
+		initStringInfo(&from);
+		appendStringInfo(&from, "%s t", model->relation);
 		for (int k = 0; k < rule->nkeys; k++)
 		{
-			appendStringInfo(&keys, "%s%s", k ? ", " : "", model->column[rule->column[k]].sql);
-			appendStringInfo(&notnull, "%s(%s) IS NOT NULL", k ? " AND " : "", model->column[rule->column[k]].sql);
+			const char *sql = model->column[rule->column[k]].sql;
+
+			if (rule->tokens[k])
+			{
+				/* one row per distinct token among the value's first ones, as blocking does */
+				appendStringInfo(&from,
+								 " CROSS JOIN LATERAL (SELECT DISTINCT x FROM pg_catalog.unnest((pg_catalog.array_remove("
+								 "pg_catalog.string_to_array(pg_catalog.translate(%s, '-', ' '), ' '), ''))[1:%d]) x) k%d(v)",
+								 sql, MATCH_MAX_KEY_TOKENS, k);
+				appendStringInfo(&keys, "%sk%d.v", k ? ", " : "", k);
+			}
+			else
+				appendStringInfo(&keys, "%s%s", k ? ", " : "", sql);
+			appendStringInfo(&notnull, "%s(%s) IS NOT NULL", k ? " AND " : "", sql);
 			keytexts[k] = CStringGetTextDatum(rule->key_sql[k]);
 		}
 		initStringInfo(&q);
 		if (model->within_source || model->source_column == NULL)
 			appendStringInfo(&q,
-							 "SELECT coalesce(sum(n * (n - 1) / 2), 0)::int8, coalesce(max(n), 0)::int8"
-							 " FROM (SELECT count(*)::numeric AS n FROM %s t WHERE %s GROUP BY %s) s",
-							 model->relation, notnull.data, keys.data);
+							 "SELECT coalesce(sum(n * (n - 1) / 2) FILTER (WHERE NOT skip), 0)::int8, coalesce(max(n), 0)::int8,"
+							  " count(*) FILTER (WHERE skip), coalesce(sum(n * (n - 1) / 2) FILTER (WHERE skip), 0)::int8, count(*)"
+							 " FROM (SELECT n, $1 > 0 AND n > $1 AS skip FROM"
+							 " (SELECT count(*)::numeric AS n FROM %s WHERE %s GROUP BY %s) g) s",
+							 from.data, notnull.data, keys.data);
 		else
 			appendStringInfo(&q,
-							 "SELECT coalesce(sum((n * n - ss) / 2), 0)::int8, coalesce(max(n), 0)::int8"
-							 " FROM (SELECT sum(c) AS n, sum(c * c) AS ss FROM"
-							 " (SELECT count(*)::numeric AS c, %s FROM %s t WHERE %s GROUP BY %s, t.%s) g"
-							 " GROUP BY %s) s",
-							 keys.data, model->relation, notnull.data, keys.data,
+							 "SELECT coalesce(sum((n * n - ss) / 2) FILTER (WHERE NOT skip), 0)::int8, coalesce(max(n), 0)::int8,"
+							  " count(*) FILTER (WHERE skip), coalesce(sum((n * n - ss) / 2) FILTER (WHERE skip), 0)::int8, count(*)"
+							 " FROM (SELECT n, ss, $1 > 0 AND n > $1 AS skip FROM (SELECT sum(c) AS n, sum(c * c) AS ss FROM"
+							 " (SELECT count(*)::numeric AS c, %s FROM %s WHERE %s GROUP BY %s, t.%s) g"
+							 " GROUP BY %s) g2) s",
+							 keys.data, from.data, notnull.data, keys.data,
 							 quote_identifier(model->source_column), keys.data);
 		/* the relation is read as the model's owner, restricted (secure_context.c) */
 		ci_secure_begin(&osc, model->owner);
-		if (SPI_execute(q.data, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(q.data, 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(model->max_block)},
+								  NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not count the pairs of blocking rule \"%s\"", rule->name);
 		ci_secure_end(&osc);
 		pairs = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		largest = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		skipped_blocks = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		skipped_pairs = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+		if (largest == 0)
+			appendStringInfo(&never, "%s%s", never.len ? ", " : "", rule->name);
+		else if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull)) == 1 && largest >= 100)
+			ereport(WARNING,
+					(errmsg("blocking rule \"%s\" of match model \"%s\" puts every record with its keys into one block", rule->name, model->name),
+					 errdetail("Its keys (%s) have one value across all %lld records that have them: the rule pairs them all.",
+							   keys_list(rule), (long long) largest),
+					 errhint("Use a key that varies, or delete the rule.")));
 		cumulative += pairs;
 
 		old = MemoryContextSwitchTo(per_query);
@@ -83,10 +127,17 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum(pairs);
 		values[4] = Int64GetDatum(largest);
 		values[5] = Int64GetDatum(cumulative);
+		values[6] = Int64GetDatum(skipped_blocks);
+		values[7] = Int64GetDatum(skipped_pairs);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
 		CHECK_FOR_INTERRUPTS();
 	}
+	if (never.len > 0)
+		ereport(WARNING,
+				(errmsg("blocking rules of match model \"%s\" that can never fire: %s", model->name, never.data),
+				 errdetail("No record of %s has a value for every key of these rules.", model->relation),
+				 errhint("Check that their key columns are filled, or delete the rules.")));
 	ci_secure_end(&sc);
 	SPI_finish();
 	return (Datum) 0;

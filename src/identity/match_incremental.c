@@ -251,9 +251,12 @@ inc_model_get(const char *name)
 			{
 				const MatchColumn *col = &model->column[rule->column[k]];
 
-				im->cand_types[im->cand_nargs] = col->is_date ? DATEOID : TEXTOID;
+				im->cand_types[im->cand_nargs] = rule->tokens[k] ? TEXTARRAYOID : col->is_date ? DATEOID : TEXTOID;
 				im->cand_nargs++;
-				if (col->is_date)
+				if (rule->tokens[k])
+					appendStringInfo(&w, "%spg_catalog.string_to_array(pg_catalog.translate(%s, '-', ' '), ' ') OPERATOR(pg_catalog.&&) $%d",
+									 k ? " AND " : "", col->sql, im->cand_nargs);
+				else if (col->is_date)
 					appendStringInfo(&w, "%st.%s = $%d", k ? " AND " : "", quote_identifier(col->field), im->cand_nargs);
 				else
 					appendStringInfo(&w, "%s%s = $%d", k ? " AND " : "", col->sql, im->cand_nargs);
@@ -495,7 +498,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	char		nulls[MAX_CANDIDATE_PARAMS];
 	int			nargs = 0;
 	IncModel   *im;
-	Datum		lockkeys[MATCH_MAX_RULES];
+	Datum	   *lockkeys;
 	int			nlocks = 0;
 	double		link_w,
 				review_w;
@@ -543,15 +546,25 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	 */
 	nulls[nargs] = ' ';
 	args[nargs++] = Int64GetDatum(record_id);
+	lockkeys = palloc(sizeof(Datum) * MATCH_MAX_RULES * MATCH_MAX_KEY_TOKENS * MATCH_MAX_KEY_TOKENS);
 	for (int r = 0; r < model->nrules; r++)
 	{
 		const MatchRule *rule = &model->rule[r];
 		uint64		h = hash_bytes_extended((const unsigned char *) model->name, strlen(model->name), (uint64) r);
 		bool		complete = true;
+		const char *tok[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+		int			tlen[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+		int			ntok[MATCH_MAX_KEYS];
 
 		for (int k = 0; k < rule->nkeys; k++)
+		{
+			const MatchValue *v = &st->dicts[rule->column[k]].values[MATCH_VAL(st, 0, rule->column[k])];
+
 			if (MATCH_VAL(st, 0, rule->column[k]) == 0)
 				complete = false;
+			else if (rule->tokens[k] && (ntok[k] = match_value_tokens(v, tok[k], tlen[k])) == 0)
+				complete = false;
+		}
 		for (int k = 0; k < rule->nkeys; k++)
 		{
 			const MatchColumn *col = &model->column[rule->column[k]];
@@ -563,15 +576,51 @@ match_resolve_record(PG_FUNCTION_ARGS)
 				args[nargs++] = (Datum) 0;
 				continue;
 			}
-			h = hash_combine64(h, hash_bytes_extended((const unsigned char *) v->bytes, v->nbytes, (uint64) k));
 			nulls[nargs] = ' ';
+			if (rule->tokens[k])
+			{
+				Datum		t[MATCH_MAX_KEY_TOKENS];
+
+				for (int i = 0; i < ntok[k]; i++)
+					t[i] = PointerGetDatum(cstring_to_text_with_len(tok[k][i], tlen[k][i]));
+				args[nargs++] = PointerGetDatum(construct_array(t, ntok[k], TEXTOID, -1, false, TYPALIGN_INT));
+				continue;		/* locked per combination of tokens, below */
+			}
+			h = hash_combine64(h, hash_bytes_extended((const unsigned char *) v->bytes, v->nbytes, (uint64) k));
 			if (col->is_date)
 				args[nargs++] = DateADTGetDatum(v->date);
 			else
 				args[nargs++] = PointerGetDatum(cstring_to_text_with_len(v->bytes, v->nbytes));
 		}
-		if (complete)
+		if (complete && !rule->has_tokens)
 			lockkeys[nlocks++] = Int64GetDatum((int64) h);
+		else if (complete)
+		{
+			/* one lock per combination of tokens (an odometer over the keys) */
+			int			at[MATCH_MAX_KEYS] = {0};
+
+			for (;;)
+			{
+				uint64		hc = h;
+				int			k;
+
+				for (k = 0; k < rule->nkeys; k++)
+					if (rule->tokens[k])
+						hc = hash_combine64(hc, hash_bytes_extended((const unsigned char *) tok[k][at[k]], tlen[k][at[k]], (uint64) k + 64));
+				if (nlocks < MATCH_MAX_RULES * MATCH_MAX_KEY_TOKENS * MATCH_MAX_KEY_TOKENS)
+					lockkeys[nlocks++] = Int64GetDatum((int64) hc);
+				for (k = 0; k < rule->nkeys; k++)
+				{
+					if (!rule->tokens[k])
+						continue;
+					if (++at[k] < ntok[k])
+						break;
+					at[k] = 0;
+				}
+				if (k == rule->nkeys)
+					break;
+			}
+		}
 	}
 	Assert(nargs == im->cand_nargs);
 	if (nlocks > 0)

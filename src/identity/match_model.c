@@ -169,13 +169,13 @@ bad_key(MatchModel *model, const char *rule, const char *key)
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("malformed key \"%s\" in blocking rule \"%s\" of match model \"%s\"",
 					key, rule, model->name),
-			 errdetail("A key is a column name, left(column, n) or right(column, n) with 1 <= n <= 1000, or dmetaphone(column)."),
+			 errdetail("A key is a column name, left(column, n) or right(column, n) with 1 <= n <= 1000, dmetaphone(column) or tokens(column)."),
 			 errhint("Write keys in lower case, for example {family_name_norm, left(given_name_norm, 1)}.")));
 }
 
 /* Parse one blocking key into a store column. */
 static int
-parse_key(MatchModel *model, const char *rule, const char *key, char **field_out)
+parse_key(MatchModel *model, const char *rule, const char *key, char **field_out, bool *tokens)
 {
 	const char *s = key;
 	const char *open;
@@ -185,6 +185,7 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 	bool		is_date = false;
 	StringInfoData sql;
 
+	*tokens = false;
 	while (*s == ' ')
 		s++;
 	open = strchr(s, '(');
@@ -240,11 +241,60 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 		}
 		else if (fnlen == 10 && strncmp(s, "dmetaphone", 10) == 0 && !comma)
 			appendStringInfo(&sql, "ci.dmetaphone(t.%s::text)", quote_identifier(field));
+		else if (fnlen == 6 && strncmp(s, "tokens", 6) == 0 && !comma)
+		{
+			/* the store holds the whole value; blocking splits it */
+			appendStringInfo(&sql, "t.%s::text", quote_identifier(field));
+			*tokens = true;
+		}
 		else
 			bad_key(model, rule, key);
 	}
 	*field_out = pstrdup(field);
 	return add_column(model, sql.data, field, is_date);
+}
+
+/*
+ * max_block_size and duplicate_free_sources (0.2.0): read on their own, so
+ * that the new library also runs a 0.1.0 catalog before ALTER EXTENSION
+ * UPDATE (no limit, no duplicate-free source there).
+ */
+static void
+load_block_options(MatchModel *model, Datum name, MemoryContext cxt)
+{
+	Oid			rel = get_relname_relid("match_model", get_namespace_oid("ci", false));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {name};
+	bool		isnull;
+	Datum		d;
+
+	model->max_block = 0;
+	model->nunique_sources = 0;
+	model->unique_sources = NULL;
+	if (get_attnum(rel, "max_block_size") == InvalidAttrNumber ||
+		get_attnum(rel, "duplicate_free_sources") == InvalidAttrNumber)
+		return;
+	if (SPI_execute_with_args("SELECT max_block_size::int8, duplicate_free_sources FROM ci.match_model WHERE model = $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read ci.match_model");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		model->max_block = DatumGetInt64(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		model->unique_sources = palloc(sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				model->unique_sources[model->nunique_sources++] = TextDatumGetCString(elems[i]);
+		MemoryContextSwitchTo(old);
+	}
 }
 
 static int
@@ -538,13 +588,16 @@ match_load_model(const char *name)
 			if (nulls[k])
 				bad_key(model, r->name, "NULL");
 			r->key_sql[k] = TextDatumGetCString(elems[k]);
-			r->column[k] = parse_key(model, r->name, r->key_sql[k], &field);
-			for (int c = 0; c < model->ncomparisons; c++)
+			r->column[k] = parse_key(model, r->name, r->key_sql[k], &field, &r->tokens[k]);
+			r->has_tokens |= r->tokens[k];
+			/* a shared token does not determine the comparison of its field */
+			for (int c = 0; c < model->ncomparisons && !r->tokens[k]; c++)
 				if (strcmp(model->comp[c].field, field) == 0)
 					r->comparisons |= (uint32) 1 << c;
 		}
 	}
 	model->nrules = (int) SPI_processed;
+	load_block_options(model, args[0], cxt);
 	check_owner_reads(model);
 	match_model_weights(model);
 	return model;
