@@ -55,12 +55,19 @@ ROLLBACK TO bad_key;
 -- skipped, with a notice; estimate_blocking lists them.
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, country)
 SELECT 'web', 'otto-' || i, 'Otto', 'Lang', 'DE' FROM generate_series(2, 4) i;
+UPDATE ci.match_blocking_rule SET max_block_size = NULL WHERE model = 'default';   -- the model's limit for all
 UPDATE ci.match_model SET max_block_size = 3 WHERE model = 'default';
 SELECT rule, candidate_pairs, largest_block, skipped_blocks, skipped_pairs
 FROM ci.estimate_blocking() WHERE rule IN ('names', 'name_tokens');
 SELECT count(*) FILTER (WHERE a LIKE 'otto%') AS otto_pairs FROM pairs;
 UPDATE ci.match_model SET max_block_size = NULL WHERE model = 'default';
 SELECT count(*) FILTER (WHERE a LIKE 'otto%') AS otto_pairs FROM pairs;
+-- a rule's own limit overrides the model's
+UPDATE ci.match_blocking_rule SET max_block_size = 3 WHERE model = 'default' AND rule = 'names';
+SELECT rule, candidate_pairs, largest_block, skipped_blocks, skipped_pairs
+FROM ci.estimate_blocking() WHERE rule IN ('names', 'name_tokens');
+SELECT count(*) FILTER (WHERE a LIKE 'otto%') AS otto_pairs FROM pairs;   -- name_tokens pairs them
+UPDATE ci.match_blocking_rule SET max_block_size = 10 WHERE model = 'default' AND rule = 'names';
 SAVEPOINT s;
 UPDATE ci.match_model SET max_block_size = 1 WHERE model = 'default';   -- refused
 ROLLBACK TO s;

@@ -96,11 +96,13 @@ CREATE TABLE ci.match_blocking_rule (
     ordinal        integer NOT NULL,
     keys           text[] NOT NULL,
     deterministic  boolean NOT NULL DEFAULT false,
+    max_block_size integer CHECK (max_block_size >= 2),
     PRIMARY KEY (model, rule),
     UNIQUE (model, ordinal),
     CONSTRAINT match_blocking_rule_keys_count CHECK (cardinality(keys) BETWEEN 1 AND 8 AND array_position(keys, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_blocking_rule IS 'Blocking rules: two records are a candidate pair when all keys of some rule are equal and not NULL; deterministic rules link such pairs outright';
+COMMENT ON COLUMN ci.match_blocking_rule.max_block_size IS 'blocks of this rule with more records are skipped; NULL: the model''s max_block_size';
 COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n), dmetaphone(column) or tokens(column) (multi-valued: any shared token of the value, split at spaces and hyphens)';
 
 CREATE TABLE ci.match_term_frequency (

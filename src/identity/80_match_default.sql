@@ -61,13 +61,18 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
 -- in any order; any given-name token with any family-name token (a record
 -- yields one key per pair of tokens, so Anna Maria Schmidt-Weber meets
 -- Anna Weber); a phonetic family name with the given name's initial and
--- the birth year or the city.  Blocks over max_block_size (a very common
--- name) are skipped and reported.
-INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
-    ('default', 'names',                     25, '{name_pair_norm}', false),
-    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false),
-    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false),
-    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false);
+-- the birth year or the city.  Blocks over max_block_size are skipped
+-- and reported.  The names-only rules stop at 10 records: a name shared by
+-- k records brings the posterior odds of a pair that agrees on it alone to
+-- about 1/k whatever the table's size (its evidence grows with N/k as the
+-- prior shrinks with 1/N), so a larger block cannot link on names and
+-- costs k^2/2 comparisons; its pairs with more in common meet through the
+-- other rules.
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size) VALUES
+    ('default', 'names',                     25, '{name_pair_norm}', false, 10),
+    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
+    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false, NULL),
+    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.

@@ -95,6 +95,7 @@ typedef struct MatchRule
 	uint32		comparisons;	/* bit k: comparison k's field is a key field */
 	bool		tokens[MATCH_MAX_KEYS];	/* tokens(column): multi-valued key */
 	bool		has_tokens;
+	int64		max_block;		/* blocks of more records are skipped (0: none) */
 } MatchRule;
 
 /*

@@ -301,11 +301,11 @@ free_entries(MatchStore *st, KeyEntry *e, Size size)
 	st->mem -= size;
 }
 
-/* Is a block of this many records over the model's max_block_size? */
+/* Is a block of rule r with this many records over its max_block_size? */
 static inline bool
-block_skipped(const MatchModel *model, int64 records)
+block_skipped(const MatchModel *model, int r, int64 records)
 {
-	return model->max_block > 0 && records > model->max_block;
+	return model->rule[r].max_block > 0 && records > model->rule[r].max_block;
 }
 
 /* Pairs a group [from, to) of equal keys yields (across sources only when asked). */
@@ -361,7 +361,7 @@ match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
 			g = group_pairs(e, i, j, model->within_source);
-			if (block_skipped(model, j - i))
+			if (block_skipped(model, r, j - i))
 			{
 				skipped_blocks[r]++;
 				skipped_pairs[r] += g;
@@ -481,7 +481,7 @@ union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
-			if (block_skipped(model, j - i))
+			if (block_skipped(model, r, j - i))
 			{
 				i = j;
 				continue;
@@ -540,11 +540,11 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		if (p->rule_skipped_blocks[r] > 0)
 			ereport(NOTICE,
 					(errmsg("blocking rule \"%s\" of match model \"%s\" skipped " INT64_FORMAT " blocks of more than " INT64_FORMAT " records (" INT64_FORMAT " pairs not compared)",
-							model->rule[r].name, model->name, p->rule_skipped_blocks[r], model->max_block,
+							model->rule[r].name, model->name, p->rule_skipped_blocks[r], model->rule[r].max_block,
 							p->rule_skipped_pairs[r]),
 					 errdetail("Its largest block has " INT64_FORMAT " records: a key value shared that widely (a placeholder, a very common name) says little.",
 							   largest[r]),
-					 errhint("Pairs in those blocks are still compared when another rule produces them; ci.estimate_blocking() lists the skipped blocks, ci.match_model.max_block_size sets the limit.")));
+					 errhint("Pairs in those blocks are still compared when another rule produces them; ci.estimate_blocking() lists the skipped blocks, max_block_size of the rule (ci.match_blocking_rule) or of the model (ci.match_model) sets the limit.")));
 	}
 	/* the sum counts a pair once per rule producing it: count the union */
 	if (total > model->max_pairs && union_exceeds(st, model->max_pairs, in_skipped))
@@ -582,7 +582,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
-			if (block_skipped(model, j - i))
+			if (block_skipped(model, r, j - i))
 			{
 				i = j;			/* counted and reported by match_block_count */
 				continue;
@@ -654,7 +654,7 @@ match_block_met(MatchStore *st, bool *met)
 			while (j < n && e[j].hash == e[i].hash)
 				j++;
 			CHECK_FOR_INTERRUPTS();
-			if (j - i > 1 && !block_skipped(model, j - i) && group_pairs(e, i, j, model->within_source) > 0)
+			if (j - i > 1 && !block_skipped(model, r, j - i) && group_pairs(e, i, j, model->within_source) > 0)
 			{
 				/* hash collisions aside (2^-64), the block's records share the rule's keys */
 				for (int x = i; x < j; x++)

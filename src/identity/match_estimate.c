@@ -102,7 +102,7 @@ match_estimate_blocking(PG_FUNCTION_ARGS)
 							 quote_identifier(model->source_column), keys.data);
 		/* the relation is read as the model's owner, restricted (secure_context.c) */
 		ci_secure_begin(&osc, model->owner);
-		if (SPI_execute_with_args(q.data, 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(model->max_block)},
+		if (SPI_execute_with_args(q.data, 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(rule->max_block)},
 								  NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not count the pairs of blocking rule \"%s\"", rule->name);
 		ci_secure_end(&osc);

@@ -271,6 +271,8 @@ load_block_options(MatchModel *model, Datum name, MemoryContext cxt)
 	model->max_block = 0;
 	model->nunique_sources = 0;
 	model->unique_sources = NULL;
+	for (int r = 0; r < model->nrules; r++)
+		model->rule[r].max_block = 0;
 	if (get_attnum(rel, "max_block_size") == InvalidAttrNumber ||
 		get_attnum(rel, "duplicate_free_sources") == InvalidAttrNumber)
 		return;
@@ -294,6 +296,26 @@ load_block_options(MatchModel *model, Datum name, MemoryContext cxt)
 			if (!nulls[i])
 				model->unique_sources[model->nunique_sources++] = TextDatumGetCString(elems[i]);
 		MemoryContextSwitchTo(old);
+	}
+
+	/* each rule's limit: its own, else the model's */
+	for (int r = 0; r < model->nrules; r++)
+		model->rule[r].max_block = model->max_block;
+	if (get_attnum(get_relname_relid("match_blocking_rule", get_namespace_oid("ci", false)), "max_block_size") == InvalidAttrNumber)
+		return;
+	if (SPI_execute_with_args("SELECT rule, max_block_size::int8 FROM ci.match_blocking_rule WHERE model = $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ci.match_blocking_rule");
+	for (int r = 0; r < model->nrules; r++)
+	{
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			char	   *rule = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+			d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+			if (!isnull && strcmp(rule, model->rule[r].name) == 0)
+				model->rule[r].max_block = DatumGetInt64(d);
+		}
 	}
 }
 

@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(26);
+SELECT plan(29);
 
 SELECT has_function('ci', 'blocking_coverage', ARRAY['text']);
 SELECT has_function('ci', 'match_weight_histogram', ARRAY['text', 'double precision']);
@@ -40,6 +40,10 @@ SELECT col_not_null('ci', 'match_model', 'duplicate_free_sources', 'duplicate_fr
 SELECT throws_ok($$UPDATE ci.match_model SET max_block_size = 1 WHERE model = 'default'$$, '23514', NULL, 'max_block_size below 2: check_violation');
 SELECT throws_ok($$UPDATE ci.match_model SET duplicate_free_sources = '{crm,NULL}' WHERE model = 'default'$$, '23514', NULL, 'a NULL duplicate-free source: check_violation');
 SELECT lives_ok($$UPDATE ci.match_model SET max_block_size = NULL WHERE model = 'default'$$, 'max_block_size NULL: no limit');
+SELECT has_column('ci', 'match_blocking_rule', 'max_block_size', 'a rule''s own max_block_size');
+SELECT throws_ok($$UPDATE ci.match_blocking_rule SET max_block_size = 0 WHERE model = 'default'$$, '23514', NULL, 'a rule''s max_block_size below 2: check_violation');
+SELECT results_eq($$SELECT rule, max_block_size FROM ci.match_blocking_rule WHERE model = 'default' AND max_block_size IS NOT NULL ORDER BY rule$$,
+                  $$VALUES ('name_tokens'::text, 10), ('names', 10)$$, 'the names-only rules stop at 10 records per block');
 
 -- the default model's sparse rules and the index that serves tokens keys
 SELECT bag_has($$SELECT rule FROM ci.match_blocking_rule WHERE model = 'default'$$,

@@ -8,6 +8,8 @@ ALTER TABLE ci.match_model
     ADD CONSTRAINT match_model_duplicate_free_sources_not_null CHECK (array_position(duplicate_free_sources, NULL) IS NULL);
 COMMENT ON COLUMN ci.match_model.max_block_size IS 'blocks (records sharing one key value of a rule) with more records are skipped and reported: a value that common (a placeholder, a very common name) says little; NULL: no limit';
 COMMENT ON COLUMN ci.match_model.duplicate_free_sources IS 'sources that hold each person at most once: an identity never gets two of their records (strongest links first; refused links go to review)';
+ALTER TABLE ci.match_blocking_rule ADD COLUMN max_block_size integer CHECK (max_block_size >= 2);
+COMMENT ON COLUMN ci.match_blocking_rule.max_block_size IS 'blocks of this rule with more records are skipped; NULL: the model''s max_block_size';
 COMMENT ON COLUMN ci.match_blocking_rule.keys IS 'each key is a column of the model''s relation, left(column, n), right(column, n), dmetaphone(column) or tokens(column) (multi-valued: any shared token of the value, split at spaces and hyphens)';
 
 DROP FUNCTION ci.estimate_blocking(text);
@@ -26,12 +28,12 @@ REVOKE EXECUTE ON FUNCTION ci.estimate_blocking(text) FROM PUBLIC;
 
 -- the default model's new rules and their indexes (a rule whose name or
 -- ordinal is already taken by one of yours is left out)
-INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic)
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size)
 SELECT v.* FROM (VALUES
-    ('default', 'names',                     25, '{name_pair_norm}'::text[], false),
-    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false),
-    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false),
-    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false)) AS v(model, rule, ordinal, keys, deterministic)
+    ('default', 'names',                     25, '{name_pair_norm}'::text[], false, 10),
+    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
+    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false, NULL::integer),
+    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL)) AS v(model, rule, ordinal, keys, deterministic, max_block_size)
 WHERE EXISTS (SELECT 1 FROM ci.match_model m WHERE m.model = v.model)
 ON CONFLICT DO NOTHING;
 CREATE INDEX source_record_family_tokens_idx ON ci.source_record
