@@ -104,6 +104,29 @@ rule_seed(int r)
 	return UINT64CONST(0x9E3779B97F4A7C15) * (uint64) (r + 1);
 }
 
+/* Do records a and b agree on every key of rule r? */
+static inline bool
+rule_holds(MatchStore *st, const MatchRule *rule, uint32 a, uint32 b)
+{
+	for (int k = 0; k < rule->nkeys; k++)
+	{
+		int			col = rule->column[k];
+		uint32		va = MATCH_VAL(st, a, col);
+		uint32		vb = MATCH_VAL(st, b, col);
+
+		if (va == 0 || vb == 0)
+			return false;
+		if (rule->tokens[k])
+		{
+			if (first_shared_token(&st->dicts[col].values[va], &st->dicts[col].values[vb]) < 0)
+				return false;
+		}
+		else if (va != vb)
+			return false;
+	}
+	return true;
+}
+
 /* Bit r set when records a and b agree on every key of rule r. */
 uint32
 match_rule_mask(MatchStore *st, uint32 a, uint32 b)
@@ -112,27 +135,33 @@ match_rule_mask(MatchStore *st, uint32 a, uint32 b)
 	uint32		mask = 0;
 
 	for (int r = 0; r < model->nrules; r++)
-	{
-		const MatchRule *rule = &model->rule[r];
-		bool		equal = true;
-
-		for (int k = 0; k < rule->nkeys && equal; k++)
-		{
-			int			col = rule->column[k];
-			uint32		va = MATCH_VAL(st, a, col);
-			uint32		vb = MATCH_VAL(st, b, col);
-
-			if (va == 0 || vb == 0)
-				equal = false;
-			else if (rule->tokens[k])
-				equal = first_shared_token(&st->dicts[col].values[va], &st->dicts[col].values[vb]) >= 0;
-			else
-				equal = va == vb;
-		}
-		if (equal)
+		if (rule_holds(st, &model->rule[r], a, b))
 			mask |= (uint32) 1 << r;
-	}
 	return mask;
+}
+
+/*
+ * The rules a pair of rule r's block satisfies, or 0 when an earlier rule
+ * (not skipped for the pair) already produced it or the pair does not
+ * satisfy rule r (a hash collision).  Earlier rules are checked first: most
+ * pairs of later rules are earlier rules' pairs, and they cost no more.
+ */
+static uint32
+new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
+{
+	MatchModel *model = st->model;
+	uint32		mask;
+
+	for (int q = 0; q < r; q++)
+		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b))
+			return 0;
+	if (!rule_holds(st, &model->rule[r], a, b))
+		return 0;
+	mask = (uint32) 1 << r;
+	for (int q = r + 1; q < model->nrules; q++)
+		if (rule_holds(st, &model->rule[q], a, b))
+			mask |= (uint32) 1 << q;
+	return mask & ~skipped;
 }
 
 /*
@@ -470,8 +499,6 @@ union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 		int			n;
 		Size		size;
 		KeyEntry   *e = rule_entries(st, r, &n, &size);
-		uint32		earlier = ((uint32) 1 << r) - 1;
-		uint32		self = (uint32) 1 << r;
 		bool		tokens = model->rule[r].has_tokens;
 		int			i = 0;
 
@@ -495,8 +522,8 @@ union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
-					mask = match_rule_mask(st, e[x].rec, e[y].rec) & ~in_skipped[e[x].rec];
-					if ((mask & self) != 0 && (mask & earlier) == 0 &&
+					mask = new_pair_mask(st, r, e[x].rec, e[y].rec, in_skipped[e[x].rec]);
+					if (mask != 0 &&
 						(!tokens || canonical_block(st, r, e[x].rec, e[y].rec, e[x].hash)))
 						found++;
 				}
@@ -571,8 +598,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		int			n;
 		Size		size;
 		KeyEntry   *e = rule_entries(st, r, &n, &size);
-		uint32		earlier = ((uint32) 1 << r) - 1;
-		uint32		self = (uint32) 1 << r;
 		bool		tokens = model->rule[r].has_tokens;
 		int			i = 0;
 
@@ -599,8 +624,8 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
 					done++;
-					mask = match_rule_mask(st, a, b) & ~in_skipped[a];
-					if ((mask & self) == 0 || (mask & earlier) != 0)
+					mask = new_pair_mask(st, r, a, b, in_skipped[a]);
+					if (mask == 0)
 						continue;	/* a hash collision, or an earlier rule's pair */
 					if (tokens && !canonical_block(st, r, a, b, e[x].hash))
 						continue;	/* the pair's other shared tokens' block takes it */
