@@ -57,22 +57,24 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
     ('default', 'names_national_id_head',    24, ARRAY['name_pair_norm', 'left(national_id_norm, 4)'], false);
 
 -- Rules that need no contact field, for sparse records (one with an
--- e-mail, the other with an address; a place key typed wrong): both names
--- in any order; any given-name token with any family-name token (a record
--- yields one key per pair of tokens, so Anna Maria Schmidt-Weber meets
--- Anna Weber); a phonetic family name with the given name's initial and
--- the birth year or the city.  Blocks over max_block_size are skipped
--- and reported.  The names-only rules stop at 10 records: a name shared by
+-- e-mail, the other with an address; a place key typed wrong): any
+-- given-name token with any family-name token (a record yields one key per
+-- pair of tokens, so Anna Maria Schmidt-Weber meets Anna Weber); a phonetic
+-- family name with the given name's initial and the birth date or the
+-- city.  Each key is, or is taken from, a compared column, so that the
+-- rule's training session leaves those comparisons out (a key such as
+-- name_pair_norm or birth_year would force agreement on comparisons the
+-- session still estimates, and bias their m).  Blocks over max_block_size
+-- are skipped and reported.  The names-only rule stops at 10 records: a name shared by
 -- k records brings the posterior odds of a pair that agrees on it alone to
 -- about 1/k whatever the table's size (its evidence grows with N/k as the
 -- prior shrinks with 1/N), so a larger block cannot link on names and
 -- costs k^2/2 comparisons; its pairs with more in common meet through the
 -- other rules.
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size) VALUES
-    ('default', 'names',                     25, '{name_pair_norm}', false, 10),
-    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
-    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false, NULL),
-    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
+    ('default', 'name_tokens',               25, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
+    ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL),
+    ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.
@@ -100,8 +102,7 @@ CREATE INDEX source_record_names_dm_city_idx ON ci.source_record (name_pair_dm, 
 CREATE INDEX source_record_national_id_ends_idx ON ci.source_record (left(national_id_norm, 3), right(national_id_norm, 2));
 CREATE INDEX source_record_given_postcode_idx ON ci.source_record (given_name_norm, postcode_norm);
 CREATE INDEX source_record_family_postcode_idx ON ci.source_record (family_name_norm, postcode_norm);
--- names is served by the (name_pair_norm, birth_year) index above;
--- name_tokens by a GIN index over the family name's tokens (the given
+-- name_tokens is served by a GIN index over the family name's tokens (the given
 -- name's are filtered); the phonetic rules by one index on their two
 -- leading keys.
 CREATE INDEX source_record_family_tokens_idx ON ci.source_record

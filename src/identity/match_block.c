@@ -104,6 +104,10 @@ rule_seed(int r)
 	return UINT64CONST(0x9E3779B97F4A7C15) * (uint64) (r + 1);
 }
 
+static uint64 *skipped_hash[MATCH_MAX_RULES];
+static int	nskipped_hash[MATCH_MAX_RULES];
+static bool canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out);
+
 /* Do records a and b agree on every key of rule r? */
 static inline bool
 rule_holds(MatchStore *st, const MatchRule *rule, uint32 a, uint32 b)
@@ -153,7 +157,8 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 	uint32		mask;
 
 	for (int q = 0; q < r; q++)
-		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b))
+		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b) &&
+			(!model->rule[q].has_tokens || nskipped_hash[q] == 0 || canonical_hash(st, q, a, b, &(uint64) {0})))
 			return 0;
 	if (!rule_holds(st, &model->rule[r], a, b))
 		return 0;
@@ -165,16 +170,43 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 }
 
 /*
+ * skipped_hash[r]: blocks of rule r (with tokens(column) keys) over its
+ * max_block_size, by key hash (sorted), so that a pair is taken in a block
+ * that is compared.  Filled by match_block_count for the run under way.
+ */
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64		a = *(const uint64 *) x,
+				b = *(const uint64 *) y;
+
+	return a < b ? -1 : a > b;
+}
+
+static bool
+hash_skipped(int r, uint64 h)
+{
+	return nskipped_hash[r] > 0 &&
+		bsearch(&h, skipped_hash[r], nskipped_hash[r], sizeof(uint64), u64_cmp) != NULL;
+}
+
+/*
  * A pair of a rule with tokens(column) keys shares one key per combination
  * of shared tokens, so it sits in several of the rule's blocks: it is taken
- * only in the block of its canonical key, the first shared token of the
- * lower record (by store index) for each tokens key.
+ * only in the block of its canonical key, the first combination (the lower
+ * record's tokens in order, by store index) whose block is compared.
+ * Returns false when every block the pair shares is skipped.
  */
 static bool
-canonical_block(MatchStore *st, int r, uint32 a, uint32 b, uint64 block_hash)
+canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 {
 	const MatchRule *rule = &st->model->rule[r];
-	uint64		h = rule_seed(r);
+	const char *tok[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+	int			len[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+	int			shared[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+	int			nshared[MATCH_MAX_KEYS] = {0};
+	int			at[MATCH_MAX_KEYS] = {0};
 
 	if (a > b)
 	{
@@ -186,24 +218,70 @@ canonical_block(MatchStore *st, int r, uint32 a, uint32 b, uint64 block_hash)
 	for (int k = 0; k < rule->nkeys; k++)
 	{
 		int			col = rule->column[k];
-		uint32		va = MATCH_VAL(st, a, col);
+		const char *tb[MATCH_MAX_KEY_TOKENS];
+		int			lb[MATCH_MAX_KEY_TOKENS];
+		int			na,
+					nb;
 
-		if (rule->tokens[k])
+		if (!rule->tokens[k])
+			continue;
+		na = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, a, col)], tok[k], len[k]);
+		nb = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, b, col)], tb, lb);
+		for (int i = 0; i < na; i++)
 		{
-			const MatchValue *v = &st->dicts[col].values[va];
-			const char *tok[MATCH_MAX_KEY_TOKENS];
-			int			len[MATCH_MAX_KEY_TOKENS];
-			int			i = first_shared_token(v, &st->dicts[col].values[MATCH_VAL(st, b, col)]);
+			bool		in_b = false,
+						dup = false;
 
-			if (i < 0)
-				return false;
-			match_value_tokens(v, tok, len);
-			h = hash_combine64(h, token_hash(tok[i], len[i], k));
+			for (int j = 0; j < nb && !in_b; j++)
+				in_b = len[k][i] == lb[j] && memcmp(tok[k][i], tb[j], lb[j]) == 0;
+			for (int j = 0; j < i && !dup; j++)
+				dup = len[k][i] == len[k][j] && memcmp(tok[k][i], tok[k][j], len[k][j]) == 0;
+			if (in_b && !dup)
+				shared[k][nshared[k]++] = i;
 		}
-		else
-			h = hash_combine64(h, match_mix64((uint64) va + ((uint64) k << 32)));
+		if (nshared[k] == 0)
+			return false;
 	}
-	return h == block_hash;
+	for (;;)
+	{
+		uint64		h = rule_seed(r);
+		int			k;
+
+		for (k = 0; k < rule->nkeys; k++)
+		{
+			if (rule->tokens[k])
+			{
+				int			i = shared[k][at[k]];
+
+				h = hash_combine64(h, token_hash(tok[k][i], len[k][i], k));
+			}
+			else
+				h = hash_combine64(h, match_mix64((uint64) MATCH_VAL(st, a, rule->column[k]) + ((uint64) k << 32)));
+		}
+		if (!hash_skipped(r, h))
+		{
+			*out = h;
+			return true;
+		}
+		for (k = 0; k < rule->nkeys; k++)
+		{
+			if (!rule->tokens[k])
+				continue;
+			if (++at[k] < nshared[k])
+				break;
+			at[k] = 0;
+		}
+		if (k == rule->nkeys)
+			return false;
+	}
+}
+
+static bool
+canonical_block(MatchStore *st, int r, uint32 a, uint32 b, uint64 block_hash)
+{
+	uint64		h;
+
+	return canonical_hash(st, r, a, b, &h) && h == block_hash;
 }
 
 /* Entries of one record: one per combination of its tokens. */
@@ -398,12 +476,22 @@ match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
 				if (in_skipped && !model->rule[r].has_tokens)
 					for (int x = i; x < j; x++)
 						in_skipped[e[x].rec] |= (uint32) 1 << r;
+				if (in_skipped && model->rule[r].has_tokens)
+				{
+					if (nskipped_hash[r] % 64 == 0)
+						skipped_hash[r] = nskipped_hash[r] == 0 ?
+							MemoryContextAlloc(st->cxt, sizeof(uint64) * 64) :
+							repalloc(skipped_hash[r], sizeof(uint64) * (nskipped_hash[r] + 64));
+					skipped_hash[r][nskipped_hash[r]++] = e[i].hash;
+				}
 			}
 			else
 				per_rule[r] += g;
 			largest[r] = Max(largest[r], (int64) (j - i));
 			i = j;
 		}
+		if (nskipped_hash[r] > 1)
+			qsort(skipped_hash[r], nskipped_hash[r], sizeof(uint64), u64_cmp);
 		free_entries(st, e, size);
 	}
 }
@@ -556,6 +644,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	 * Records in a skipped block of a rule: their pairs do not count as
 	 * that rule's, so a later rule still produces them.
 	 */
+	memset(nskipped_hash, 0, sizeof(nskipped_hash));	/* the arrays went with an earlier run's context */
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
 	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
 	match_block_count(st, per_rule, largest, p->rule_skipped_blocks, p->rule_skipped_pairs, in_skipped);

@@ -612,8 +612,11 @@ match_load_model(const char *name)
 			r->key_sql[k] = TextDatumGetCString(elems[k]);
 			r->column[k] = parse_key(model, r->name, r->key_sql[k], &field, &r->tokens[k]);
 			r->has_tokens |= r->tokens[k];
-			/* a shared token does not determine the comparison of its field */
-			for (int c = 0; c < model->ncomparisons && !r->tokens[k]; c++)
+			/*
+			 * a shared token nearly determines the comparison of its field
+			 * (one-token names agree): left out of the rule's session too
+			 */
+			for (int c = 0; c < model->ncomparisons; c++)
 				if (strcmp(model->comp[c].field, field) == 0)
 					r->comparisons |= (uint32) 1 << c;
 		}

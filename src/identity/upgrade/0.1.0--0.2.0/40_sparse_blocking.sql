@@ -30,10 +30,9 @@ REVOKE EXECUTE ON FUNCTION ci.estimate_blocking(text) FROM PUBLIC;
 -- ordinal is already taken by one of yours is left out)
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size)
 SELECT v.* FROM (VALUES
-    ('default', 'names',                     25, '{name_pair_norm}'::text[], false, 10),
-    ('default', 'name_tokens',               26, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
-    ('default', 'phonetic_family_initial_birth_year', 27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_year'], false, NULL::integer),
-    ('default', 'phonetic_family_initial_city',       28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL)) AS v(model, rule, ordinal, keys, deterministic, max_block_size)
+    ('default', 'name_tokens',               25, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
+    ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL::integer),
+    ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL)) AS v(model, rule, ordinal, keys, deterministic, max_block_size)
 WHERE EXISTS (SELECT 1 FROM ci.match_model m WHERE m.model = v.model)
 ON CONFLICT DO NOTHING;
 CREATE INDEX source_record_family_tokens_idx ON ci.source_record
