@@ -105,6 +105,6 @@ CREATE INDEX source_record_family_postcode_idx ON ci.source_record (family_name_
 -- name_tokens is served by a GIN index over the family name's tokens (the given
 -- name's are filtered); the phonetic rules by one index on their two
 -- leading keys.
-CREATE INDEX source_record_family_tokens_idx ON ci.source_record
+CREATE INDEX source_record_family_token_key_idx ON ci.source_record
     USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '));
 CREATE INDEX source_record_family_dm_initial_idx ON ci.source_record (ci.dmetaphone(family_name_norm), left(given_name_norm, 1));

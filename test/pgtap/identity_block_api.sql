@@ -49,8 +49,8 @@ SELECT results_eq($$SELECT rule, max_block_size FROM ci.match_blocking_rule WHER
 SELECT bag_has($$SELECT rule FROM ci.match_blocking_rule WHERE model = 'default'$$,
                $$VALUES ('name_tokens'), ('phonetic_family_initial_birth_date'), ('phonetic_family_initial_city')$$,
                'the default model blocks sparse records');
-SELECT has_index('ci', 'source_record', 'source_record_family_tokens_idx', 'GIN index for tokens(family_name_norm)');
-SELECT ok(pg_catalog.pg_get_indexdef('ci.source_record_family_tokens_idx'::regclass) LIKE '%USING gin%', 'it is a GIN index');
+SELECT has_index('ci', 'source_record', 'source_record_family_token_key_idx', 'GIN index for tokens(family_name_norm)');
+SELECT ok(pg_catalog.pg_get_indexdef('ci.source_record_family_token_key_idx'::regclass) LIKE '%USING gin%', 'it is a GIN index');
 
 -- refusals
 INSERT INTO ci.match_model (model) VALUES ('bad');

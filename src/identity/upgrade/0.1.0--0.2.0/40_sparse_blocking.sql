@@ -35,7 +35,7 @@ SELECT v.* FROM (VALUES
     ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL)) AS v(model, rule, ordinal, keys, deterministic, max_block_size)
 WHERE EXISTS (SELECT 1 FROM ci.match_model m WHERE m.model = v.model)
 ON CONFLICT DO NOTHING;
-CREATE INDEX source_record_family_tokens_idx ON ci.source_record
+CREATE INDEX source_record_family_token_key_idx ON ci.source_record
     USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '));
 CREATE INDEX source_record_family_dm_initial_idx ON ci.source_record (ci.dmetaphone(family_name_norm), left(given_name_norm, 1));
 
