@@ -255,49 +255,91 @@ match_prior_weight(const MatchModel *model)
 }
 
 /*
+ * Household-aware scoring: when some comparison of role personal is at
+ * level else (both values present), the positive weights of the
+ * comparisons of role household count at most model->household_cap bits
+ * together.  Returns how many bits the cap takes off (0 when it does not
+ * apply); *personal, if not NULL, receives the first disagreeing personal
+ * comparison (-1 none).  level_weight[k] is comparison k's weight for the
+ * pair's level (term frequency included).
+ */
+double
+match_household_excess(const MatchModel *model, uint64 pattern, const double *level_weight,
+					   int *personal)
+{
+	double		household = 0;
+	int			first = -1;
+
+	if (personal)
+		*personal = -1;
+	if (isnan(model->household_cap))
+		return 0;
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		int			level = (int) (pattern % 5);
+
+		pattern /= 5;
+		if (level == MATCH_LEVEL_NULL)
+			continue;
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL && level == MATCH_LEVEL_ELSE && first < 0)
+			first = k;
+		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && level_weight[k] > 0)
+			household += level_weight[k];
+	}
+	if (first < 0 || household <= model->household_cap)
+		return 0;
+	if (personal)
+		*personal = first;
+	return household - model->household_cap;
+}
+
+/*
  * Match weight of a pair with a known pattern, prior included: the sum of
  * each comparison's log2(m/u) for its level, where an exact agreement of a
  * term-frequency-adjusted comparison uses the value's frequency in place of
- * u (a rare surname says more than a common one).
+ * u (a rare surname says more than a common one), less what the household
+ * cap takes off (match_household_excess).
  */
 double
 match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 {
 	MatchModel *model = st->model;
 	double		w = match_prior_weight(model);
+	double		lw[MATCH_MAX_COMPARISONS];
+	uint64		p = pattern;
 
 	for (int k = 0; k < model->ncomparisons; k++)
 	{
 		const MatchComparison *c = &model->comp[k];
-		int			level = (int) (pattern % 5);
+		int			level = (int) (p % 5);
 
-		pattern /= 5;
+		p /= 5;
+		lw[k] = 0;
 		if (level == MATCH_LEVEL_NULL)
 			continue;
+		lw[k] = c->weight[level];
 		if (level == MATCH_LEVEL_EXACT && c->tf_adjust)
 		{
 			float		tf = st->dicts[c->column].values[MATCH_VAL(st, a, c->column)].tf;
 
 			if (tf > 0)
-			{
-				w += log2(c->m[MATCH_LEVEL_EXACT] / tf);
-				continue;
-			}
+				lw[k] = log2(c->m[MATCH_LEVEL_EXACT] / tf);
 		}
-		w += c->weight[level];
+		w += lw[k];
 	}
 	(void) b;
-	return w;
+	return w - match_household_excess(model, pattern, lw, NULL);
 }
 
 /*
  * Are records a and b, by the model itself, almost surely different people?
- * Their own match weight (prior included) is MATCH_CONFLICT_WEIGHT or less,
- * a match probability under 1/1000, and that comes from evidence against
- * (the comparisons with negative weight sum to MATCH_CONFLICT_AGAINST or
- * less), not from missing values and the prior alone.  The clustering guard
- * of the full run and of ci.resolve_record refuses to join two groups of
- * records when any cross pair is such a conflict.
+ * Their own match weight (prior included) is the model's guard_weight or
+ * less (default -10: a match probability under 1/1000), and that comes from
+ * evidence against (the comparisons with negative weight sum to
+ * guard_against or less, default -6), not from missing values and the
+ * prior alone.  The clustering guard of the full run and of
+ * ci.resolve_record refuses to join two groups of records when any cross
+ * pair is such a conflict.
  */
 bool
 match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
@@ -306,7 +348,7 @@ match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 	uint64		pattern = match_pattern(st, a, b);
 	double		against = 0;
 
-	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
+	if (match_pair_weight(st, a, b, pattern) > model->guard_weight)
 		return false;
 	for (int k = 0; k < model->ncomparisons; k++)
 	{
@@ -315,7 +357,7 @@ match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
 			against += model->comp[k].weight[l];
 	}
-	return against <= MATCH_CONFLICT_AGAINST;
+	return against <= model->guard_against;
 }
 
 double
