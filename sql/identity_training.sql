@@ -1,7 +1,8 @@
 -- Issue 13, training and household-aware scoring:
 --   1. twins and household members (same address, landline, family name;
---      other given names) stay apart under the default model's household
---      cap, and ci.explain_match shows the cap; without it they merge;
+--      other given names) stay apart under the household cap (shipped off:
+--      household_weight_cap NULL; the roles ship set), and
+--      ci.explain_match shows the cap; without it they merge;
 --   2. a comparison whose field is a blocking key only through left(...)
 --      is estimated (the rule does not force it to agree); one that is a
 --      plain key of every rule is reported as not estimated;
@@ -28,6 +29,7 @@ INSERT INTO ci.source_record (source, source_key, given_name, family_name, phone
     ('web', 'maria-2', 'Maria',   'Kowalczyk', '22 555 01 02',     '1990-05-17', 'ul. Lipowa 7', 'Kraków', '30-001', 'PL'),
     ('crm', 'ewa-1',   'Ewa',     'Kowalczyk', '+48 22 555 01 02', '1962-09-30', 'ul. Lipowa 7', 'Kraków', '30-001', 'PL');
 SELECT household_weight_cap FROM ci.match_model WHERE model = 'default';
+UPDATE ci.match_model SET household_weight_cap = 0 WHERE model = 'default';
 SELECT comparison, role FROM ci.match_comparison WHERE model = 'default' AND role IS NOT NULL ORDER BY ordinal;
 SELECT links, identities FROM ci.resolve_identities('default', retrain => false);
 SELECT * FROM grouping;

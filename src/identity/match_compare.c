@@ -256,9 +256,12 @@ match_prior_weight(const MatchModel *model)
 
 /*
  * Household-aware scoring: when some comparison of role personal is at
- * level else (both values present), the positive weights of the
- * comparisons of role household count at most model->household_cap bits
- * together.  Returns how many bits the cap takes off (0 when it does not
+ * level else (both values present) and no comparison without a role (an
+ * identifier of the person's own: national id, e-mail) speaks for the
+ * pair, the positive weights of the comparisons of role household count at
+ * most model->household_cap bits together.  A typo bad enough to make a
+ * given name "else" is then outweighed by an agreeing national id, not by
+ * the address a household shares.  Returns how many bits the cap takes off (0 when it does not
  * apply); *personal, if not NULL, receives the first disagreeing personal
  * comparison (-1 none).  level_weight[k] is comparison k's weight for the
  * pair's level (term frequency included).
@@ -285,6 +288,8 @@ match_household_excess(const MatchModel *model, uint64 pattern, const double *le
 			first = k;
 		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && level_weight[k] > 0)
 			household += level_weight[k];
+		else if (model->comp[k].role == MATCH_ROLE_NONE && level_weight[k] > 0)
+			return 0;			/* an identifier of the person's own agrees */
 	}
 	if (first < 0 || household <= model->household_cap)
 		return 0;
