@@ -32,6 +32,7 @@ SET maintenance_work_mem = '1GB';
 \set QUIET off
 SELECT records, candidate_pairs, links, review_pairs, identities, round(total_ms::numeric) AS run_ms
   FROM ci.resolve_identities('default', retrain => true);
+SELECT training->'households' AS households_found_by_training FROM ci.match_model WHERE model = 'default';
 \set QUIET on
 CREATE TEMP TABLE acc_candidates AS SELECT record_a, record_b FROM ci.candidate_pairs('default');
 \ir bench/accuracy_eval.sql

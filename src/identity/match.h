@@ -127,6 +127,7 @@ typedef struct MatchModel
 	int64		seed;
 	bool		trained;
 	double		household_cap;	/* bits; NAN: no household-aware cap */
+	bool		households;		/* training found households (or untrained): the cap applies */
 	double		guard_weight;	/* clustering guard (match_conflict_pair) */
 	double		guard_against;
 	int64		guard_max_pairs;
@@ -261,8 +262,8 @@ extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 extern double match_tf_shrunk(double count, double nonnull, double u_exact);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
-extern double match_household_excess(const MatchModel *model, uint64 pattern,
-									 const double *level_weight, int *personal);
+extern double match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern,
+									 const double *lw, int *personal);
 extern double match_prior_weight(const MatchModel *model);
 extern double match_weight_to_probability(double w);
 

@@ -255,27 +255,64 @@ match_prior_weight(const MatchModel *model)
 }
 
 /*
+ * Is comparison k's disagreement between records a and b a swap of two
+ * fields: by k's own similarity, a's value is at least close to b's value
+ * of another comparison with a role, and b's value to a's (given and family
+ * name written into each other's fields)?  Such an "else" is a data-entry
+ * slip, not evidence of another person.
+ */
+static bool
+personal_swapped(MatchStore *st, uint32 a, uint32 b, int k)
+{
+	const MatchModel *model = st->model;
+	const MatchComparison *c = &model->comp[k];
+	uint32		va = MATCH_VAL(st, a, c->column);
+	uint32		vb = MATCH_VAL(st, b, c->column);
+
+	if (c->sim == MATCH_SIM_BIRTHDATE)
+		return false;
+	for (int j = 0; j < model->ncomparisons; j++)
+	{
+		const MatchComparison *o = &model->comp[j];
+		uint32		oa,
+					ob;
+
+		if (j == k || o->role == MATCH_ROLE_NONE || o->sim == MATCH_SIM_BIRTHDATE ||
+			st->model->column[o->column].is_date)
+			continue;
+		oa = MATCH_VAL(st, a, o->column);
+		ob = MATCH_VAL(st, b, o->column);
+		/* both ways: one side's given name is the other's family name and back */
+		if (va && vb && oa && ob &&
+			match_compare_values(c, &st->dicts[c->column].values[va], &st->dicts[o->column].values[ob], NULL) <= MATCH_LEVEL_CLOSE &&
+			match_compare_values(c, &st->dicts[c->column].values[vb], &st->dicts[o->column].values[oa], NULL) <= MATCH_LEVEL_CLOSE)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Household-aware scoring: when some comparison of role personal is at
- * level else (both values present) and no comparison without a role (an
- * identifier of the person's own: national id, e-mail) speaks for the
- * pair, the positive weights of the comparisons of role household count at
- * most model->household_cap bits together.  A typo bad enough to make a
- * given name "else" is then outweighed by an agreeing national id, not by
- * the address a household shares.  Returns how many bits the cap takes off (0 when it does not
- * apply); *personal, if not NULL, receives the first disagreeing personal
- * comparison (-1 none).  level_weight[k] is comparison k's weight for the
- * pair's level (term frequency included).
+ * level else (both values present, and not a swap of fields), and no
+ * comparison without a role (an identifier of the person's own: national
+ * id, e-mail) speaks for the pair, the positive weights of the comparisons
+ * of role household count at most model->household_cap bits together.
+ * Returns how many bits the cap takes off (0 when it does not apply);
+ * *personal, if not NULL, receives the disagreeing personal comparison (-1
+ * none).  lw[k] is comparison k's weight for the pair's level (term
+ * frequency included).
  */
 double
-match_household_excess(const MatchModel *model, uint64 pattern, const double *level_weight,
+match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern, const double *lw,
 					   int *personal)
 {
+	const MatchModel *model = st->model;
 	double		household = 0;
 	int			first = -1;
 
 	if (personal)
 		*personal = -1;
-	if (isnan(model->household_cap))
+	if (isnan(model->household_cap) || !model->households)
 		return 0;
 	for (int k = 0; k < model->ncomparisons; k++)
 	{
@@ -284,11 +321,17 @@ match_household_excess(const MatchModel *model, uint64 pattern, const double *le
 		pattern /= 5;
 		if (level == MATCH_LEVEL_NULL)
 			continue;
-		if (model->comp[k].role == MATCH_ROLE_PERSONAL && level == MATCH_LEVEL_ELSE && first < 0)
-			first = k;
-		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && level_weight[k] > 0)
-			household += level_weight[k];
-		else if (model->comp[k].role == MATCH_ROLE_NONE && level_weight[k] > 0)
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+		{
+			if (level == MATCH_LEVEL_ELSE && first < 0 && !personal_swapped(st, a, b, k))
+				first = k;
+		}
+		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD)
+		{
+			if (lw[k] > 0)
+				household += lw[k];
+		}
+		else if (lw[k] > 0)
 			return 0;			/* an identifier of the person's own agrees */
 	}
 	if (first < 0 || household <= model->household_cap)
@@ -332,8 +375,7 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 		}
 		w += lw[k];
 	}
-	(void) b;
-	return w - match_household_excess(model, pattern, lw, NULL);
+	return w - match_household_excess(st, a, b, pattern, lw, NULL);
 }
 
 /*
@@ -353,6 +395,11 @@ match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 	uint64		pattern = match_pattern(st, a, b);
 	double		against = 0;
 
+	/*
+	 * The weight after the household cap: a twin whom only the shared
+	 * household fields would have linked is a conflict, so a sparse record
+	 * does not bridge the twins either.
+	 */
 	if (match_pair_weight(st, a, b, pattern) > model->guard_weight)
 		return false;
 	for (int k = 0; k < model->ncomparisons; k++)

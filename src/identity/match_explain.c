@@ -161,7 +161,7 @@ match_explain(PG_FUNCTION_ARGS)
 
 		for (int k = model->ncomparisons; k < MATCH_MAX_COMPARISONS; k++)
 			lw[k] = 0;
-		excess = match_household_excess(model, pattern, lw, &personal);
+		excess = match_household_excess(st, a, b, pattern, lw, &personal);
 		if (excess > 0)
 		{
 			total -= excess;

@@ -382,7 +382,8 @@ match_load_model(const char *name)
 	uint64		i;
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *owner_sql = "owner";
-	const char *settings_sql = "household_weight_cap, guard_weight, guard_against, guard_max_pairs, m_prior_pairs, train_on_decisions";
+	const char *settings_sql = "household_weight_cap, guard_weight, guard_against, guard_max_pairs, m_prior_pairs, train_on_decisions,"
+		" coalesce((training->'households'->>'detected')::boolean, true)";
 	const char *role_sql = "role";
 
 	args[0] = CStringGetTextDatum(name);
@@ -396,7 +397,7 @@ match_load_model(const char *name)
 	/* nor the settings of 0.2.0 (household cap, guard, smoothing): defaults */
 	if (get_attnum(get_relname_relid("match_model", get_namespace_oid("ci", false)), "household_weight_cap") == InvalidAttrNumber)
 	{
-		settings_sql = psprintf("NULL::float8, %g::float8, %g::float8, %d, 0::float8, false",
+		settings_sql = psprintf("NULL::float8, %g::float8, %g::float8, %d, 0::float8, false, true",
 								MATCH_CONFLICT_WEIGHT, MATCH_CONFLICT_AGAINST, MATCH_CONFLICT_MAX_PAIRS);
 		role_sql = "NULL::text";
 	}
@@ -440,6 +441,7 @@ match_load_model(const char *name)
 	model->guard_max_pairs = DatumGetInt32(SPI_getbinval(tup, desc, 19, &isnull));
 	model->m_prior_pairs = spi_float8(tup, desc, 20, &isnull);
 	model->train_on_decisions = DatumGetBool(SPI_getbinval(tup, desc, 21, &isnull));
+	model->households = DatumGetBool(SPI_getbinval(tup, desc, 22, &isnull));
 
 	if (get_rel_relkind(model->relid) == '\0')
 		ereport(ERROR,

@@ -492,6 +492,68 @@ fit_m_to_decisions(MatchStore *st, int *counts)
 	return n;
 }
 
+/*
+ * Does the data hold households?  Among candidate pairs that agree exactly
+ * on at least two household comparisons (an address, a landline and a
+ * family name) and have values for every personal comparison, the share
+ * with a personal disagreement (level else) is compared with the share the
+ * trained m predicts for true matches, 1 - prod(1 - m_k(else)).  Where the
+ * pairs sharing an address are one person's records (FEBRL), the two agree;
+ * where several people share it, the observed share is a multiple of the
+ * predicted one.  The household cap applies only to data where it is at
+ * least HOUSEHOLD_EXCESS_RATIO times the prediction: elsewhere a personal
+ * disagreement among records sharing an address is a typing error.
+ */
+#define HOUSEHOLD_EXCESS_RATIO 2.0
+
+static bool
+detect_households(MatchStore *st, MatchPairs *pairs, StringInfo rep)
+{
+	MatchModel *model = st->model;
+	double		shared = 0,
+				disagree = 0,
+				expected = 1;
+	bool		any_personal = false,
+				detected;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+		{
+			expected *= 1.0 - model->comp[k].m[MATCH_LEVEL_ELSE];
+			any_personal = true;
+		}
+	expected = 1.0 - expected;
+	for (uint32 c = 0; c < pairs->nclasses && any_personal; c++)
+	{
+		int			agree = 0;
+		bool		complete = true,
+					differ = false;
+
+		for (int k = 0; k < model->ncomparisons; k++)
+		{
+			int			l = match_pattern_level(pairs->classes[c].pattern, k);
+
+			if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && l == MATCH_LEVEL_EXACT)
+				agree++;
+			else if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+			{
+				complete &= l != MATCH_LEVEL_NULL;
+				differ |= l == MATCH_LEVEL_ELSE;
+			}
+		}
+		if (agree < 2 || !complete)
+			continue;
+		shared += (double) pairs->classes[c].count;
+		if (differ)
+			disagree += (double) pairs->classes[c].count;
+	}
+	detected = shared > 0 && disagree / shared >= HOUSEHOLD_EXCESS_RATIO * expected;
+	appendStringInfo(rep, ", \"households\": {\"shared_pairs\": %.0f, \"personal_else_share\": %.6g,"
+					 " \"expected_share\": %.6g, \"detected\": %s}",
+					 shared, shared > 0 ? disagree / shared : 0.0, expected, detected ? "true" : "false");
+	return detected;
+}
+
 /* Train on the store and its candidate pairs; returns the JSON report. */
 char *
 match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
@@ -642,6 +704,7 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 			nmissing++;
 		}
 	appendStringInfoChar(&rep, ']');
+	model->households = detect_households(st, pairs, &rep);
 	if (nmissing > 0)
 		ereport(NOTICE,
 				(errmsg("training of match model \"%s\" did not estimate m of %d comparison%s: %s",

@@ -25,3 +25,4 @@ UPDATE ci.match_comparison SET role = 'personal'
  WHERE model = 'default' AND comparison IN ('given_name', 'birth_date');
 UPDATE ci.match_comparison SET role = 'household'
  WHERE model = 'default' AND comparison IN ('family_name', 'phone', 'street', 'city', 'postcode');
+UPDATE ci.match_model SET household_weight_cap = 0 WHERE model = 'default';
