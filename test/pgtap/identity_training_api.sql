@@ -1,6 +1,8 @@
 -- The settings of issue 13's training and household-aware scoring: their
 -- defaults, their constraints (SQLSTATE 23514) and the comparison roles.
 BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS customer_intel;
 SELECT plan(11);
 SELECT has_column('ci', 'match_model', 'household_weight_cap', 'household_weight_cap exists');
 SELECT has_column('ci', 'match_comparison', 'role', 'match_comparison.role exists');
