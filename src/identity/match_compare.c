@@ -277,7 +277,9 @@ personal_swapped(MatchStore *st, uint32 a, uint32 b, int k)
 		uint32		oa,
 					ob;
 
-		if (j == k || o->role == MATCH_ROLE_NONE || o->sim == MATCH_SIM_BIRTHDATE ||
+		/* partners: other name-like fields (compared by Jaro or Jaro-Winkler) */
+		if (j == k || o->role == MATCH_ROLE_NONE ||
+			(o->sim != MATCH_SIM_JARO_WINKLER && o->sim != MATCH_SIM_JARO && o->sim != MATCH_SIM_GIVEN_NAME) ||
 			st->model->column[o->column].is_date)
 			continue;
 		oa = MATCH_VAL(st, a, o->column);
@@ -308,7 +310,7 @@ match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern, const
 {
 	const MatchModel *model = st->model;
 	double		household = 0;
-	int			first = -1;
+	uint32		disagree = 0;	/* personal comparisons at else */
 
 	if (personal)
 		*personal = -1;
@@ -323,8 +325,8 @@ match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern, const
 			continue;
 		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
 		{
-			if (level == MATCH_LEVEL_ELSE && first < 0 && !personal_swapped(st, a, b, k))
-				first = k;
+			if (level == MATCH_LEVEL_ELSE)
+				disagree |= (uint32) 1 << k;
 		}
 		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD)
 		{
@@ -334,11 +336,17 @@ match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern, const
 		else if (lw[k] > 0)
 			return 0;			/* an identifier of the person's own agrees */
 	}
-	if (first < 0 || household <= model->household_cap)
+	if (disagree == 0 || household <= model->household_cap)
 		return 0;
-	if (personal)
-		*personal = first;
-	return household - model->household_cap;
+	/* the costly test last: string comparisons, for the few pairs it can change */
+	for (int k = 0; k < model->ncomparisons; k++)
+		if ((disagree & ((uint32) 1 << k)) && !personal_swapped(st, a, b, k))
+		{
+			if (personal)
+				*personal = k;
+			return household - model->household_cap;
+		}
+	return 0;
 }
 
 /*
