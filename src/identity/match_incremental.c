@@ -16,6 +16,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -804,6 +805,8 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		stmt_exec(STMT_LINK, a4, lnulls);
 		stmt_exec(STMT_TOUCH, a1, NULL);
 	}
+	/* only where Citus is installed: on one node the link triggers queue */
+	if (OidIsValid(get_extension_oid("citus", true)))
 	{
 		Datum	   *touched = palloc(sizeof(Datum) * (nlinked + 1));
 		Datum		aq[1];
