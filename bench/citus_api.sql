@@ -10,6 +10,7 @@
 \pset footer off
 SET client_min_messages = warning;
 SET jit = off;
+SET maintenance_work_mem = '1GB';
 DROP EXTENSION IF EXISTS customer_intel CASCADE;
 DROP TABLE IF EXISTS public.bench_api_times, public.bench_api_single_links, public.bench_api_single_golden, public.bench_api_orig;
 CREATE EXTENSION customer_intel;
@@ -41,6 +42,7 @@ SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS distribute
 \pset footer off
 SET client_min_messages = warning;
 SET jit = off;
+SET maintenance_work_mem = '1GB';
 \set run citus
 \ir citus_api_run.sql
 

@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "nodes/makefuncs.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -892,6 +893,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	 * next refresh rebuilds them on the identity shards.
 	 */
 	if ((stats->links_written > 0 || stats->retired > 0) &&
+		OidIsValid(get_extension_oid("citus", true)) &&
 		SPI_execute("INSERT INTO ci.golden_stale (reason) SELECT 'identity resolution run'"
 					" WHERE ci.scale_distributed()", false, 0) < 0)
 		elog(ERROR, "could not flag the golden profiles stale");

@@ -29,4 +29,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ci.decide_match(bigint, bigint, text, text) IS
+'A data steward forces two records to be linked (link) or kept apart (no_link); every later run and incremental resolution honours it, and the pair leaves the review queue';
 
