@@ -31,7 +31,7 @@ CREATE TABLE public.ct_distribute AS SELECT * FROM ci.distribute();
 \set QUIET 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 -- the pipeline first: full resolution writes the model's parameters (reference
 -- tables) after reading the shards, which Citus allows only before any other
 -- multi-shard work in the transaction (doc/scaling.md)
@@ -78,6 +78,11 @@ SELECT doesnt_match(plan_of('INSERT INTO ci.golden_profile (identity_id, record_
                             || :'gsql_all' || ') g ON CONFLICT (identity_id) DO NOTHING'),
                     'coordinator|[Rr]epartition|Subplan',
                     'EXPLAIN: the full golden build runs on the shards (no rows pulled, no repartitioning)');
+SELECT matches(plan_of('INSERT INTO ci.identity_member (identity_id, record_id, source, updated_at)
+                        SELECT l.identity_id, r.record_id, r.source, r.updated_at
+                          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'),
+               'INSERT/SELECT method: repartition',
+               'EXPLAIN: the member copy goes from the record shards to the identity shards (repartitioned, not via the coordinator)');
 SELECT matches(plan_of(format('SELECT * FROM ci.golden_override WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
                'EXPLAIN: one identity''s overrides are one shard''s');
 SELECT matches(plan_of(format('SELECT * FROM ci.identity_event WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
