@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "nodes/makefuncs.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -906,10 +907,10 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 						sql = "INSERT INTO ci.identity_link (record_id, identity_id, match_probability, rule)"
 							" SELECT * FROM unnest($1, $2, $3, $4)";
 					else if (inserting)
-						sql = "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
-							" SELECT * FROM unnest($1, $2, $3, $4)"
+						sql = "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule, linked_at)"
+							" SELECT *, now() FROM unnest($1, $2, $3, $4)"
 							" ON CONFLICT (record_id) DO UPDATE SET identity_id = excluded.identity_id,"
-							" match_probability = excluded.match_probability, rule = excluded.rule, linked_at = now()"
+							" match_probability = excluded.match_probability, rule = excluded.rule, linked_at = excluded.linked_at"
 							" WHERE (l.identity_id, l.match_probability, l.rule)"
 							" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)";
 					else
@@ -933,12 +934,29 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		stats->links_written = changed;
 	}
 	write_events(&ev);
-	/* identities left without any record (their records deleted) are retired */
-	if (SPI_execute("WITH gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
-					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)"
+	/*
+	 * Identities left without any record (their records deleted) are
+	 * retired.  The linked identities are read first, as a materialised set:
+	 * on Citus the links (record side) and identities (identity side) are
+	 * not co-located, and the set becomes an intermediate result every
+	 * identity shard reads; on one node it is a hashed anti-join as before.
+	 */
+	if (SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
+					" gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
+					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM live l WHERE l.identity_id = i.identity_id)"
 					" RETURNING i.identity_id)"
 					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
 					false, 0) < 0)
 		elog(ERROR, "could not retire empty identities");
 	stats->retired = SPI_processed;
+	/*
+	 * Distributed (Citus): the link shards have no queue triggers; a run
+	 * that changed links marks every golden profile stale instead, so the
+	 * next refresh rebuilds them on the identity shards.
+	 */
+	if ((stats->links_written > 0 || stats->retired > 0) &&
+		OidIsValid(get_extension_oid("citus", true)) &&
+		SPI_execute("INSERT INTO ci.golden_stale (reason) SELECT 'identity resolution run'"
+					" WHERE ci.scale_distributed()", false, 0) < 0)
+		elog(ERROR, "could not flag the golden profiles stale");
 }
