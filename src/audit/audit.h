@@ -55,6 +55,15 @@ typedef struct AuditValueState
 	TupleDesc	desc;
 	AuditTableConfig *cfg;
 	int		   *order;			/* attributes in jsonb key order (length, bytes) */
+	char	  **names;			/* per attribute: its name and length */
+	int		   *namelens;
+	int		   *key_order;		/* the key columns in jsonb key order */
+	int			nkey_order;
+	JsonbValue *vals;			/* scratch for one object's values and keys */
+	const char **keys_sorted;
+	int		   *keylens_sorted;
+	Datum	   *last_time;		/* per date/time attribute: last value and its text */
+	char	  **last_time_text;
 	FmgrInfo   *to_jsonb;		/* per attribute, set up on first use */
 	bool	   *to_jsonb_ready;
 	pg_hmac_ctx *hmac;			/* NULL until a PII column is met */
@@ -64,6 +73,10 @@ typedef struct AuditValueState
 	Oid		   *hash_coll;
 	FmgrInfo   *out_fn;			/* per key column: output (no hash opclass) */
 } AuditValueState;
+
+/* Flat jsonb objects in jsonb's binary format (audit_jsonb.c). */
+extern Jsonb *audit_jsonb_object(int n, const char *const *keys, const int *keylens,
+								 const JsonbValue *vals);
 
 extern void audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg);
 extern void audit_value_done(AuditValueState *st);
