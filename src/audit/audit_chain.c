@@ -194,7 +194,12 @@ seal_point(Snapshot snap)
 {
 	FullTransactionId next = ReadNextFullTransactionId();
 	uint64		point = full_xid(next, snap->xmax);
+	TransactionId mine = GetTopTransactionIdIfAny();
 	uint32		i;
+
+	/* the sealer's own transaction is not in xip, and may still roll back */
+	if (TransactionIdIsValid(mine) && full_xid(next, mine) < point)
+		point = full_xid(next, mine);
 
 	for (i = 0; i < snap->xcnt; i++)
 	{
