@@ -52,6 +52,13 @@ static const char *const audit_log_columns[A_NCOLS] = {
 	"application", "client_addr", "purpose", "redacted_hash"
 };
 
+/* The text datum of the last string an entry passed for a column. */
+typedef struct TextCache
+{
+	bool		valid;
+	Datum		text;
+} TextCache;
+
 struct AuditWriter
 {
 	MemoryContext cxt;			/* the writer and its slots */
@@ -70,6 +77,8 @@ struct AuditWriter
 	int64		next_id;		/* ids reserved from the sequence: next_id .. end_id - 1 */
 	int64		end_id;
 	CommandId	cid;
+	TextCache	table_name;		/* last text made of an entry's table, operation */
+	TextCache	operation;
 	Datum		meta[A_NCOLS];	/* statement metadata, fixed per writer */
 	bool		metanull[A_NCOLS];
 };
@@ -306,6 +315,26 @@ writer_flush(AuditWriter *w)
 	MemoryContextReset(w->batch_cxt);
 }
 
+/* A statement's entries share their table and operation: one text each. */
+static Datum
+cached_text(AuditWriter *w, TextCache *c, const char *str)
+{
+	size_t		len = strlen(str);
+
+	if (!c->valid || VARSIZE_ANY_EXHDR(DatumGetPointer(c->text)) != len ||
+		memcmp(VARDATA_ANY(DatumGetPointer(c->text)), str, len) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+		if (c->valid)
+			pfree(DatumGetPointer(c->text));
+		c->text = PointerGetDatum(cstring_to_text_with_len(str, len));
+		c->valid = true;
+		MemoryContextSwitchTo(old);
+	}
+	return c->text;
+}
+
 /* Adds one row; its jsonb values must live in audit_writer_row_context(w). */
 void
 audit_writer_add(AuditWriter *w, const AuditEntry *e)
@@ -340,8 +369,8 @@ audit_writer_add(AuditWriter *w, const AuditEntry *e)
 	v[A_RELID] = ObjectIdGetDatum(e->relid);
 	n[A_TABLE_NAME] = (e->table_name == NULL);
 	if (e->table_name)
-		v[A_TABLE_NAME] = CStringGetTextDatum(e->table_name);
-	v[A_OPERATION] = CStringGetTextDatum(e->operation);
+		v[A_TABLE_NAME] = cached_text(w, &w->table_name, e->table_name);
+	v[A_OPERATION] = cached_text(w, &w->operation, e->operation);
 	n[A_RECORD_KEY] = (e->record_key == NULL);
 	if (e->record_key)
 	{
