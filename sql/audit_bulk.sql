@@ -115,10 +115,27 @@ WHERE relid = 'audit_b.many'::regclass
   AND txid = (SELECT max(txid) FROM ci.audit_log WHERE relid = 'audit_b.many'::regclass)
 ORDER BY id;
 
+-- PII masks: the key's HMAC state is prepared once per statement and reused
+-- for every value; each mask still equals HMAC-SHA-256 computed afresh by
+-- ci.hmac_sha256 (PostgreSQL's own implementation) over the value's text.
+CREATE TABLE audit_b.pii (id int PRIMARY KEY, email text, n numeric, ok bool);
+SELECT ci.audit('audit_b.pii', pii_columns => ARRAY['email', 'n', 'ok']);
+INSERT INTO audit_b.pii SELECT g, 'user' || g || '@example.org', g / 7.0, g % 2 = 0 FROM generate_series(1, 1500) g;
+INSERT INTO audit_b.pii VALUES (0, '', NULL, NULL), (-1, 'ü😀 Łódź', 'NaN', true);
+SELECT count(*) AS rows,
+       bool_and(l.new ->> 'email' = 'hmac-sha256:' || encode(ci.hmac_sha256(convert_to(p.email, 'UTF8'), k.key), 'hex')) AS email_masks,
+       bool_and(l.new ->> 'n' IS NOT DISTINCT FROM
+                'hmac-sha256:' || encode(ci.hmac_sha256(convert_to(to_jsonb(p.n) #>> '{}', 'UTF8'), k.key), 'hex')) AS number_masks,
+       bool_and(l.new ->> 'ok' IS NOT DISTINCT FROM
+                'hmac-sha256:' || encode(ci.hmac_sha256(convert_to(p.ok::text, 'UTF8'), k.key), 'hex')) AS bool_masks,
+       count(DISTINCT l.new ->> 'email') AS distinct_masks
+FROM ci.audit_log l JOIN audit_b.pii p ON (l.record_pk ->> 'id')::int = p.id, ci.audit_key k
+WHERE l.relid = 'audit_b.pii'::regclass;
+
 -- Everything above seals and verifies.
 SELECT ci.audit_seal() > 0 AS sealed;
 SELECT status FROM ci.audit_verify() WHERE status NOT IN ('redacted');
 
-SELECT ci.unaudit(t) FROM unnest(ARRAY['audit_b.kinds', 'audit_b.wide', 'audit_b.big', 'audit_b.many']::regclass[]) t;
+SELECT ci.unaudit(t) FROM unnest(ARRAY['audit_b.kinds', 'audit_b.wide', 'audit_b.big', 'audit_b.many', 'audit_b.pii']::regclass[]) t;
 DROP SCHEMA audit_b CASCADE;
 RESET client_min_messages;

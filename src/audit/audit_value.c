@@ -181,9 +181,8 @@ void
 audit_value_done(AuditValueState *st)
 {
 	if (st->hmac)
-		pg_hmac_free(st->hmac);
+		audit_hmac_free(st->hmac);
 	st->hmac = NULL;
-	explicit_bzero(st->key, sizeof(st->key));
 }
 
 /* The to_jsonb() of one value, for types without a fast path. */
@@ -331,20 +330,14 @@ mask_value(AuditValueState *st, JsonbValue *jv)
 	}
 	if (st->hmac == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+		uint8		key[AUDIT_MAX_KEY_BYTES];
+		int			keylen;
 
-		audit_load_hmac_key(st->key, &st->keylen);
-		st->hmac = pg_hmac_create(PG_SHA256);
-		MemoryContextSwitchTo(old);
-		if (st->hmac == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		audit_load_hmac_key(key, &keylen);
+		st->hmac = audit_hmac_create(key, keylen);
+		explicit_bzero(key, sizeof(key));
 	}
-	if (pg_hmac_init(st->hmac, st->key, st->keylen) < 0 ||
-		pg_hmac_update(st->hmac, (const uint8 *) data, len) < 0 ||
-		pg_hmac_final(st->hmac, mac, sizeof(mac)) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute HMAC-SHA-256: %s", pg_hmac_error(st->hmac))));
+	audit_hmac(st->hmac, (const uint8 *) data, len, mac);
 	out = palloc(strlen(HMAC_PREFIX) + 64 + 1);
 	memcpy(out, HMAC_PREFIX, strlen(HMAC_PREFIX));
 	for (k = 0; k < 32; k++)
