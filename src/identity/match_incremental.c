@@ -271,8 +271,8 @@ inc_model_get(const char *name)
 		 */
 		resetStringInfo(&w);
 		appendStringInfo(&w, "t.%s = ANY (ARRAY(SELECT m.record_id FROM ci.identity_link m"
-						 " WHERE m.identity_id = ANY ($1) LIMIT %d)) AND t.%s <> ALL ($2)",
-						 quote_identifier(model->id_column), MATCH_CONFLICT_MAX_PAIRS,
+						 " WHERE m.identity_id = ANY ($1) LIMIT " INT64_FORMAT ")) AND t.%s <> ALL ($2)",
+						 quote_identifier(model->id_column), model->guard_max_pairs,
 						 quote_identifier(model->id_column));
 		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
 										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
@@ -404,7 +404,7 @@ inc_edge_cmp(const void *x, const void *y)
 /*
  * Load the records of the identities the record could join (edges' targets
  * and its own group) that are not in the store yet, so that the guard sees
- * every member, as the full run does.  At most MATCH_CONFLICT_MAX_PAIRS are
+ * every member, as the full run does.  At most the model's guard_max_pairs are
  * read; the guard does not check groups larger than that anyway.
  */
 static void
@@ -441,7 +441,7 @@ inc_load_members(IncModel *im, MatchStore *st, const IncEdge *edges, int nedges,
  * Would joining identity target to the record's group join two records
  * that conflict?  The group is the record (store index 0) and the members
  * of the identities in group[]; as in the full run, groups with more than
- * MATCH_CONFLICT_MAX_PAIRS cross pairs are not checked.
+ * guard_max_pairs cross pairs are not checked.
  */
 static bool
 inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target)
@@ -460,7 +460,7 @@ inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target
 		else if (st->identity[i] == target)
 			nb++;
 	}
-	if (na * nb > MATCH_CONFLICT_MAX_PAIRS)
+	if ((int64) na * (int64) nb > st->model->guard_max_pairs)
 		return false;
 	for (int i = 0; i < st->n; i++)
 	{
