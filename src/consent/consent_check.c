@@ -27,11 +27,22 @@
 PG_FUNCTION_INFO_V1(consent_check);
 PG_FUNCTION_INFO_V1(consent_allows);
 
-/* Per call site: is the session's purpose one of this table's purposes? */
+/*
+ * Per call site (the policy's expression in one plan), what the row check
+ * needs, filled once per statement: whether the session's purpose is one of
+ * this table's, and the answers' bitmap.  It holds while consent_key_epoch
+ * is the one it was filled under and the cache's key is the active
+ * snapshot's (consent_key_current), so a row costs a few compares and one
+ * bit test, without a call into the cache.
+ */
 typedef struct CheckSite
 {
-	uint64		generation;
-	bool		purpose_listed;
+	uint64		epoch;			/* consent_key_epoch when filled; 0: never */
+	ConsentSet *set;			/* NULL: no purpose declared, or not listed */
+	const uint64 *bits;			/* the set's bitmap, once it has one */
+	int64		base;
+	uint64		nbits;
+	bool		fallback;
 } CheckSite;
 
 static bool
@@ -60,31 +71,71 @@ purpose_listed(ArrayType *purposes, const char *purpose)
 	return false;
 }
 
-Datum
-consent_check(PG_FUNCTION_ARGS)
+static inline bool
+site_answer(CheckSite *site, int64 customer)
+{
+	uint64		off = (uint64) customer - (uint64) site->base;
+
+	if (off < site->nbits)
+		return (site->bits[off / 64] >> (off % 64)) & 1;
+	return site->fallback;
+}
+
+/* Fills the site for the current statement (and validates the purpose). */
+static void
+site_fill(FunctionCallInfo fcinfo, CheckSite *site)
+{
+	ConsentSet *set = consent_session_set();
+
+	site->set = NULL;
+	site->bits = NULL;
+	if (set != NULL && !PG_ARGISNULL(1) &&
+		purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set)))
+	{
+		site->set = set;
+		site->bits = consent_set_bitmap(set, &site->base, &site->nbits, &site->fallback);
+	}
+	site->epoch = consent_key_epoch;
+}
+
+/*
+ * The first row of a statement, or one whose answers are not a bitmap yet
+ * (kept out of line: the per-row path stays a leaf without a stack frame).
+ */
+static pg_noinline bool
+check_slow(FunctionCallInfo fcinfo)
 {
 	CheckSite  *site = (CheckSite *) fcinfo->flinfo->fn_extra;
-	ConsentSet *set;
+	bool		allowed;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_BOOL(false);
-	set = consent_session_set();
-	if (set == NULL)
-		PG_RETURN_BOOL(false);
 	if (site == NULL)
 	{
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CheckSite));
 		fcinfo->flinfo->fn_extra = site;
 	}
-	if (site->generation != consent_set_generation(set))
-	{
-		site->purpose_listed = !PG_ARGISNULL(1) &&
-			purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set));
-		site->generation = consent_set_generation(set);
-	}
-	if (!site->purpose_listed)
-		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(consent_set_allows(set, PG_GETARG_INT64(0)));
+	/* the statement's purpose is validated even for a NULL customer */
+	if (site->epoch != consent_key_epoch || !consent_key_current())
+		site_fill(fcinfo, site);
+	if (site->set == NULL || PG_ARGISNULL(0))
+		return false;
+	if (site->bits != NULL)
+		return site_answer(site, PG_GETARG_INT64(0));
+	/* first customers of a statement: looked up one by one, or everything loaded */
+	allowed = consent_set_allows(site->set, PG_GETARG_INT64(0));
+	if (site->epoch == consent_key_epoch)
+		site->bits = consent_set_bitmap(site->set, &site->base, &site->nbits, &site->fallback);
+	return allowed;
+}
+
+Datum
+consent_check(PG_FUNCTION_ARGS)
+{
+	CheckSite  *site = (CheckSite *) fcinfo->flinfo->fn_extra;
+
+	if (likely(site != NULL && site->bits != NULL && site->epoch == consent_key_epoch &&
+			   !PG_ARGISNULL(0) && consent_key_current()))
+		PG_RETURN_BOOL(site_answer(site, PG_GETARG_INT64(0)));
+	PG_RETURN_BOOL(check_slow(fcinfo));
 }
 
 Datum

@@ -127,4 +127,5 @@ ci_consent_init(void)
 							 PGC_USERSET, 0,
 							 NULL, assign_channel, NULL);
 	consent_cache_init();
+	consent_share_init();
 }
