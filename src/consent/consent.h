@@ -133,6 +133,18 @@ extern ConsentSet *consent_adopt_set(const char *purpose, int channel, bool fall
 									 int64 base, uint64 nbits, const uint64 *bits);
 extern ConsentSet *consent_share_adopt(const ConsentKey *k);
 extern void consent_share_init(void);
+struct QueryDesc;
+extern void consent_share_for_run(struct QueryDesc *qd);
+
+/*
+ * The executor run in progress (consent_run.c): a number new for every
+ * ExecutorRun call (0: none known), and its per-query memory, where the
+ * plan's function call sites live.  A call site allocated there is only
+ * evaluated while that run is in progress, under that run's snapshot.
+ */
+extern uint64 consent_run_id;
+extern MemoryContext consent_run_cxt;
+extern void consent_run_init(void);
 
 /* Purpose check used by the GUC hook (consent_cache.c): 0 ok, 1 unknown, 2 not bound. */
 extern int	consent_purpose_status(const char *purpose, Oid role1, Oid role2);

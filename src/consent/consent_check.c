@@ -31,13 +31,17 @@ PG_FUNCTION_INFO_V1(consent_allows);
  * Per call site (the policy's expression in one plan), what the row check
  * needs, filled once per statement: whether the session's purpose is one of
  * this table's, and the answers' bitmap.  It holds while consent_key_epoch
- * is the one it was filled under and the cache's key is the active
- * snapshot's (consent_key_current), so a row costs a few compares and one
- * bit test, without a call into the cache.
+ * is the one it was filled under (no set freed, no new key) and either the
+ * executor run it was filled in is still the one in progress (a plan's own
+ * call site: consent_run.c) or the cache's key is the active snapshot's
+ * (consent_key_current).  A row of a plan thus costs a few loads and
+ * compares and one bit test, without a call.
  */
 typedef struct CheckSite
 {
 	uint64		epoch;			/* consent_key_epoch when filled; 0: never */
+	uint64		run_id;			/* consent_run_id when filled, or PG_UINT64_MAX */
+	uint64		guc_epoch;		/* consent_guc_epoch when filled */
 	ConsentSet *set;			/* NULL: no purpose declared, or not listed */
 	const uint64 *bits;			/* the set's bitmap, once it has one */
 	int64		base;
@@ -96,6 +100,10 @@ site_fill(FunctionCallInfo fcinfo, CheckSite *site)
 		site->bits = consent_set_bitmap(set, &site->base, &site->nbits, &site->fallback);
 	}
 	site->epoch = consent_key_epoch;
+	site->guc_epoch = consent_guc_epoch;
+	/* the plan being run owns this call site: checked for the whole run */
+	site->run_id = (consent_run_id != 0 && fcinfo->flinfo->fn_mcxt == consent_run_cxt) ?
+		consent_run_id : PG_UINT64_MAX;
 }
 
 /*
@@ -114,7 +122,8 @@ check_slow(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = site;
 	}
 	/* the statement's purpose is validated even for a NULL customer */
-	if (site->epoch != consent_key_epoch || !consent_key_current())
+	if (site->epoch != consent_key_epoch || site->guc_epoch != consent_guc_epoch ||
+		(site->run_id != consent_run_id && !consent_key_current()))
 		site_fill(fcinfo, site);
 	if (site->set == NULL || PG_ARGISNULL(0))
 		return false;
@@ -133,7 +142,8 @@ consent_check(PG_FUNCTION_ARGS)
 	CheckSite  *site = (CheckSite *) fcinfo->flinfo->fn_extra;
 
 	if (likely(site != NULL && site->bits != NULL && site->epoch == consent_key_epoch &&
-			   !PG_ARGISNULL(0) && consent_key_current()))
+			   site->guc_epoch == consent_guc_epoch && !PG_ARGISNULL(0)) &&
+		likely(site->run_id == consent_run_id || consent_key_current()))
 		PG_RETURN_BOOL(site_answer(site, PG_GETARG_INT64(0)));
 	PG_RETURN_BOOL(check_slow(fcinfo));
 }

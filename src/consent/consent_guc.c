@@ -128,4 +128,5 @@ ci_consent_init(void)
 							 NULL, assign_channel, NULL);
 	consent_cache_init();
 	consent_share_init();
+	consent_run_init();
 }

@@ -59,7 +59,6 @@ typedef struct ConsentShared
 
 static char *consent_shared_guc = NULL;
 static dsm_segment *share_seg = NULL;	/* the leader's, kept for the session */
-static ExecutorRun_hook_type prev_executor_run = NULL;
 static bool in_publish = false;
 
 /* The OID of ci.consent_check(bigint, text[]), or InvalidOid. */
@@ -166,8 +165,9 @@ consent_publish(void)
 								 GUC_ACTION_SET, true, 0, false);
 }
 
-static void
-consent_executor_run(QueryDesc *qd, ScanDirection direction, uint64 count, bool execute_once)
+/* Called by the ExecutorRun hook (consent_run.c) before a plan runs. */
+void
+consent_share_for_run(QueryDesc *qd)
 {
 	if (qd->plannedstmt->parallelModeNeeded && !in_publish &&
 		!IsParallelWorker() && !IsInParallelMode() && ActiveSnapshotSet() &&
@@ -184,10 +184,6 @@ consent_executor_run(QueryDesc *qd, ScanDirection direction, uint64 count, bool 
 		}
 		PG_END_TRY();
 	}
-	if (prev_executor_run)
-		prev_executor_run(qd, direction, count, execute_once);
-	else
-		standard_ExecutorRun(qd, direction, count, execute_once);
 }
 
 /* The key's snapshot fields and user (the epochs are per process). */
@@ -254,6 +250,4 @@ consent_share_init(void)
 							   PGC_SUSET,
 							   GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
 							   NULL, NULL, NULL);
-	prev_executor_run = ExecutorRun_hook;
-	ExecutorRun_hook = consent_executor_run;
 }
