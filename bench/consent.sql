@@ -15,6 +15,7 @@
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS customer_intel CASCADE;
 DROP TABLE IF EXISTS bench_events, bench_events_naive, bench_allowed;
+DROP FUNCTION IF EXISTS public.bench_cpu_ns();
 DROP ROLE IF EXISTS bench_plain;
 DROP ROLE IF EXISTS bench_bi;
 CREATE EXTENSION customer_intel;
@@ -64,8 +65,19 @@ CREATE POLICY naive ON bench_events_naive FOR SELECT USING (
              WHERE a.customer_id = bench_events_naive.customer_id
                AND a.purpose = current_setting('ci.purpose', true)));
 
-CREATE TEMP TABLE bench_result (grp text, round int, label text, ms float8);
+CREATE TEMP TABLE bench_result (grp text, round int, label text, ms float8, cpu_ms float8);
 GRANT ALL ON bench_result TO PUBLIC;
+-- The backend's own CPU time (Linux /proc/self/schedstat, ns), NULL where
+-- unreadable: on a shared machine it is steadier than the elapsed time.  It
+-- leaves out parallel workers, so it is shown for serial groups only.
+CREATE FUNCTION public.bench_cpu_ns() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
+GRANT EXECUTE ON FUNCTION public.bench_cpu_ns() TO PUBLIC;
 -- Interleaved: each round runs every regime of a group once, in an order
 -- rotated from round to round, each query in its own transaction (so the
 -- consent cache is checked again every time, as for every statement in
@@ -80,6 +92,7 @@ DECLARE
     n int := array_length(p_items, 1) / 3;
     k int;
     t0 timestamptz;
+    c0 bigint;
 BEGIN
     FOR r IN 0 .. p_rounds LOOP     -- round 0 warms up and is not kept
         FOR j IN 0 .. n - 1 LOOP
@@ -90,11 +103,13 @@ BEGIN
                 COMMIT;
             END IF;
             EXECUTE format('SET ROLE %I', p_items[3 * k + 2]);
+            c0 := public.bench_cpu_ns();
             t0 := clock_timestamp();
             EXECUTE p_items[3 * k + 3];
             IF r > 0 THEN
                 INSERT INTO bench_result VALUES (p_grp, r, p_items[3 * k + 1],
-                                                 extract(epoch FROM clock_timestamp() - t0)::float8 * 1000);
+                                                 extract(epoch FROM clock_timestamp() - t0)::float8 * 1000,
+                                                 (public.bench_cpu_ns() - c0) / 1e6);
             END IF;
             RESET ROLE;
             COMMIT;
@@ -140,12 +155,16 @@ CALL pg_temp.bench_rounds('one customer', :rounds * 20,
     ARRAY['plain', 'bench_plain', :'one', 'consent', 'bench_bi', :'one', 'naive', 'bench_bi', :'one_naive']);
 
 -- Per group: median ms per regime, and the per-round ratio to plain
--- (median, min, max over the rounds).
+-- (median, min, max over the rounds); the same for the backend's CPU time.
 SELECT r.grp, r.label, count(*) AS rounds,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 2) AS median_ms,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms / p.ms)::numeric, 2) AS ratio_median,
        round(min(r.ms / p.ms)::numeric, 2) AS ratio_min,
-       round(max(r.ms / p.ms)::numeric, 2) AS ratio_max
+       round(max(r.ms / p.ms)::numeric, 2) AS ratio_max,
+       CASE WHEN r.grp NOT LIKE '%workers' AND r.grp <> 'one customer' THEN
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) END AS cpu_ratio_median,
+       CASE WHEN r.grp NOT LIKE '%workers' AND r.grp <> 'one customer' THEN
+       round(min(r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) || '–' || round(max(r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) END AS cpu_ratio_range
   FROM bench_result r
   JOIN bench_result p ON p.grp = r.grp AND p.round = r.round AND p.label = 'plain'
  GROUP BY r.grp, r.label

@@ -83,5 +83,10 @@ SELECT event_id, ci.consent_check(customer_id, '{marketing}') AS marketing_table
 SHOW ci.purpose;
 RESET ci.purpose;
 
+-- Table purposes that vary from row to row are looked at on every row.
+SET ci.purpose = 'marketing';
+SELECT p, ci.consent_check(1, p) FROM (VALUES ('{marketing}'::text[]), ('{analytics}'), ('{marketing,analytics}'), (NULL)) v(p);
+RESET ci.purpose;
+
 SELECT ci.unprotect('st_events');
 DROP TABLE st_events;

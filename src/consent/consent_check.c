@@ -42,6 +42,8 @@ typedef struct CheckSite
 	uint64		epoch;			/* consent_key_epoch when filled; 0: never */
 	uint64		run_id;			/* consent_run_id when filled, or PG_UINT64_MAX */
 	uint64		guc_epoch;		/* consent_guc_epoch when filled */
+	bool		purposes_const; /* the table purposes are the same on every call */
+	ConsentSet *session;		/* the session's set when filled */
 	ConsentSet *set;			/* NULL: no purpose declared, or not listed */
 	const uint64 *bits;			/* the set's bitmap, once it has one */
 	int64		base;
@@ -91,13 +93,19 @@ site_fill(FunctionCallInfo fcinfo, CheckSite *site)
 {
 	ConsentSet *set = consent_session_set();
 
-	site->set = NULL;
-	site->bits = NULL;
-	if (set != NULL && !PG_ARGISNULL(1) &&
-		purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set)))
+	/* the same answers as when filled, only a new run: the purposes are listed as they were */
+	if (!(site->epoch == consent_key_epoch && site->guc_epoch == consent_guc_epoch &&
+		  site->session == set && site->purposes_const))
 	{
-		site->set = set;
-		site->bits = consent_set_bitmap(set, &site->base, &site->nbits, &site->fallback);
+		site->session = set;
+		site->set = NULL;
+		site->bits = NULL;
+		if (set != NULL && !PG_ARGISNULL(1) &&
+			purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set)))
+			site->set = set;
+		/* purposes that vary from row to row are looked at on every call */
+		if (site->set != NULL && site->purposes_const)
+			site->bits = consent_set_bitmap(set, &site->base, &site->nbits, &site->fallback);
 	}
 	site->epoch = consent_key_epoch;
 	site->guc_epoch = consent_guc_epoch;
@@ -119,11 +127,12 @@ check_slow(FunctionCallInfo fcinfo)
 	if (site == NULL)
 	{
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CheckSite));
+		site->purposes_const = get_fn_expr_arg_stable(fcinfo->flinfo, 1);
 		fcinfo->flinfo->fn_extra = site;
 	}
 	/* the statement's purpose is validated even for a NULL customer */
 	if (site->epoch != consent_key_epoch || site->guc_epoch != consent_guc_epoch ||
-		(site->run_id != consent_run_id && !consent_key_current()))
+		!site->purposes_const || (site->run_id != consent_run_id && !consent_key_current()))
 		site_fill(fcinfo, site);
 	if (site->set == NULL || PG_ARGISNULL(0))
 		return false;
@@ -131,7 +140,7 @@ check_slow(FunctionCallInfo fcinfo)
 		return site_answer(site, PG_GETARG_INT64(0));
 	/* first customers of a statement: looked up one by one, or everything loaded */
 	allowed = consent_set_allows(site->set, PG_GETARG_INT64(0));
-	if (site->epoch == consent_key_epoch)
+	if (site->epoch == consent_key_epoch && site->purposes_const)
 		site->bits = consent_set_bitmap(site->set, &site->base, &site->nbits, &site->fallback);
 	return allowed;
 }
