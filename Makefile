@@ -8,7 +8,7 @@ EXTENSION   = customer_intel
 EXTVERSION  = 0.2.0
 MODULE_big  = customer_intel
 
-CAPABILITIES = common match survive consent audit retention scale
+CAPABILITIES = common normalize similarity identity survive consent audit retention scale
 
 C_SOURCES   = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.c)))
 CXX_SOURCES = $(sort $(foreach c,$(CAPABILITIES),$(wildcard src/$(c)/*.cpp)))
@@ -25,7 +25,7 @@ OBJS        = $(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o)
 # (src/<cap>/upgrade/<from>--<to>/*.sql, in name order) and the whole install
 # parts of the capabilities new since then, in CAPABILITIES order.
 PREV_VERSION     = 0.1.0
-PREV_CAPABILITIES = common match survive
+PREV_CAPABILITIES = common normalize similarity identity survive
 UPGRADE          = $(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
 UPGRADE_PARTS    = $(foreach c,$(CAPABILITIES),$(if $(filter $(c),$(PREV_CAPABILITIES)),\
                      $(sort $(wildcard src/$(c)/upgrade/$(PREV_VERSION)--$(EXTVERSION)/*.sql)),\

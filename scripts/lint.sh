@@ -15,7 +15,7 @@ command -v cppcheck >/dev/null || { echo "lint: cppcheck is not installed" >&2; 
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
   --std=c99 --language=c --inline-suppr \
   --suppress=missingIncludeSystem --suppress=unusedFunction --suppress=unknownMacro \
-  -I src/common -I src/match -I "$(pg_config --includedir-server)" \
+  -I src -I src/common -I "$(pg_config --includedir-server)" \
   --config-exclude="$(pg_config --includedir-server)" --suppress='*:'"$(pg_config --includedir-server)"'/*' \
   $(find src -name '*.c' | sort)
 if find src -name '*.cpp' | grep -q .; then
@@ -56,7 +56,7 @@ if command -v clang-tidy >/dev/null; then
           -D_GNU_SOURCE -DUSE_ASSERT_CHECKING 2>&1) || { echo "$out" | grep -v 'warnings generated' >&2; exit 1; }
   if find src -name '*.cpp' | grep -q .; then
     out=$(clang-tidy --quiet --warnings-as-errors='*' -checks="$tidy_checks" \
-            $(find src -name '*.cpp' | sort) -- -std=c++17 -Isrc/common -Isrc/match 2>&1) \
+            $(find src -name '*.cpp' | sort) -- -std=c++17 -Isrc -Isrc/common 2>&1) \
       || { echo "$out" | grep -v 'warnings generated' >&2; exit 1; }
   fi
   echo "lint: clang-tidy clean"

@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 #include "mb/pg_wchar.h"
 #include "ci_compat.h"
 
@@ -48,6 +49,23 @@ typedef struct CiSecureContext
 
 extern void ci_secure_begin(CiSecureContext *sc, Oid owner);
 extern void ci_secure_end(CiSecureContext *sc);
+
+/*
+ * Progress NOTICEs of a long computation, at most one per interval_ms
+ * (progress.c): "<task>: <what> <done> of <total> (p%)", or without the
+ * total when it is not known (total <= 0).  interval_ms <= 0 is silent.
+ */
+typedef struct CiProgress
+{
+	const char *task;			/* e.g. "identity resolution" */
+	const char *what;			/* the phase, e.g. "scoring, scored pairs" */
+	int			interval_ms;
+	TimestampTz last;
+} CiProgress;
+
+extern void ci_progress_start(CiProgress *p, const char *task,
+							  const char *what, int interval_ms);
+extern void ci_progress_report(CiProgress *p, int64 done, int64 total);
 
 /* Per-capability initialisation, called from _PG_init (src/common/module.c). */
 extern void ci_match_init(void);

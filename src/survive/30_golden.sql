@@ -68,7 +68,7 @@ CREATE INDEX golden_dirty_identity_idx ON ci.golden_dirty (identity_id);
 COMMENT ON TABLE ci.golden_dirty IS 'Identities whose golden profile must be recomputed (filled by triggers, drained by ci.refresh_golden_profiles)';
 
 -- Unmerge decisions go to ci.match_decision, which identity resolution
--- (src/match) owns and honours on every run.
+-- (src/identity) owns and honours on every run.
 
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.golden_override', '');

@@ -285,7 +285,7 @@ union_exceeds(MatchStore *st, int64 limit)
  * distinct pairs.
  */
 MatchPairs *
-match_block_pairs(MatchStore *st, MatchProgress *progress)
+match_block_pairs(MatchStore *st, CiProgress *progress)
 {
 	MatchModel *model = st->model;
 	MatchPairs *p = MemoryContextAllocZero(st->cxt, sizeof(MatchPairs));
@@ -362,7 +362,7 @@ match_block_pairs(MatchStore *st, MatchProgress *progress)
 					add_pair(st, p, a, b, class_of(st, p, match_pattern(st, a, b), mask));
 				}
 				if (progress && (x & 255) == 0)
-					match_progress_report(progress, done, total);
+					ci_progress_report(progress, done, total);
 			}
 			i = j;
 		}

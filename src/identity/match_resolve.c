@@ -23,31 +23,11 @@
 PG_FUNCTION_INFO_V1(match_resolve_identities);
 PG_FUNCTION_INFO_V1(match_train_model);
 
-void
-match_progress_start(MatchProgress *p, const char *what)
+/* A phase of a run: NOTICEs at most every ci.match_progress_interval. */
+static void
+match_progress_start(CiProgress *p, const char *what)
 {
-	p->what = what;
-	p->last = GetCurrentTimestamp();
-}
-
-void
-match_progress_report(MatchProgress *p, int64 done, int64 total)
-{
-	TimestampTz now;
-
-	if (p == NULL || match_progress_interval_ms <= 0)
-		return;
-	now = GetCurrentTimestamp();
-	if (!TimestampDifferenceExceeds(p->last, now, match_progress_interval_ms))
-		return;
-	p->last = now;
-	if (total > 0)
-		ereport(NOTICE,
-				(errmsg("identity resolution: %s " INT64_FORMAT " of " INT64_FORMAT " (%.0f%%)",
-						p->what, done, total, 100.0 * (double) done / (double) total)));
-	else
-		ereport(NOTICE,
-				(errmsg("identity resolution: %s " INT64_FORMAT, p->what, done)));
+	ci_progress_start(p, "identity resolution", what, match_progress_interval_ms);
 }
 
 double
@@ -81,7 +61,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs = NULL;
-	MatchProgress progress;
+	CiProgress progress;
 	MatchRunStats stats;
 	instr_time	t0,
 				t;
@@ -155,7 +135,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 			if ((i & 65535) == 0)
 			{
 				CHECK_FOR_INTERRUPTS();
-				match_progress_report(&progress, i, pairs->npairs);
+				ci_progress_report(&progress, i, pairs->npairs);
 			}
 		}
 		score_ms = match_elapsed_ms(t);
@@ -222,7 +202,7 @@ match_train_model(PG_FUNCTION_ARGS)
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs;
-	MatchProgress progress;
+	CiProgress progress;
 	char	   *report;
 	Datum		result;
 
@@ -269,7 +249,7 @@ match_candidate_pairs(PG_FUNCTION_ARGS)
 	MatchModel *model;
 	MatchStore *st;
 	MatchPairs *pairs;
-	MatchProgress progress;
+	CiProgress progress;
 	Datum		rule_names[MATCH_MAX_RULES];
 
 	InitMaterializedSRF(fcinfo, 0);

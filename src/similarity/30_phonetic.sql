@@ -1,4 +1,4 @@
--- Phonetic codes (C: src/match/double_metaphone.c).  Input is folded to
+-- Phonetic codes (C: src/similarity/double_metaphone.c).  Input is folded to
 -- ASCII upper case first; letters of non-Latin scripts are skipped, so
 -- transliterate with ci.normalize_name before coding such names.
 

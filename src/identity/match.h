@@ -213,13 +213,6 @@ match_mix64(uint64 z)
 	return z ^ (z >> 31);
 }
 
-/* Progress reporting at a bounded rate. */
-typedef struct MatchProgress
-{
-	const char *what;
-	TimestampTz last;
-} MatchProgress;
-
 /* GUCs (match_init.c) */
 extern int	match_work_mem_kb;
 extern int	match_work_mem_limit_kb(void);
@@ -235,11 +228,11 @@ extern void match_save_parameters(MatchModel *model, const char *training_json);
 extern MatchStore *match_store_create(MatchModel *model, MemoryContext cxt);
 extern void match_store_load(MatchStore *st, const char *where, int nargs,
 							 Oid *argtypes, Datum *args, bool with_identity,
-							 MatchProgress *progress);
+							 CiProgress *progress);
 struct _SPI_plan;
 extern char *match_store_sql(MatchModel *model, const char *where, bool with_identity);
 extern void match_store_load_plan(MatchStore *st, struct _SPI_plan *plan, Datum *args,
-								  const char *nulls, bool read_only, MatchProgress *progress);
+								  const char *nulls, bool read_only, CiProgress *progress);
 extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);
@@ -270,14 +263,11 @@ extern double match_probability_to_weight(double p);
 /* match_block.c */
 extern uint32 match_rule_mask(MatchStore *st, uint32 a, uint32 b);
 extern void match_block_count(MatchStore *st, int64 *per_rule, int64 *largest);
-extern MatchPairs *match_block_pairs(MatchStore *st, MatchProgress *progress);
+extern MatchPairs *match_block_pairs(MatchStore *st, CiProgress *progress);
 
 /* match_train.c */
-extern char *match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress);
+extern char *match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress);
 
-/* match_progress (match_resolve.c) */
-extern void match_progress_start(MatchProgress *p, const char *what);
-extern void match_progress_report(MatchProgress *p, int64 done, int64 total);
 extern double match_elapsed_ms(instr_time start);
 
 /* errors */

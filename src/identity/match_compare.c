@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-#include "similarity.h"
+#include "similarity/similarity.h"
 
 static const uint64 pow5[MATCH_MAX_COMPARISONS + 1] = {
 	UINT64CONST(1), UINT64CONST(5), UINT64CONST(25), UINT64CONST(125), UINT64CONST(625),

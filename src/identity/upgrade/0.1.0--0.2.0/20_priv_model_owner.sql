@@ -1,5 +1,5 @@
 -- 0.1.0 -> 0.2.0 (priv): a match model has an owner, as whom its
--- relation is read (see src/match/72_match_owner.sql and
+-- relation is read (see src/identity/72_match_owner.sql and
 -- src/common/secure_context.c).  A model of 0.1.0 gets the owner of its
 -- relation: the default model the extension's owner, a model over a view
 -- the view's owner, whose code it already was.

@@ -385,7 +385,7 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 
 /* Train on the store and its candidate pairs; returns the JSON report. */
 char *
-match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress)
+match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 {
 	MatchModel *model = st->model;
 	int			ncomp = model->ncomparisons;
@@ -423,7 +423,7 @@ match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress)
 	}
 
 	train_u(st, &sampled, has_data);
-	match_progress_report(progress, 1, 3);
+	ci_progress_report(progress, 1, 3);
 
 	memset(msum, 0, sizeof(msum));
 	memset(mcount, 0, sizeof(mcount));
@@ -437,7 +437,7 @@ match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress)
 				model->comp[k].m[l] = msum[k][l] / mcount[k];
 			normalise_levels(&model->comp[k], model->comp[k].m);
 		}
-	match_progress_report(progress, 2, 3);
+	ci_progress_report(progress, 2, 3);
 
 	/* prior: matches a session found, divided by the share of matches its rule can see */
 	for (int i = 0; i < nsessions; i++)
@@ -508,6 +508,6 @@ match_train(MatchStore *st, MatchPairs *pairs, MatchProgress *progress)
 	store_term_frequencies(st, &rep);
 	appendStringInfoChar(&rep, '}');
 	match_save_parameters(model, rep.data);
-	match_progress_report(progress, 3, 3);
+	ci_progress_report(progress, 3, 3);
 	return rep.data;
 }

@@ -1,4 +1,4 @@
--- String and date similarity primitives (C: src/match/similarity*.c).
+-- String and date similarity primitives (C: src/similarity/similarity*.c).
 -- All compare Unicode code points, not bytes, and refuse strings longer than
 -- 65535 characters with SQLSTATE 54000.  Formulas: doc/matching.md.
 

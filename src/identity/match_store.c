@@ -278,7 +278,7 @@ match_store_sql(MatchModel *model, const char *where, bool with_identity)
 
 void
 match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
-				 Datum *args, bool with_identity, MatchProgress *progress)
+				 Datum *args, bool with_identity, CiProgress *progress)
 {
 	SPIPlanPtr	plan;
 	CiSecureContext sc;
@@ -298,7 +298,7 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 /* Load the rows of a plan prepared from match_store_sql(). */
 void
 match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *nulls,
-					  bool read_only, MatchProgress *progress)
+					  bool read_only, CiProgress *progress)
 {
 	MatchModel *model = st->model;
 	Portal		portal;
@@ -388,7 +388,7 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 		}
 		SPI_freetuptable(tt);
 		if (progress)
-			match_progress_report(progress, st->n, -1);
+			ci_progress_report(progress, st->n, -1);
 	}
 	SPI_cursor_close(portal);
 	ci_secure_end(&sc);
