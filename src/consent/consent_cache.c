@@ -121,10 +121,13 @@ static Oid	consent_relid(const char *name);
 static void
 consent_drop_set(int i)
 {
-	if (sets[i] == session_set)
-		session_set = NULL;
-	MemoryContextDelete(sets[i]->cxt);
+	ConsentSet *set = sets[i];
+	MemoryContext cxt = set->cxt;
+
 	sets[i] = sets[--n_sets];
+	if (set == session_set)
+		session_set = NULL;
+	MemoryContextDelete(cxt);
 	consent_key_epoch++;		/* call sites may point into it */
 }
 
