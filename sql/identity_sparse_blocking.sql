@@ -114,6 +114,8 @@ SELECT * FROM grouping;
 UPDATE ci.match_model SET duplicate_free_sources = '{crm}' WHERE model = 'default';
 SELECT links, identities FROM ci.resolve_identities('default', retrain => false);
 SELECT * FROM grouping;
+-- the refused join is queued for a steward
+SELECT a.k AS a, b.k AS b FROM ci.match_review r JOIN rid2 a ON a.id = r.record_a JOIN rid2 b ON b.id = r.record_b ORDER BY 1, 2;
 -- incremental: a third crm record of the same person cannot join either
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, birth_date, street, city, postcode, country)
 VALUES ('crm', 'v-3', 'John', 'Smith', '1970-01-01', '1 Main Street', 'Springfield', '12345', 'US');
