@@ -75,7 +75,7 @@ BEGIN
             ('default', 'phone',       5, 'phone_e164',       'damerau_levenshtein', 1,    NULL, false, '{0.80,0.05,0,0.15}',    '{0.0001,0.0005,0,0.9994}', NULL),
             ('default', 'national_id', 6, 'national_id_norm', 'damerau_levenshtein', 1,    2,    false, '{0.85,0.07,0.03,0.05}', '{0.00001,0.0001,0.001,0.99889}', NULL),
             ('default', 'street',      7, 'street_norm',      'jaro_winkler',        0.92, 0.80, false, '{0.80,0.08,0.04,0.08}', '{0.0005,0.002,0.02,0.9775}', NULL),
-            ('default', 'place',       8, 'postcode_norm',    'grouped',             0.92, NULL, false, '{0.80,0.08,0.07,0.05}', '{0.003,0.002,0.02,0.975}', '{city_norm}');
+            ('default', 'place',       8, 'postcode_norm',    'grouped',             0.92, NULL, false, '{0.80,0.08,0.05,0.07}', '{0.003,0.002,0.02,0.975}', '{city_norm}');
     END IF;
 END
 $$;
