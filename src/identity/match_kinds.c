@@ -279,6 +279,12 @@ prefix_equal(const MatchValue *a, const MatchValue *b, int k)
 	return la == lb && memcmp(a->bytes, b->bytes, la) == 0;
 }
 
+static bool
+same_bytes(const MatchValue *a, const MatchValue *b)
+{
+	return a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0;
+}
+
 static int
 date_level(const MatchValue *a, const MatchValue *b)
 {
@@ -458,15 +464,14 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	if (pa == 0 || pb == 0)
 		return level;
 	pd = &st->dicts[c->part[0]];
-	/* a record whose two names are one name says nothing crosswise */
-	if (match_compare_values(c, &d->values[va], &pd->values[pa], NULL) == MATCH_LEVEL_EXACT ||
-		match_compare_values(c, &d->values[vb], &pd->values[pb], NULL) == MATCH_LEVEL_EXACT)
-		return level;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
 	if (x > MATCH_LEVEL_CLOSE)
 		return level;
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
 	if (y > MATCH_LEVEL_CLOSE)
+		return level;
+	/* a record whose two names are one name says nothing crosswise */
+	if (same_bytes(&d->values[va], &pd->values[pa]) || same_bytes(&d->values[vb], &pd->values[pb]))
 		return level;
 	/* swapped exactly: close; swapped with a slip on one side: loose */
 	cross = (x == MATCH_LEVEL_EXACT && y == MATCH_LEVEL_EXACT) ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
