@@ -19,7 +19,6 @@ CREATE TABLE ci.source_record (
     email        text,
     phone        text,
     birth_date   date,
-    birth_date_raw text,
     national_id  text,
     street       text,
     city         text,
@@ -31,7 +30,6 @@ CREATE TABLE ci.source_record (
 );
 COMMENT ON TABLE ci.source_record IS 'One row per customer record per source system, as received';
 COMMENT ON COLUMN ci.source_record.national_id IS 'a strong identifier where the source has one (tax, social-security or loyalty number)';
-COMMENT ON COLUMN ci.source_record.birth_date_raw IS 'birth date as the source wrote it, year first, when it is not a whole valid date (1980, 1980-05, 1980-02-31, 1980-00-00): kept, and compared by its usable parts when birth_date is NULL';
 COMMENT ON COLUMN ci.source_record.country IS 'ISO 3166-1 alpha-2 country of the record; the default region for its phone number';
 
 -- Every row is dumped, the four shipped sources too: a restored row
