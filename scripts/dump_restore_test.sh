@@ -103,7 +103,7 @@ check "pg_restore --single-transaction of the directory dump" \
 fresh_db ci_dump_notrig
 check "data-only restore with --disable-triggers after ci.prepare_data_restore()" bash -c "
   pg_restore --exit-on-error --schema-only -d ci_dump_notrig '$work/dump.custom' &&
-  psql -X -q -v ON_ERROR_STOP=1 -d ci_dump_notrig -c 'SELECT ci.prepare_data_restore()' -c 'SELECT ci.prepare_consent_data_restore()' >/dev/null &&
+  psql -X -q -v ON_ERROR_STOP=1 -d ci_dump_notrig -c 'SELECT ci.prepare_data_restore()' >/dev/null &&
   pg_restore --exit-on-error --data-only --disable-triggers -d ci_dump_notrig '$work/dump.custom'"
 
 for db in ci_dump_custom ci_dump_plain ci_dump_dir ci_dump_notrig; do

@@ -77,7 +77,7 @@ SELECT ci.request_erasure(20, 'CCPA') AS req2 \gset
 SELECT ci.process_erasure(:req2);
 SELECT count(*) AS bob_records FROM ci.source_record WHERE record_id = 3;
 SELECT status, holds = ARRAY[:hold]::bigint[] AS held_by FROM ci.erasure_request WHERE request_id = :req2;
-SELECT table_name, remaining, kept_by_hold FROM ci.verify_erasure(:req2) WHERE remaining > 0 ORDER BY 1;
+SELECT table_name, checked_by, remaining, kept_by_hold FROM ci.verify_erasure(:req2) WHERE remaining > 0 ORDER BY 1, 2;
 -- Once released, the next run completes it.
 SELECT ci.release_legal_hold(:hold);
 CALL ci.run_retention();

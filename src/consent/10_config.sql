@@ -191,8 +191,8 @@ CREATE TRIGGER consent_config_touch BEFORE UPDATE ON ci.consent_default
     FOR EACH ROW EXECUTE FUNCTION ci.consent_config_touch();
 
 -- A data-only restore with --disable-triggers cannot overwrite: it needs the
--- untouched shipped rows out of the way first (like ci.prepare_data_restore).
-CREATE FUNCTION ci.prepare_consent_data_restore()
+-- untouched shipped rows out of the way first (ci.prepare_data_restore()).
+CREATE FUNCTION ci.consent_prepare_data_restore()
 RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -215,8 +215,8 @@ BEGIN
     RETURN n;
 END;
 $$;
-COMMENT ON FUNCTION ci.prepare_consent_data_restore() IS 'Deletes the untouched shipped consent configuration rows so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
-REVOKE ALL ON FUNCTION ci.prepare_consent_data_restore() FROM PUBLIC;
+COMMENT ON FUNCTION ci.consent_prepare_data_restore() IS 'Deletes the untouched shipped consent configuration rows so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
+REVOKE ALL ON FUNCTION ci.consent_prepare_data_restore() FROM PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_purpose', '');
 SELECT pg_catalog.pg_extension_config_dump('ci.consent_jurisdiction', '');

@@ -294,7 +294,7 @@ CREATE TRIGGER retention_jurisdiction_country_restore BEFORE INSERT ON ci.retent
     FOR EACH ROW EXECUTE FUNCTION ci.retention_config_restore();
 
 -- A data-only restore with --disable-triggers bypasses the trigger: the
--- shipped rows must go first (ci.prepare_data_restore is to call this).
+-- shipped rows must go first (ci.prepare_data_restore() calls this).
 CREATE FUNCTION ci.retention_prepare_data_restore()
 RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp

@@ -352,10 +352,12 @@ BEGIN
         IF v_kept > 0 THEN
             v_holds := v_holds || ARRAY(SELECT h.hold_id FROM ci.legal_hold_active h WHERE h.table_name = t.table_name);
         END IF;
+        -- every contact point is suppressed, held rows' too: a hold keeps
+        -- data, it gives no leave to contact someone who asked to be erased
         csql := ci.retention_contact_sql(t.table_name);
         IF csql IS NOT NULL THEN
-            EXECUTE format('SELECT array_agg(DISTINCT c) FROM %s AS t, unnest(%s) c WHERE %s AND %s AND c IS NOT NULL',
-                           t.table_name, csql, cf, hf) INTO v_more USING v_ids;
+            EXECUTE format('SELECT array_agg(DISTINCT c) FROM %s AS t, unnest(%s) c WHERE %s AND c IS NOT NULL',
+                           t.table_name, csql, cf) INTO v_more USING v_ids;
             v_contacts := v_contacts || coalesce(v_more, '{}');
         END IF;
         v_akeys := ci.erasure_audit_keys(t.table_name, v_ids, hf);
@@ -377,7 +379,10 @@ BEGIN
 
     v_contacts := ARRAY(SELECT DISTINCT c FROM unnest(v_contacts) c ORDER BY 1);
     v_suppress := ci.erasure_suppress_contacts(q.request_id, v_contacts);
-    v_consent := ci.erasure_consent_history(q.request_id, v_family, v_records);
+    -- the consent history is the proof of what was allowed with the data a
+    -- hold keeps: it goes with the pass that completes the request
+    v_consent := CASE WHEN v_kept_total > 0 THEN jsonb_build_object('status', 'kept while held')
+                      ELSE ci.erasure_consent_history(q.request_id, v_family, v_records) END;
     v_redact := ci.erasure_redact_audit(q.request_id, v_audit);
     -- identities that are gone need no golden refresh
     DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY (v_family)

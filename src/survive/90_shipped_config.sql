@@ -235,13 +235,14 @@ CREATE TRIGGER shipped_row_family_track_truncate AFTER TRUNCATE ON ci.survivorsh
 -- A restore with pg_restore --disable-triggers (or a data-only restore
 -- done without triggers) cannot replace shipped rows: this clears the
 -- untouched ones first, so that the dumped rows load without conflict.
-CREATE FUNCTION ci.prepare_data_restore()
+-- ci.prepare_data_restore() (src/common/final/) calls it with the other
+-- capabilities' own.
+CREATE FUNCTION ci.shipped_config_prepare_data_restore()
 RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     n bigint := 0;
-    m bigint;
 BEGIN
     -- golden attributes (with their rules) before sources: a source that a
     -- remaining rule ranks stays (ci.source_ranked_check)
@@ -255,13 +256,8 @@ BEGIN
             n := n + 1;
         END IF;
     END LOOP;
-    -- the retention capability's shipped rows (src/retention/10_registry.sql;
-    -- not counted: the count is of the rows ci.shipped_row tracks)
-    IF to_regprocedure('ci.retention_prepare_data_restore()') IS NOT NULL THEN
-        EXECUTE 'SELECT ci.retention_prepare_data_restore()' INTO m;
-    END IF;
     RETURN n;
 END;
 $$;
-COMMENT ON FUNCTION ci.prepare_data_restore() IS 'Deletes the untouched shipped configuration rows (with their families) so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
-REVOKE ALL ON FUNCTION ci.prepare_data_restore() FROM PUBLIC;
+COMMENT ON FUNCTION ci.shipped_config_prepare_data_restore() IS 'Deletes the untouched shipped sources, models, nicknames and golden attributes (with their families) so that a data-only restore without triggers can load the dumped ones; returns how many were deleted';
+REVOKE ALL ON FUNCTION ci.shipped_config_prepare_data_restore() FROM PUBLIC;

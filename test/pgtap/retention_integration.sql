@@ -5,7 +5,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(16);
+SELECT plan(24);
 
 TRUNCATE ci.source_record, ci.identity, ci.identity_link, ci.identity_event, ci.golden_profile,
          ci.legal_hold, ci.erasure_certificate, ci.erasure_request, ci.retention_policy RESTART IDENTITY CASCADE;
@@ -71,5 +71,30 @@ SELECT is(ci.retention_audit_hook('retention_run', '{"run_id": 0, "steps": []}')
 SELECT is((SELECT new FROM ci.audit_log WHERE operation = 'EVENT' AND new ->> 'event' = 'retention_run'),
           '{"event": "retention_run", "details": {"run_id": 0, "steps": []}}'::jsonb, 'as an EVENT row');
 
+-- a customer whose record a legal hold keeps: every contact point is
+-- suppressed at once, the consent history stays (it is the proof for the
+-- held data) until the pass that completes the request erases it
+INSERT INTO ci.source_record (record_id, source, source_key, given_name, email, country) OVERRIDING SYSTEM VALUE
+VALUES (2, 'crm', 'k2', 'Bob', 'bob@example.com', 'GB'), (3, 'web', 'w3', 'Bob', 'bobby@example.org', 'GB');
+INSERT INTO ci.identity (identity_id) OVERRIDING SYSTEM VALUE VALUES (2);
+INSERT INTO ci.identity_link (record_id, identity_id, rule) VALUES (2, 2, 'seed'), (3, 2, 'seed');
+SELECT ci.record_consent('marketing', 'granted', identity_id => 2, proof_ref => 'form 99') AS bob_granted \gset
+SELECT ci.place_legal_hold('chargeback dispute', record_id => 2) AS bob_hold \gset
+SELECT ci.request_erasure(2, 'GDPR') AS bob_request \gset
+SELECT is(ci.process_erasure(:bob_request), 'held', 'the held customer''s erasure is held');
+SELECT is((SELECT certificate -> 'consent' FROM ci.erasure_certificate WHERE request_id = :bob_request),
+          '{"status": "kept while held"}'::jsonb, 'the certificate says the consent history was kept while held');
+SELECT is((SELECT identity_id FROM ci.consent_event WHERE event_id = :bob_granted), 2::bigint,
+          'the consent event still names the customer while the hold lasts');
+SELECT is((SELECT count(*)::int FROM ci.suppression
+            WHERE reason = 'erased' AND note = format('erasure request %s', :bob_request)), 2,
+          'both e-mail addresses are suppressed although their records are held');
+SELECT is((SELECT count(*)::int FROM ci.source_record WHERE record_id IN (2, 3)), 2,
+          'a hold on one record keeps the whole customer: both records stay');
+SELECT ok(ci.release_legal_hold(:bob_hold, 'settled'), 'the hold is released');
+SELECT is(ci.process_erasure(:bob_request), 'completed', 'the next pass completes the request');
+
+SELECT is((SELECT certificate -> 'consent' ->> 'status' FROM ci.erasure_certificate WHERE request_id = :bob_request AND pass = 2),
+          'done', 'and erases the consent history');
 SELECT * FROM finish();
 ROLLBACK;

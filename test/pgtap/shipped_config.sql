@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE TEMP VIEW config_dump AS
 SELECT x.tab::regclass::text AS tab, x.cond
@@ -109,12 +109,19 @@ SELECT is((SELECT count(*) FROM ci.shipped_row_deleted WHERE tab = 'name_alias')
 -- the untouched shipped rows first, and leaves the changed ones
 CREATE TEMP TABLE untouched AS
 SELECT count(*) AS n FROM ci.shipped_row s WHERE ci.shipped_row_as_shipped(s.tab, s.key);
-SELECT is(ci.prepare_data_restore(), (SELECT n - 1 FROM untouched),
-    'ci.prepare_data_restore() deletes every untouched shipped row (with its family) but a source that a kept rule ranks');
+SELECT is(ci.shipped_config_prepare_data_restore(), (SELECT n - 1 FROM untouched),
+    'the shipped-config part deletes every untouched shipped row (with its family) but a source that a kept rule ranks');
 SELECT row_eq($$SELECT (SELECT array_agg(source ORDER BY source) FROM ci.source),
                        (SELECT array_agg(attribute ORDER BY attribute) FROM ci.golden_attribute)$$,
     ROW('{crm,store,support,web}'::text[], '{birth_date,city,national_id,phone}'::text[]),
     'changed rows stay: crm, store, web (which has a record), support (ranked by edited rules); attributes with edited rules, city');
+
+-- the entry point clears every capability's shipped rows: consent, retention
+SELECT cmp_ok(ci.prepare_data_restore(), '>', 0::bigint,
+    'ci.prepare_data_restore() deletes the other capabilities'' untouched shipped rows too');
+SELECT is((SELECT count(*)::int FROM ci.consent_default WHERE shipped)
+        + (SELECT count(*)::int FROM ci.retention_table WHERE shipped), 0,
+    'no shipped consent default or retention registration is left');
 
 SELECT * FROM finish();
 ROLLBACK;
