@@ -28,6 +28,10 @@ INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, 
     ('default', 'street',      7, 'street_norm',      'jaro_winkler',        0.92, 0.80, false, '{0.80,0.08,0.04,0.08}', '{0.0005,0.002,0.02,0.9775}', NULL),
     ('default', 'place',       8, 'postcode_norm',    'grouped',             0.92, NULL, false, '{0.80,0.08,0.05,0.07}', '{0.003,0.002,0.02,0.975}', '{city_norm}');
 
+-- The place is shared by people who live together (household-aware
+-- scoring, 81_match_household.sql, gives the other roles).
+UPDATE ci.match_comparison SET role = 'household' WHERE model = 'default' AND comparison = 'place';
+
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) VALUES
     ('default', 'same_email_given_name',  1,  '{email_norm,given_name_norm}',     true),
     ('default', 'same_phone_birth_date_given_name', 2, '{phone_e164,birth_date,given_name_norm}', true),
