@@ -25,7 +25,7 @@ psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 psql -X -q -d $db -c "CREATE EXTENSION customer_intel"
 t0=$(date +%s.%N)
 psql -X -q -d $db -v n_records="$N" -v seed=1 -f bench/generate_customers.sql >/dev/null
-echo "generated $N records in $(echo "$(date +%s.%N) - $t0" | bc) s (bulk path not used by the generator; not a figure)"
+echo "generated $N records in $(echo "$(date +%s.%N) - $t0" | bc) s (the generator loads through ci.load_source_records; not a figure)"
 psql -X -q -d $db -c "\\copy (SELECT $cols FROM ci.source_record ORDER BY record_id) TO '$work/records.copy'"
 psql -X -q -d $db -c "CREATE TABLE bench_src AS SELECT $cols FROM ci.source_record" \
      -c "TRUNCATE ci.source_record, ci.identity, ci.identity_event, ci.match_decision, ci.match_review, ci.golden_dirty CASCADE" \
@@ -40,10 +40,10 @@ for round in $(seq 1 "$ROUNDS"); do
   psql -X -q -d $db -c "TRUNCATE bare" -c "CHECKPOINT"
   p=$(secs psql -X -q -d $db -c "\\copy bare FROM '$work/records.copy'")
   psql -X -q -d $db -c "TRUNCATE staging" -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
-  b=$(secs psql -X -q -d $db -c "SET maintenance_work_mem = '256MB'" -c "\\copy staging FROM '$work/records.copy'" \
-           -c "SELECT * FROM ci.load_source_records('staging')")
+  b=$(secs psql -X -q -At -d $db -c "SET maintenance_work_mem = '256MB'" -c "\\copy staging FROM '$work/records.copy'" \
+           -c "\\o $work/split" -c "SELECT round((insert_ms / 1000)::numeric, 1) || ' s insert, ' || round((index_ms / 1000)::numeric, 1) || ' s index builds + ANALYZE' FROM ci.load_source_records('staging')")
   plain+=("$p") bulk+=("$b")
-  line="round $round: plain COPY $(printf %.2f "$p") s; COPY to staging + ci.load_source_records $(printf %.2f "$b") s, ratio $(echo "scale=2; $b / $p" | bc)"
+  line="round $round: plain COPY $(printf %.2f "$p") s; COPY to staging + ci.load_source_records $(printf %.2f "$b") s ($(cat "$work/split")), ratio $(echo "scale=2; $b / $p" | bc)"
   if [ -n "${INDEXED:-}" ]; then
     psql -X -q -d $db -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
     i=$(secs psql -X -q -d $db -c "\\copy ci.source_record ($cols) FROM '$work/records.copy'")
@@ -52,8 +52,8 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   echo "$line  (load average $(cut -d' ' -f1 /proc/loadavg))"
 done
-psql -X -q -d $db -c "TRUNCATE ci.source_record CASCADE" -c "\\copy staging FROM '$work/records.copy'" \
-     -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record"
+psql -X -q -d $db -c "TRUNCATE ci.source_record CASCADE" -c "TRUNCATE staging" -c "\\copy staging FROM '$work/records.copy'" \
+     -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record" >/dev/null
 psql -X -At -d $db -c "SELECT 'ci.source_record: ' || count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) || ' of index' FROM pg_index WHERE indrelid = 'ci.source_record'::regclass"
 
 # single-row inserts: one INSERT per transaction, values of a random generated record

@@ -15,7 +15,7 @@ CREATE TEMP TABLE cpu0 AS SELECT pg_temp.cpu_s() AS s;
 \set QUIET off
 \echo == full run (training included)
 CREATE TEMP TABLE run AS SELECT * FROM ci.resolve_identities('default', retrain => true);
-SELECT round(pg_temp.cpu_s() - s, 1) AS backend_cpu_s, (SELECT round(total_ms / 1000, 1) FROM run) AS wall_s FROM cpu0;
+SELECT round(pg_temp.cpu_s() - s, 1) AS backend_cpu_s, (SELECT round((total_ms / 1000)::numeric, 1) FROM run) AS wall_s FROM cpu0;
 SELECT records, candidate_pairs, links, review_pairs, identities,
        round(load_ms) AS load_ms, round(block_ms) AS block_compare_ms, round(train_ms) AS train_ms,
        round(score_ms) AS score_ms, round(cluster_ms) AS cluster_write_ms, round(total_ms) AS total_ms,
