@@ -103,6 +103,21 @@ SELECT b.variant, round(b.iw / base.iw, 2) AS "INSERT x none", round(classic.iw 
 FROM best b, base, classic
 ORDER BY array_position(ARRAY['no trigger', 'ci.audit', 'ci.audit + PII', 'PL/pgSQL jsonb'], b.variant);
 
+\echo 'spread: per round, CPU ratio to the same round''s no-trigger run (and the PL/pgSQL run over this one); min - max over rounds:'
+WITH r AS (
+    SELECT b.variant, b.round, b.insert_cpu / n.insert_cpu AS ix, b.update_cpu / n.update_cpu AS ux,
+           c.insert_cpu / b.insert_cpu AS ic, c.update_cpu / b.update_cpu AS uc
+    FROM bench.result b
+    JOIN bench.result n ON n.round = b.round AND n.variant = 'no trigger'
+    JOIN bench.result c ON c.round = b.round AND c.variant = 'PL/pgSQL jsonb')
+SELECT variant, count(*) AS rounds,
+       format('%s - %s', round(min(ix), 2), round(max(ix), 2)) AS "INSERT x none",
+       format('%s - %s', round(min(ic), 2), round(max(ic), 2)) AS "classic / this",
+       format('%s - %s', round(min(ux), 2), round(max(ux), 2)) AS "UPDATE x none",
+       format('%s - %s', round(min(uc), 2), round(max(uc), 2)) AS "classic / this "
+FROM r GROUP BY variant
+ORDER BY array_position(ARRAY['no trigger', 'ci.audit', 'ci.audit + PII', 'PL/pgSQL jsonb'], variant);
+
 \echo
 \echo '== sealing and verification (cpu ms, wall ms) =='
 SELECT count(*) AS audit_rows FROM ci.audit_log \gset

@@ -1,8 +1,7 @@
 -- Consent row filter benchmark (bench/consent.sh runs it).
---   psql -v customers=100000 -v events=2000000 -f bench/consent.sql
+--   psql -v customers=100000 -v events=2000000 -v rounds=9 -f bench/consent.sql
 -- One table of :events rows over :customers customers, read by a role
--- under three regimes, each query in its own transaction (so the consent
--- cache is rebuilt every time, as for every statement in READ COMMITTED):
+-- under three regimes, interleaved round by round (pg_temp.bench_rounds):
 --   plain    the same table, the role exempt (ci.exempt_role: no filter)
 --   consent  ci.protect's policy, ci.consent_check()
 --   naive    a copy of the table whose policy is an EXISTS sub-query on a
@@ -10,11 +9,13 @@
 -- The consent cache keeps its answers across statements while no consent
 -- changes; "consent, after a change" records a decision (committed, not
 -- timed) before each run, so every timed run reloads all answers.
--- Prints median milliseconds and the ratios to plain.
+-- Prints median milliseconds and the per-round ratios to plain (median,
+-- min, max): on a shared machine, quote the median with its spread.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS customer_intel CASCADE;
 DROP TABLE IF EXISTS bench_events, bench_events_naive, bench_allowed;
+DROP FUNCTION IF EXISTS public.bench_cpu_ns();
 DROP ROLE IF EXISTS bench_plain;
 DROP ROLE IF EXISTS bench_bi;
 CREATE EXTENSION customer_intel;
@@ -64,26 +65,56 @@ CREATE POLICY naive ON bench_events_naive FOR SELECT USING (
              WHERE a.customer_id = bench_events_naive.customer_id
                AND a.purpose = current_setting('ci.purpose', true)));
 
-CREATE TEMP TABLE bench_result (label text, ms float8);
+CREATE TEMP TABLE bench_result (grp text, round int, label text, ms float8, cpu_ms float8);
 GRANT ALL ON bench_result TO PUBLIC;
-CREATE PROCEDURE pg_temp.bench_time(p_label text, p_query text, p_runs int, p_before text DEFAULT NULL)
+-- The backend's own CPU time (Linux /proc/self/schedstat, ns), NULL where
+-- unreadable: on a shared machine it is steadier than the elapsed time.  It
+-- leaves out parallel workers, so it is shown for serial groups only.
+CREATE FUNCTION public.bench_cpu_ns() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
+GRANT EXECUTE ON FUNCTION public.bench_cpu_ns() TO PUBLIC;
+-- Interleaved: each round runs every regime of a group once, in an order
+-- rotated from round to round, each query in its own transaction (so the
+-- consent cache is checked again every time, as for every statement in
+-- READ COMMITTED); the ratio to the group's first regime is taken within
+-- each round, so a shared machine's drifting load cancels out.
+-- p_items: {label, role, query} triples; p_before runs (and commits) before
+-- each query of the regimes whose label starts with p_before_for.
+CREATE PROCEDURE pg_temp.bench_rounds(p_grp text, p_rounds int, p_items text[], p_before text DEFAULT NULL,
+                                      p_before_for text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
+    n int := array_length(p_items, 1) / 3;
+    k int;
     t0 timestamptz;
-    ms float8[] := '{}';
+    c0 bigint;
 BEGIN
-    FOR i IN 1 .. p_runs LOOP
-        IF p_before IS NOT NULL THEN
-            EXECUTE p_before;
+    FOR r IN 0 .. p_rounds LOOP     -- round 0 warms up and is not kept
+        FOR j IN 0 .. n - 1 LOOP
+            k := (j + r) % n;
+            IF p_before IS NOT NULL AND p_items[3 * k + 1] LIKE p_before_for || '%' THEN
+                RESET ROLE;
+                EXECUTE p_before;
+                COMMIT;
+            END IF;
+            EXECUTE format('SET ROLE %I', p_items[3 * k + 2]);
+            c0 := public.bench_cpu_ns();
+            t0 := clock_timestamp();
+            EXECUTE p_items[3 * k + 3];
+            IF r > 0 THEN
+                INSERT INTO bench_result VALUES (p_grp, r, p_items[3 * k + 1],
+                                                 extract(epoch FROM clock_timestamp() - t0)::float8 * 1000,
+                                                 (public.bench_cpu_ns() - c0) / 1e6);
+            END IF;
+            RESET ROLE;
             COMMIT;
-        END IF;
-        t0 := clock_timestamp();
-        EXECUTE p_query;
-        ms := ms || extract(epoch FROM clock_timestamp() - t0)::float8 * 1000;
-        COMMIT;   -- a new transaction: the consent cache is rebuilt every run
+        END LOOP;
     END LOOP;
-    INSERT INTO bench_result VALUES (p_label, (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(ms) x));
-    COMMIT;
 END $$;
 
 SET ci.purpose = 'marketing';
@@ -96,39 +127,45 @@ SELECT 'consent' AS regime, count(*), sum(amount) FROM bench_events;
 SELECT 'naive' AS regime, count(*), sum(amount) FROM bench_events_naive;
 RESET ROLE;
 
-\echo '-- full aggregate scan, no parallel workers (median of :runs runs)'
-SET ROLE bench_plain;
-CALL pg_temp.bench_time('plain', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
-SET ROLE bench_bi;
-CALL pg_temp.bench_time('consent', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
-CALL pg_temp.bench_time('consent, after a change', 'SELECT count(*), sum(amount) FROM bench_events', :runs,
-    $$SELECT ci.record_consent('marketing', 'granted', identity_id => 1 + (random() * 99999)::int)$$);
-CALL pg_temp.bench_time('naive', 'SELECT count(*), sum(amount) FROM bench_events_naive', :runs);
-RESET ROLE;
+\set scan 'SELECT count(*), sum(amount) FROM bench_events'
+\set scan_naive 'SELECT count(*), sum(amount) FROM bench_events_naive'
+\set one 'SELECT sum(amount) FROM bench_events WHERE customer_id = 12345'
+\set one_naive 'SELECT sum(amount) FROM bench_events_naive WHERE customer_id = 12345'
+\echo '-- full aggregate scan, no parallel workers, plain and consent interleaved (:rounds rounds)'
+CALL pg_temp.bench_rounds('serial', :rounds, ARRAY['plain', 'bench_plain', :'scan', 'consent', 'bench_bi', :'scan']);
+\echo '-- the same with 2 parallel workers'
 SET max_parallel_workers_per_gather = 2;
-SET ROLE bench_plain;
-CALL pg_temp.bench_time('plain, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
-SET ROLE bench_bi;
-CALL pg_temp.bench_time('consent, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events', :runs);
-CALL pg_temp.bench_time('naive, 2 workers', 'SELECT count(*), sum(amount) FROM bench_events_naive', :runs);
-RESET ROLE;
+CALL pg_temp.bench_rounds('2 workers', :rounds, ARRAY['plain', 'bench_plain', :'scan', 'consent', 'bench_bi', :'scan']);
+SET max_parallel_workers_per_gather = 0;
+\echo '-- naive EXISTS policy, and consent after a committed change (every run reloads every answer)'
+CALL pg_temp.bench_rounds('others', greatest(:rounds / 3, 2),
+    ARRAY['plain', 'bench_plain', :'scan', 'naive', 'bench_bi', :'scan_naive',
+          'consent, after a change', 'bench_bi', :'scan'],
+    $$SELECT ci.record_consent('marketing', 'granted', identity_id => 1 + (random() * 99999)::int)$$, 'consent, after');
+SET max_parallel_workers_per_gather = 2;
+CALL pg_temp.bench_rounds('others, 2 workers', greatest(:rounds / 3, 2),
+    ARRAY['plain', 'bench_plain', :'scan', 'naive', 'bench_bi', :'scan_naive']);
 SET max_parallel_workers_per_gather = 0;
 
 \echo '-- single-customer lookup under the policy keeps its index scan'
 SET ROLE bench_bi;
 EXPLAIN (COSTS OFF) SELECT sum(amount) FROM bench_events WHERE customer_id = 42;
-SET ROLE bench_plain;
-CALL pg_temp.bench_time('plain, one customer', 'SELECT sum(amount) FROM bench_events WHERE customer_id = 12345', :runs * 20);
-SET ROLE bench_bi;
-CALL pg_temp.bench_time('consent, one customer', 'SELECT sum(amount) FROM bench_events WHERE customer_id = 12345', :runs * 20);
-CALL pg_temp.bench_time('naive, one customer', 'SELECT sum(amount) FROM bench_events_naive WHERE customer_id = 12345', :runs * 20);
 RESET ROLE;
+CALL pg_temp.bench_rounds('one customer', :rounds * 20,
+    ARRAY['plain', 'bench_plain', :'one', 'consent', 'bench_bi', :'one', 'naive', 'bench_bi', :'one_naive']);
 
-SELECT r.label, round(r.ms::numeric, 2) AS median_ms,
-       round((r.ms / p.ms)::numeric, 2) AS ratio_to_plain
+-- Per group: median ms per regime, and the per-round ratio to plain
+-- (median, min, max over the rounds); the same for the backend's CPU time.
+SELECT r.grp, r.label, count(*) AS rounds,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 2) AS median_ms,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms / p.ms)::numeric, 2) AS ratio_median,
+       round(min(r.ms / p.ms)::numeric, 2) AS ratio_min,
+       round(max(r.ms / p.ms)::numeric, 2) AS ratio_max,
+       CASE WHEN r.grp NOT LIKE '%workers' AND r.grp <> 'one customer' THEN
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) END AS cpu_ratio_median,
+       CASE WHEN r.grp NOT LIKE '%workers' AND r.grp <> 'one customer' THEN
+       round(min(r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) || '–' || round(max(r.cpu_ms / nullif(p.cpu_ms, 0))::numeric, 2) END AS cpu_ratio_range
   FROM bench_result r
-  JOIN bench_result p
-    ON p.label = CASE WHEN r.label LIKE '%2 workers' THEN 'plain, 2 workers'
-                      WHEN r.label LIKE '%one customer' THEN 'plain, one customer'
-                      ELSE 'plain' END
- ORDER BY p.label, r.label <> p.label, r.label;
+  JOIN bench_result p ON p.grp = r.grp AND p.round = r.round AND p.label = 'plain'
+ GROUP BY r.grp, r.label
+ ORDER BY r.grp, r.label <> 'plain', r.label;

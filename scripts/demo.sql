@@ -526,6 +526,9 @@ UPDATE ci.source_record SET email = 'new.address@example.org', given_name = uppe
 SELECT operation, actor, old - 'email' - 'email_norm' AS old, new - 'email' - 'email_norm' AS new,
        left(new->>'email', 24) || '…' AS email_logged_as
   FROM ci.audit_history('ci.source_record', :'audit_record');
+-- Sealing passes over transactions of other databases, not over one still
+-- running in this database (it could yet write older audit rows): with one
+-- open here, rows_sealed is 0 and the tamper below goes unnoticed.
 SELECT ci.audit_seal() AS rows_sealed;
 SELECT status, detail FROM ci.audit_verify();
 

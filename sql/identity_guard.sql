@@ -55,6 +55,12 @@ JOIN ci.match_model m USING (model) ORDER BY 1, 2;
 -- A full run over the same records agrees with the incremental result.
 SELECT links, identities, merged_identities, split_records FROM ci.resolve_identities('default', retrain => false);
 SELECT * FROM grouping;
+-- and the queue it rebuilt holds the father/sparse-record pair again
+-- (scored with the run's own term frequencies; a link the run's guard
+-- refuses is queued too, as ci.resolve_record queues it)
+SELECT a.source_key AS record_a, b.source_key AS record_b, q.match_probability >= m.link_threshold AS above_link_threshold
+FROM ci.match_review q JOIN ci.source_record a ON a.record_id = q.record_a JOIN ci.source_record b ON b.record_id = q.record_b
+JOIN ci.match_model m USING (model) ORDER BY 1, 2;
 
 -- Another such record, which a steward has already declared the father's:
 -- the steward link comes first and bypasses the guard; the e-mail link to

@@ -18,9 +18,17 @@ WHERE t.step >= l.step OR t.placement <> 'distributed'
 SELECT count(*) AS tables, count(*) FILTER (WHERE status IN ('ready', 'blocked', 'local')) AS known_status
 FROM ci.distribution_plan();
 SELECT status, blockers FROM ci.distribution_plan() WHERE relation = 'ci.match_run'::regclass;
-SELECT 'unique constraint source_record_source_source_key_key does not include the distribution column record_id' = ANY (blockers)
-       AS source_key_blocks
+-- What ci.distribute() changes itself is listed apart, not as a blocker.
+SELECT status, 'unique constraint source_record_source_source_key_key does not include the distribution column record_id' = ANY (changes)
+       AS source_key_moved, blockers
 FROM ci.distribution_plan() WHERE relation = 'ci.source_record'::regclass;
+SELECT relation, status FROM ci.distribution_plan() WHERE status = 'blocked';
+
+-- On one node: not distributed, nothing to register, and the golden
+-- statements join links and records as before (the member copy stays empty).
+SELECT ci.scale_distributed() AS distributed, ci.register_source_keys() AS keys_registered;
+SELECT position('ci.identity_link l JOIN ci.source_record r' IN ci.golden_profile_sql()) > 0 AS reads_links,
+       position('identity_member' IN ci.golden_profile_sql()) = 0 AS no_member_copy;
 
 -- The blockers of a table of one's own, against the layout's rules.
 CREATE TABLE my_customer (id bigint PRIMARY KEY, email text UNIQUE, identity_id bigint REFERENCES ci.identity);

@@ -13,7 +13,10 @@
 -- row can ever appear before a sealed one and sealing never waits for a
 -- writer.  See doc/audit.md.
 
-CREATE SEQUENCE ci.audit_log_id_seq;
+-- Ids are handed out in blocks: the C writer takes one nextval per 1024
+-- rows and uses the ids of its block in order (src/audit/audit_write.c), so
+-- ids grow within a transaction but have gaps.
+CREATE SEQUENCE ci.audit_log_id_seq INCREMENT BY 1024;
 
 CREATE TABLE ci.audit_log (
     id            bigint      NOT NULL DEFAULT nextval('ci.audit_log_id_seq'),
@@ -29,8 +32,8 @@ CREATE TABLE ci.audit_log (
     old           jsonb,
     new           jsonb,
     rows          bigint,
-    actor         name        NOT NULL,
-    session_actor name        NOT NULL,
+    actor         text        NOT NULL,
+    session_actor text        NOT NULL,
     application   text,
     client_addr   inet,
     purpose       text,

@@ -79,7 +79,7 @@ COMMENT ON FUNCTION ci.audit_event(text, jsonb) IS
 CREATE FUNCTION ci.audit_export(before timestamptz)
 RETURNS TABLE (id bigint, txid bigint, stmt_time timestamptz, table_name text, operation text,
                record_key uuid, record_pk jsonb, customer_id bigint, old jsonb, new jsonb,
-               "rows" bigint, actor name, session_actor name, application text, client_addr inet,
+               "rows" bigint, actor text, session_actor text, application text, client_addr inet,
                purpose text, redacted_hash bytea, meta text, payload_hash bytea, link bytea)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$

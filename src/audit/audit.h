@@ -7,7 +7,6 @@
 
 #include "postgres.h"
 #include "access/tupdesc.h"
-#include "common/hmac.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
 #include "utils/uuid.h"
@@ -48,6 +47,15 @@ extern void audit_config_resolve(Relation rel, int nargs, char **args,
 								 AuditTableConfig *cfg);
 extern int	audit_parse_ops(const char *s);
 
+/*
+ * HMAC-SHA-256 under one key, the key's state prepared once (audit_hmac.c).
+ * Free it before the transaction ends (it is not in a memory context).
+ */
+typedef struct AuditHmac AuditHmac;
+extern AuditHmac *audit_hmac_create(const uint8 *key, int keylen);
+extern void audit_hmac(AuditHmac *h, const uint8 *data, size_t len, uint8 *mac);
+extern void audit_hmac_free(AuditHmac *h);
+
 /* Converting row values to jsonb (audit_value.c). */
 typedef struct AuditValueState
 {
@@ -55,15 +63,26 @@ typedef struct AuditValueState
 	TupleDesc	desc;
 	AuditTableConfig *cfg;
 	int		   *order;			/* attributes in jsonb key order (length, bytes) */
+	char	  **names;			/* per attribute: its name and length */
+	int		   *namelens;
+	int		   *key_order;		/* the key columns in jsonb key order */
+	int			nkey_order;
+	JsonbValue *vals;			/* scratch for one object's values and keys */
+	const char **keys_sorted;
+	int		   *keylens_sorted;
+	Datum	   *last_time;		/* per date/time attribute: last value and its text */
+	char	  **last_time_text;
 	FmgrInfo   *to_jsonb;		/* per attribute, set up on first use */
 	bool	   *to_jsonb_ready;
-	pg_hmac_ctx *hmac;			/* NULL until a PII column is met */
-	uint8		key[64];
-	int			keylen;
+	AuditHmac  *hmac;			/* NULL until a PII column is met */
 	FmgrInfo   *hash_fn;		/* per key column: extended hash, or NULL */
 	Oid		   *hash_coll;
 	FmgrInfo   *out_fn;			/* per key column: output (no hash opclass) */
 } AuditValueState;
+
+/* Flat jsonb objects in jsonb's binary format (audit_jsonb.c). */
+extern Jsonb *audit_jsonb_object(int n, const char *const *keys, const int *keylens,
+								 const JsonbValue *vals);
 
 extern void audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg);
 extern void audit_value_done(AuditValueState *st);

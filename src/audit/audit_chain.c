@@ -10,9 +10,9 @@
  * verifies and the row is reported as redacted, not altered.
  *
  * A sealer locks the ci.audit_chain row (only sealers and pruners do) and
- * seals rows of transactions older than its snapshot's xmin: every such
- * transaction has ended, so no row can later appear before the head, and no
- * writer is ever waited for.  All writes run with the guard's maintenance
+ * seals rows of transactions below its snapshot's seal point (seal_point):
+ * every such transaction has ended or runs in another database, so no row
+ * can later appear before the head, and no writer is ever waited for.  All writes run with the guard's maintenance
  * flag raised and through SPI, so the caller's own privileges apply:
  * sealing needs INSERT on ci.audit_seal and UPDATE on ci.audit_chain,
  * redaction UPDATE on ci.audit_log, pruning DELETE on both tables.
@@ -30,6 +30,11 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/xid8.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "utils/snapmgr.h"
 
 #include "audit.h"
 
@@ -119,15 +124,14 @@ spi_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
 
 /* Locks the chain row (creating it at first use) and reads it. */
 static void
-chain_lock(Datum *head_txid, Datum *head_id, uint8 *head_link, Datum *xmin)
+chain_lock(Datum *head_txid, Datum *head_id, uint8 *head_link)
 {
 	bool		isnull;
 	bytea	   *l;
 
 	spi_exec("INSERT INTO ci.audit_chain (chain_id) VALUES (1) ON CONFLICT DO NOTHING",
 			 0, NULL, NULL, SPI_OK_INSERT);
-	spi_exec("SELECT head_txid, head_id, head_link, "
-			 "pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::bigint "
+	spi_exec("SELECT head_txid, head_id, head_link "
 			 "FROM ci.audit_chain WHERE chain_id = 1 FOR UPDATE",
 			 0, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed != 1)
@@ -140,7 +144,71 @@ chain_lock(Datum *head_txid, Datum *head_id, uint8 *head_link, Datum *xmin)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("the audit chain's head link is not a SHA-256 value")));
 	memcpy(head_link, VARDATA_ANY(l), PG_SHA256_DIGEST_LENGTH);
-	*xmin = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+}
+
+/* A 32-bit xid of the current epoch window as a 64-bit txid, as xid8 shows it. */
+static uint64
+full_xid(FullTransactionId next, TransactionId xid)
+{
+	return U64FromFullTransactionId(next) - (uint32) (XidFromFullTransactionId(next) - xid);
+}
+
+/* Is xid, running when looked at, a transaction of another database? */
+static bool
+xid_in_other_database(TransactionId xid)
+{
+	int			pid = BackendXidGetPid(xid);
+	PGPROC	   *proc;
+	Oid			db;
+
+	if (pid == 0)
+		return false;			/* not found, or a prepared transaction: assume ours */
+	proc = BackendPidGetProc(pid);
+	if (proc == NULL)
+		return false;
+	db = proc->databaseId;
+
+	/*
+	 * A backend serves one database for life, and while xid runs it runs in
+	 * that backend (PREPARE keeps its database): if xid is still running now,
+	 * db is its database.  If it ended, its database no longer matters to
+	 * its visibility in the snapshot: stay on the safe side.
+	 */
+	return OidIsValid(db) && db != MyDatabaseId && TransactionIdIsInProgress(xid);
+}
+
+/*
+ * The seal point of a snapshot: rows of transactions below it may be sealed.
+ * A row can only be sealed if no row with a smaller txid can appear later,
+ * that is if every transaction below the point has ended before the
+ * snapshot (so its rows, if committed, are visible in it) or can never
+ * write this database's log.  That excludes the snapshot's xmax and every
+ * transaction it saw running, except those of other databases: a backend
+ * writes only its own database, so a long transaction elsewhere in the
+ * cluster (another suite, a report, a replication slot's export) no longer
+ * holds sealing back.  A running transaction of this database still does,
+ * whatever it has done so far: it may write audit rows before it ends.
+ */
+static int64
+seal_point(Snapshot snap)
+{
+	FullTransactionId next = ReadNextFullTransactionId();
+	uint64		point = full_xid(next, snap->xmax);
+	TransactionId mine = GetTopTransactionIdIfAny();
+	uint32		i;
+
+	/* the sealer's own transaction is not in xip, and may still roll back */
+	if (TransactionIdIsValid(mine) && full_xid(next, mine) < point)
+		point = full_xid(next, mine);
+
+	for (i = 0; i < snap->xcnt; i++)
+	{
+		uint64		x = full_xid(next, snap->xip[i]);
+
+		if (x < point && !xid_in_other_database(snap->xip[i]))
+			point = x;
+	}
+	return (int64) point;
 }
 
 /*
@@ -154,10 +222,10 @@ audit_seal(PG_FUNCTION_ARGS)
 	int64		max_rows = PG_GETARG_INT64(0);
 	volatile int64 sealed = 0;
 	Datum		head_txid,
-				head_id,
-				xmin;
+				head_id;
 	uint8		link[PG_SHA256_DIGEST_LENGTH];
 	pg_cryptohash_ctx *ctx;
+	SnapshotData *volatile snap = NULL;
 	SPIPlanPtr	store;
 	Portal		cur;
 	MemoryContext batch;
@@ -178,18 +246,29 @@ audit_seal(PG_FUNCTION_ARGS)
 
 		Datum		cargs[4];
 
-		chain_lock(&head_txid, &head_id, link, &xmin);
+		chain_lock(&head_txid, &head_id, link);
+
+		/*
+		 * The rows sealed and the seal point must come from one snapshot,
+		 * taken once the chain row is ours: a point from a later snapshot
+		 * than the scan's could pass a transaction that committed in
+		 * between, whose rows the scan does not see.
+		 */
+		snap = RegisterSnapshot(IsolationUsesXactSnapshot() ?
+								GetTransactionSnapshot() : GetLatestSnapshot());
 		cargs[0] = head_txid;
 		cargs[1] = head_id;
-		cargs[2] = xmin;
+		cargs[2] = Int64GetDatum(seal_point(snap));
 		cargs[3] = Int64GetDatum(max_rows);
-		/* one ordered scan past the head, fetched in batches */
+		/* one ordered scan past the head, fetched in batches, in snap */
+		PushActiveSnapshot(snap);
 		cur = SPI_cursor_open_with_args(NULL,
 										"SELECT l.txid, l.id, ci.audit_meta(l), "
 										"coalesce(l.redacted_hash, ci.audit_payload_hash(l.old, l.new)) "
 										"FROM ci.audit_log l "
 										"WHERE l.txid >= $1 AND (l.txid, l.id) > ($1, $2) AND l.txid < $3 "
 										"ORDER BY l.txid, l.id LIMIT $4", 4, ft, cargs, NULL, true, 0);
+		PopActiveSnapshot();
 		store = SPI_prepare("INSERT INTO ci.audit_seal (txid, log_id, payload_hash, link) "
 							"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 							"pg_catalog.unnest($3), pg_catalog.unnest($4))", 4, st);
@@ -263,6 +342,8 @@ audit_seal(PG_FUNCTION_ARGS)
 	{
 		audit_maintenance_end();
 		pg_cryptohash_free(ctx);
+		if (snap)
+			UnregisterSnapshot(snap);
 	}
 	PG_END_TRY();
 	SPI_finish();
@@ -581,11 +662,10 @@ audit_prune(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		Datum		head_txid,
-					head_id,
-					xmin;
+					head_id;
 		uint8		link[PG_SHA256_DIGEST_LENGTH];
 
-		chain_lock(&head_txid, &head_id, link, &xmin);
+		chain_lock(&head_txid, &head_id, link);
 		spi_exec("SELECT txid, log_id, link FROM ci.audit_seal WHERE sealed_at < $1 "
 				 "ORDER BY txid DESC, log_id DESC LIMIT 1", 1, t1, &before, SPI_OK_SELECT);
 		if (SPI_processed == 1)

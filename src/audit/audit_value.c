@@ -127,6 +127,32 @@ audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg)
 		st->order[k] = k;
 	sort_desc = desc;
 	qsort(st->order, desc->natts, sizeof(int), key_order_cmp);
+	st->names = palloc(sizeof(char *) * Max(desc->natts, 1));
+	st->namelens = palloc(sizeof(int) * Max(desc->natts, 1));
+	st->vals = palloc(sizeof(JsonbValue) * Max(desc->natts, 1));
+	st->keys_sorted = palloc(sizeof(const char *) * Max(desc->natts, 1));
+	st->keylens_sorted = palloc(sizeof(int) * Max(desc->natts, 1));
+	st->last_time = palloc0(sizeof(Datum) * Max(desc->natts, 1));
+	st->last_time_text = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	for (k = 0; k < desc->natts; k++)
+	{
+		st->names[k] = NameStr(TupleDescAttr(desc, k)->attname);
+		st->namelens[k] = strlen(st->names[k]);
+	}
+	/* the key columns in jsonb order, each once */
+	st->key_order = palloc(sizeof(int) * Max(desc->natts, 1));
+	st->nkey_order = 0;
+	for (k = 0; k < desc->natts; k++)
+	{
+		int			j;
+
+		for (j = 0; j < cfg->nkey; j++)
+			if (cfg->key[j] - 1 == st->order[k])
+			{
+				st->key_order[st->nkey_order++] = st->order[k];
+				break;
+			}
+	}
 	st->hash_fn = palloc0(sizeof(FmgrInfo) * Max(cfg->nkey, 1));
 	st->hash_coll = palloc0(sizeof(Oid) * Max(cfg->nkey, 1));
 	st->out_fn = palloc0(sizeof(FmgrInfo) * Max(cfg->nkey, 1));
@@ -155,9 +181,8 @@ void
 audit_value_done(AuditValueState *st)
 {
 	if (st->hmac)
-		pg_hmac_free(st->hmac);
+		audit_hmac_free(st->hmac);
 	st->hmac = NULL;
-	explicit_bzero(st->key, sizeof(st->key));
 }
 
 /* The to_jsonb() of one value, for types without a fast path. */
@@ -227,8 +252,26 @@ value_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
 			{
-				/* what to_jsonb writes: ISO 8601, "infinity" for infinities */
-				char	   *iso = JsonEncodeDateTime(NULL, v, TupleDescAttr(st->desc, i)->atttypid, NULL);
+				/*
+				 * What to_jsonb writes: ISO 8601, "infinity" for infinities.
+				 * Rows of one statement often share a time (now(), a
+				 * default), so the last text per column is kept.
+				 */
+				char	   *iso;
+
+				if (st->last_time_text[i] != NULL && st->last_time[i] == v)
+					iso = st->last_time_text[i];
+				else
+				{
+					MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+					if (st->last_time_text[i])
+						pfree(st->last_time_text[i]);
+					iso = JsonEncodeDateTime(NULL, v, TupleDescAttr(st->desc, i)->atttypid, NULL);
+					st->last_time[i] = v;
+					st->last_time_text[i] = iso;
+					MemoryContextSwitchTo(old);
+				}
 
 				jv->type = jbvString;
 				jv->val.string.val = iso;
@@ -287,20 +330,14 @@ mask_value(AuditValueState *st, JsonbValue *jv)
 	}
 	if (st->hmac == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+		uint8		key[AUDIT_MAX_KEY_BYTES];
+		int			keylen;
 
-		audit_load_hmac_key(st->key, &st->keylen);
-		st->hmac = pg_hmac_create(PG_SHA256);
-		MemoryContextSwitchTo(old);
-		if (st->hmac == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		audit_load_hmac_key(key, &keylen);
+		st->hmac = audit_hmac_create(key, keylen);
+		explicit_bzero(key, sizeof(key));
 	}
-	if (pg_hmac_init(st->hmac, st->key, st->keylen) < 0 ||
-		pg_hmac_update(st->hmac, (const uint8 *) data, len) < 0 ||
-		pg_hmac_final(st->hmac, mac, sizeof(mac)) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute HMAC-SHA-256: %s", pg_hmac_error(st->hmac))));
+	audit_hmac(st->hmac, (const uint8 *) data, len, mac);
 	out = palloc(strlen(HMAC_PREFIX) + 64 + 1);
 	memcpy(out, HMAC_PREFIX, strlen(HMAC_PREFIX));
 	for (k = 0; k < 32; k++)
@@ -314,71 +351,57 @@ mask_value(AuditValueState *st, JsonbValue *jv)
 	jv->val.string.len = strlen(HMAC_PREFIX) + 64;
 }
 
+/* One column's value as a jsonb value, masked if asked. */
 static void
-push_column(AuditValueState *st, JsonbParseState **ps, int i, Datum v, bool isnull,
-			bool mask)
+column_value(AuditValueState *st, int i, Datum v, bool isnull, bool mask, JsonbValue *jv)
 {
-	Form_pg_attribute att = TupleDescAttr(st->desc, i);
-	JsonbValue	jk,
-				jv;
-
-	jk.type = jbvString;
-	jk.val.string.val = NameStr(att->attname);
-	jk.val.string.len = strlen(NameStr(att->attname));
-	pushJsonbValue(ps, WJB_KEY, &jk);
 	if (isnull)
-		jv.type = jbvNull;
+		jv->type = jbvNull;
 	else
 	{
-		value_to_jsonb(st, i, v, &jv);
+		value_to_jsonb(st, i, v, jv);
 		if (mask)
-			mask_value(st, &jv);
+			mask_value(st, jv);
 	}
-	pushJsonbValue(ps, WJB_VALUE, &jv);
 }
 
 /* The row as a jsonb object: logged columns (only those set in only[], if given). */
 Jsonb *
 audit_row_jsonb(AuditValueState *st, Datum *values, bool *nulls, const bool *only)
 {
-	JsonbParseState *ps = NULL;
-	JsonbValue *res;
-	int			i;
+	int			n = 0;
 
-	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	for (int o = 0; o < st->desc->natts; o++)
 	{
-		AuditColumnKind kind;
-
-		i = st->order[o];
-		kind = st->cfg->kind[i];
+		int			i = st->order[o];
+		AuditColumnKind kind = st->cfg->kind[i];
 
 		if (kind == AUDIT_COL_EXCLUDED || (only && !only[i]))
 			continue;
-		push_column(st, &ps, i, values[i], nulls[i], kind == AUDIT_COL_PII);
+		column_value(st, i, values[i], nulls[i], kind == AUDIT_COL_PII, &st->vals[n]);
+		st->keys_sorted[n] = st->names[i];
+		st->keylens_sorted[n] = st->namelens[i];
+		n++;
 	}
-	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(res);
+	return audit_jsonb_object(n, st->keys_sorted, st->keylens_sorted, st->vals);
 }
 
 /* The key columns as a jsonb object; PII and excluded key columns masked. */
 Jsonb *
 audit_key_jsonb(AuditValueState *st, Datum *values, bool *nulls)
 {
-	JsonbParseState *ps = NULL;
-	JsonbValue *res;
 	int			k;
 
-	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-	for (k = 0; k < st->cfg->nkey; k++)
+	for (k = 0; k < st->nkey_order; k++)
 	{
-		int			i = st->cfg->key[k] - 1;
+		int			i = st->key_order[k];
 
-		push_column(st, &ps, i, values[i], nulls[i],
-					st->cfg->kind[i] != AUDIT_COL_LOGGED);
+		column_value(st, i, values[i], nulls[i], st->cfg->kind[i] != AUDIT_COL_LOGGED,
+					 &st->vals[k]);
+		st->keys_sorted[k] = st->names[i];
+		st->keylens_sorted[k] = st->namelens[i];
 	}
-	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(res);
+	return audit_jsonb_object(st->nkey_order, st->keys_sorted, st->keylens_sorted, st->vals);
 }
 
 /*

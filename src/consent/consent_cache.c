@@ -33,6 +33,7 @@
 #include "ci_common.h"
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -79,7 +80,6 @@ struct ConsentSet
 	bool		complete;		/* every identity with state is in the table */
 	bool		fallback;		/* the answer for an identity without state */
 	int			lookups;		/* one-by-one look-ups made so far */
-	uint64		generation;
 	MemoryContext cxt;			/* the set's own memory */
 	TimestampTz expires_at;		/* first valid_from/valid_until boundary after loading */
 	consent_ht_hash *ht;
@@ -93,23 +93,10 @@ struct ConsentSet
 #define CONSENT_BITS_PER_ANSWER 64
 #define CONSENT_BITMAP_MIN_BITS (UINT64CONST(1) << 22)
 
-/* What the cache was built for. */
-typedef struct ConsentKey
-{
-	TransactionId xmin;
-	TransactionId xmax;
-	uint32		xcnt;
-	int32		subxcnt;
-	CommandId	curcid;
-	bool		suboverflowed;
-	Oid			userid;
-	uint64		guc_epoch;
-	uint64		abort_epoch;
-} ConsentKey;
-
-/* Per statement: the snapshot and settings it was checked for. */
+/* Per statement: the key the cache was checked for (consent.h). */
 static bool key_valid = false;
-static ConsentKey cur_key;
+ConsentKey	consent_key;
+uint64		consent_key_epoch = 1;
 static ConsentSet *session_set = NULL;
 static bool session_set_none = false;	/* no purpose declared */
 
@@ -120,7 +107,6 @@ static int	n_sets = 0;
 static int64 *token = NULL;
 static int	token_n = -1;		/* -1: not read yet */
 static Oid	token_rel = InvalidOid; /* ci.consent_change: a new one after DROP/CREATE EXTENSION */
-static uint64 next_generation = 1;
 
 static SPIPlanPtr plan_status = NULL;
 static SPIPlanPtr plan_one = NULL;
@@ -129,13 +115,20 @@ static SPIPlanPtr plan_token = NULL;
 static SPIPlanPtr plan_expiry = NULL;
 
 static void consent_read_token(int64 **ids, int *n);
+static void consent_load(ConsentSet *set, int64 customer, bool all);
 static Oid	consent_relid(const char *name);
 
 static void
 consent_drop_set(int i)
 {
-	MemoryContextDelete(sets[i]->cxt);
+	ConsentSet *set = sets[i];
+	MemoryContext cxt = set->cxt;
+
 	sets[i] = sets[--n_sets];
+	if (set == session_set)
+		session_set = NULL;
+	MemoryContextDelete(cxt);
+	consent_key_epoch++;		/* call sites may point into it */
 }
 
 static void
@@ -152,6 +145,7 @@ consent_xact_callback(XactEvent event, void *arg)
 	key_valid = false;
 	session_set = NULL;
 	session_set_none = false;
+	consent_key_epoch++;
 }
 
 static void
@@ -202,38 +196,35 @@ consent_new_statement(void)
 			consent_drop_set(i);
 }
 
-/* Everything cached stays only if it was built for the current snapshot's view. */
-static inline void
+/*
+ * Everything cached stays only if it was built for the current snapshot's
+ * view.  In a parallel worker, the answers the leader shared for this very
+ * snapshot are adopted instead of read again (consent_share.c).
+ */
+static void
 consent_validate_key(void)
 {
-	Snapshot	snap;
 	ConsentKey	k;
 
-	if (!ActiveSnapshotSet())
+	if (key_valid && consent_key_current())
+		return;
+	if (!consent_key_of_now(&k))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("consent can only be checked inside a query")));
-	snap = GetActiveSnapshot();
-	k.xmin = snap->xmin;
-	k.xmax = snap->xmax;
-	k.xcnt = snap->xcnt;
-	k.subxcnt = snap->subxcnt;
-	k.curcid = snap->curcid;
-	k.suboverflowed = snap->suboverflowed;
-	k.userid = GetUserId();
-	k.guc_epoch = consent_guc_epoch;
-	k.abort_epoch = consent_abort_epoch;
-	if (key_valid &&
-		k.xmin == cur_key.xmin && k.xmax == cur_key.xmax && k.xcnt == cur_key.xcnt &&
-		k.subxcnt == cur_key.subxcnt && k.curcid == cur_key.curcid &&
-		k.suboverflowed == cur_key.suboverflowed && k.userid == cur_key.userid &&
-		k.guc_epoch == cur_key.guc_epoch && k.abort_epoch == cur_key.abort_epoch)
-		return;
 	key_valid = false;
 	session_set = NULL;
 	session_set_none = false;
+	consent_key_epoch++;
+	if (IsParallelWorker() && (session_set = consent_share_adopt(&k)) != NULL)
+	{
+		/* the leader checked the purpose and read the answers under this key */
+		consent_key = k;
+		key_valid = true;
+		return;
+	}
 	consent_new_statement();
-	cur_key = k;
+	consent_key = k;
 	key_valid = true;
 }
 
@@ -426,14 +417,17 @@ consent_new_set(const char *purpose, int channel, bool fallback)
 	set->channel = channel;
 	set->fallback = fallback;
 	set->expires_at = DT_NOEND;
-	set->generation = next_generation++;
 	set->ht = consent_ht_create(cxt, 256, NULL);
 	sets[n_sets++] = set;
 	return set;
 }
 
-ConsentSet *
-consent_session_set(void)
+/*
+ * The session's set; with noerror, NULL instead of the errors (the check
+ * of the rows raises them).
+ */
+static ConsentSet *
+session_set_internal(bool noerror)
 {
 	const char *p = consent_purpose_guc;
 	int			status;
@@ -452,6 +446,8 @@ consent_session_set(void)
 	 * (postgresql.conf, a placeholder), or a binding may have changed.
 	 */
 	status = purpose_status_internal(p, GetUserId(), GetSessionUserId(), &fallback);
+	if (status != 0 && noerror)
+		return NULL;
 	if (status == 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -468,6 +464,52 @@ consent_session_set(void)
 	if (session_set == NULL)
 		session_set = consent_new_set(p, consent_channel_guc, fallback);
 	return session_set;
+}
+
+ConsentSet *
+consent_session_set(void)
+{
+	return session_set_internal(false);
+}
+
+/*
+ * The session's set with every answer loaded (for a parallel query's
+ * workers), or NULL: no purpose, or one the rows' check will refuse.
+ */
+ConsentSet *
+consent_session_set_complete(void)
+{
+	ConsentSet *set = session_set_internal(true);
+
+	if (set != NULL && !set->complete)
+		consent_load(set, 0, true);
+	return set;
+}
+
+/* A complete set made from answers the leader shared (a parallel worker). */
+ConsentSet *
+consent_adopt_set(const char *purpose, int channel, bool fallback, TimestampTz expires_at,
+				  int64 base, uint64 nbits, const uint64 *bits)
+{
+	ConsentSet *set;
+	Size		words = (nbits + 63) / 64;
+
+	if (consent_cxt == NULL)
+		consent_cxt = AllocSetContextCreate(TopMemoryContext, "customer_intel consent cache",
+											ALLOCSET_SMALL_SIZES);
+	/* no answers of another snapshot are kept alongside */
+	consent_drop_all();
+	token_n = -1;
+	set = consent_new_set(purpose, channel, fallback);
+	consent_ht_destroy(set->ht);
+	set->ht = NULL;
+	set->complete = true;
+	set->expires_at = expires_at;
+	set->base = base;
+	set->nbits = nbits;
+	set->bits = MemoryContextAllocHuge(set->cxt, Max(words, 1) * sizeof(uint64));
+	memcpy(set->bits, bits, words * sizeof(uint64));
+	return set;
 }
 
 ConsentSet *
@@ -675,10 +717,19 @@ consent_set_allows(ConsentSet *set, int64 customer)
 	return consent_ht_lookup(set->ht, customer)->allowed;
 }
 
-uint64
-consent_set_generation(ConsentSet *set)
+const uint64 *
+consent_set_bitmap(ConsentSet *set, int64 *base, uint64 *nbits, bool *fallback)
 {
-	return set->generation;
+	*base = set->base;
+	*nbits = set->nbits;
+	*fallback = set->fallback;
+	return set->bits;
+}
+
+TimestampTz
+consent_set_expiry(ConsentSet *set)
+{
+	return set->expires_at;
 }
 
 const char *

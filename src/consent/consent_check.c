@@ -27,11 +27,28 @@
 PG_FUNCTION_INFO_V1(consent_check);
 PG_FUNCTION_INFO_V1(consent_allows);
 
-/* Per call site: is the session's purpose one of this table's purposes? */
+/*
+ * Per call site (the policy's expression in one plan), what the row check
+ * needs, filled once per statement: whether the session's purpose is one of
+ * this table's, and the answers' bitmap.  It holds while consent_key_epoch
+ * is the one it was filled under (no set freed, no new key) and either the
+ * executor run it was filled in is still the one in progress (a plan's own
+ * call site: consent_run.c) or the cache's key is the active snapshot's
+ * (consent_key_current).  A row of a plan thus costs a few loads and
+ * compares and one bit test, without a call.
+ */
 typedef struct CheckSite
 {
-	uint64		generation;
-	bool		purpose_listed;
+	uint64		epoch;			/* consent_key_epoch when filled; 0: never */
+	uint64		run_id;			/* consent_run_id when filled, or PG_UINT64_MAX */
+	uint64		guc_epoch;		/* consent_guc_epoch when filled */
+	bool		purposes_const; /* the table purposes are the same on every call */
+	ConsentSet *session;		/* the session's set when filled */
+	ConsentSet *set;			/* NULL: no purpose declared, or not listed */
+	const uint64 *bits;			/* the set's bitmap, once it has one */
+	int64		base;
+	uint64		nbits;
+	bool		fallback;
 } CheckSite;
 
 static bool
@@ -60,31 +77,84 @@ purpose_listed(ArrayType *purposes, const char *purpose)
 	return false;
 }
 
+static inline bool
+site_answer(CheckSite *site, int64 customer)
+{
+	uint64		off = (uint64) customer - (uint64) site->base;
+
+	if (off < site->nbits)
+		return (site->bits[off / 64] >> (off % 64)) & 1;
+	return site->fallback;
+}
+
+/* Fills the site for the current statement (and validates the purpose). */
+static void
+site_fill(FunctionCallInfo fcinfo, CheckSite *site)
+{
+	ConsentSet *set = consent_session_set();
+
+	/* the same answers as when filled, only a new run: the purposes are listed as they were */
+	if (!(site->epoch == consent_key_epoch && site->guc_epoch == consent_guc_epoch &&
+		  site->session == set && site->purposes_const))
+	{
+		site->session = set;
+		site->set = NULL;
+		site->bits = NULL;
+		if (set != NULL && !PG_ARGISNULL(1) &&
+			purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set)))
+			site->set = set;
+		/* purposes that vary from row to row are looked at on every call */
+		if (site->set != NULL && site->purposes_const)
+			site->bits = consent_set_bitmap(set, &site->base, &site->nbits, &site->fallback);
+	}
+	site->epoch = consent_key_epoch;
+	site->guc_epoch = consent_guc_epoch;
+	/* the plan being run owns this call site: checked for the whole run */
+	site->run_id = (consent_run_id != 0 && fcinfo->flinfo->fn_mcxt == consent_run_cxt) ?
+		consent_run_id : PG_UINT64_MAX;
+}
+
+/*
+ * The first row of a statement, or one whose answers are not a bitmap yet
+ * (kept out of line: the per-row path stays a leaf without a stack frame).
+ */
+static pg_noinline bool
+check_slow(FunctionCallInfo fcinfo)
+{
+	CheckSite  *site = (CheckSite *) fcinfo->flinfo->fn_extra;
+	bool		allowed;
+
+	if (site == NULL)
+	{
+		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CheckSite));
+		site->purposes_const = get_fn_expr_arg_stable(fcinfo->flinfo, 1);
+		fcinfo->flinfo->fn_extra = site;
+	}
+	/* the statement's purpose is validated even for a NULL customer */
+	if (site->epoch != consent_key_epoch || site->guc_epoch != consent_guc_epoch ||
+		!site->purposes_const || (site->run_id != consent_run_id && !consent_key_current()))
+		site_fill(fcinfo, site);
+	if (site->set == NULL || PG_ARGISNULL(0))
+		return false;
+	if (site->bits != NULL)
+		return site_answer(site, PG_GETARG_INT64(0));
+	/* first customers of a statement: looked up one by one, or everything loaded */
+	allowed = consent_set_allows(site->set, PG_GETARG_INT64(0));
+	if (site->epoch == consent_key_epoch && site->purposes_const)
+		site->bits = consent_set_bitmap(site->set, &site->base, &site->nbits, &site->fallback);
+	return allowed;
+}
+
 Datum
 consent_check(PG_FUNCTION_ARGS)
 {
 	CheckSite  *site = (CheckSite *) fcinfo->flinfo->fn_extra;
-	ConsentSet *set;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_BOOL(false);
-	set = consent_session_set();
-	if (set == NULL)
-		PG_RETURN_BOOL(false);
-	if (site == NULL)
-	{
-		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CheckSite));
-		fcinfo->flinfo->fn_extra = site;
-	}
-	if (site->generation != consent_set_generation(set))
-	{
-		site->purpose_listed = !PG_ARGISNULL(1) &&
-			purpose_listed(PG_GETARG_ARRAYTYPE_P(1), consent_set_purpose(set));
-		site->generation = consent_set_generation(set);
-	}
-	if (!site->purpose_listed)
-		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(consent_set_allows(set, PG_GETARG_INT64(0)));
+	if (likely(site != NULL && site->bits != NULL && site->epoch == consent_key_epoch &&
+			   site->guc_epoch == consent_guc_epoch && !PG_ARGISNULL(0)) &&
+		likely(site->run_id == consent_run_id || consent_key_current()))
+		PG_RETURN_BOOL(site_answer(site, PG_GETARG_INT64(0)));
+	PG_RETURN_BOOL(check_slow(fcinfo));
 }
 
 Datum

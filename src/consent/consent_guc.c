@@ -127,4 +127,6 @@ ci_consent_init(void)
 							 PGC_USERSET, 0,
 							 NULL, assign_channel, NULL);
 	consent_cache_init();
+	consent_share_init();
+	consent_run_init();
 }

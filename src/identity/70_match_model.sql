@@ -23,13 +23,22 @@ CREATE TABLE ci.match_model (
     trained_at          timestamptz,
     training            jsonb,
     owner               regrole NOT NULL DEFAULT pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER)),
+    household_weight_cap double precision,
+    guard_weight        double precision NOT NULL DEFAULT -10,
+    guard_against       double precision NOT NULL DEFAULT -6,
+    guard_max_pairs     integer NOT NULL DEFAULT 10000,
+    m_prior_pairs       double precision NOT NULL DEFAULT 20,
+    train_on_decisions  boolean NOT NULL DEFAULT true,
     CONSTRAINT match_model_link_threshold_range CHECK (link_threshold > 0 AND link_threshold < 1),
     CONSTRAINT match_model_review_threshold_range CHECK (review_threshold > 0 AND review_threshold <= link_threshold),
     CONSTRAINT match_model_prior_range CHECK (prior > 0 AND prior < 1),
     CONSTRAINT match_model_max_candidate_pairs_positive CHECK (max_candidate_pairs > 0),
     CONSTRAINT match_model_u_sample_pairs_range CHECK (u_sample_pairs BETWEEN 1000 AND 100000000),
     CONSTRAINT match_model_em_max_iterations_range CHECK (em_max_iterations BETWEEN 1 AND 10000),
-    CONSTRAINT match_model_em_tolerance_range CHECK (em_tolerance > 0 AND em_tolerance < 1)
+    CONSTRAINT match_model_em_tolerance_range CHECK (em_tolerance > 0 AND em_tolerance < 1),
+    CONSTRAINT match_model_household_weight_cap_range CHECK (household_weight_cap >= 0),
+    CONSTRAINT match_model_guard_range CHECK (guard_weight < 0 AND guard_against < 0 AND guard_max_pairs >= 0),
+    CONSTRAINT match_model_m_prior_pairs_range CHECK (m_prior_pairs >= 0 AND m_prior_pairs <= 1000000)
 );
 COMMENT ON TABLE ci.match_model IS 'Fellegi–Sunter match models: which relation, thresholds (match probabilities), prior, candidate-pair cap, training settings and report';
 COMMENT ON COLUMN ci.match_model.relation IS 'table or view of the records to resolve; its id_column holds ci.source_record ids';
@@ -37,6 +46,12 @@ COMMENT ON COLUMN ci.match_model.source_column IS 'column naming the source syst
 COMMENT ON COLUMN ci.match_model.link_within_source IS 'false: only pairs from different sources are compared (linkage of duplicate-free sources)';
 COMMENT ON COLUMN ci.match_model.link_threshold IS 'pairs with a match probability at least this are linked';
 COMMENT ON COLUMN ci.match_model.review_threshold IS 'pairs with a match probability at least this but below link_threshold go to the review queue';
+COMMENT ON COLUMN ci.match_model.household_weight_cap IS 'household-aware scoring: when a comparison of role personal is at level else (both values present), the positive weight of the comparisons of role household counts at most this many bits; NULL: no cap';
+COMMENT ON COLUMN ci.match_model.guard_weight IS 'clustering guard: a cross pair whose own match weight is at most this (and whose evidence against is at most guard_against) keeps two groups of records apart';
+COMMENT ON COLUMN ci.match_model.guard_against IS 'clustering guard: the sum of the negative comparison weights of such a pair must be at most this (disagreements, not missing values)';
+COMMENT ON COLUMN ci.match_model.guard_max_pairs IS 'clustering guard: groups with more cross pairs than this are not checked (bounded cost); 0 turns the guard off';
+COMMENT ON COLUMN ci.match_model.m_prior_pairs IS 'training: weight, in pairs, of the Dirichlet prior that smooths every estimated m toward {0.8, 0.1, 0.05, 0.05} (0: no smoothing, only a floor)';
+COMMENT ON COLUMN ci.match_model.train_on_decisions IS 'training: steward decisions (ci.match_decision, link) are labelled matches that fit m where they exist';
 COMMENT ON COLUMN ci.match_model.prior IS 'probability that two records drawn at random are the same entity (trained)';
 COMMENT ON COLUMN ci.match_model.max_candidate_pairs IS 'a run whose blocking rules would produce more candidate pairs fails before comparing any';
 COMMENT ON COLUMN ci.match_model.u_sample_pairs IS 'random record pairs sampled to estimate u for the close and loose levels';
@@ -55,6 +70,7 @@ CREATE TABLE ci.match_comparison (
     tf_adjust        boolean NOT NULL DEFAULT false,
     m                double precision[] NOT NULL DEFAULT '{0.9,0.05,0.03,0.02}',
     u                double precision[] NOT NULL DEFAULT '{0.01,0.02,0.05,0.92}',
+    role             text CONSTRAINT match_comparison_role_known CHECK (role IN ('personal', 'household')),
     PRIMARY KEY (model, comparison),
     UNIQUE (model, ordinal),
     CONSTRAINT match_comparison_similarity_known
@@ -82,6 +98,7 @@ COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close lev
 COMMENT ON COLUMN ci.match_comparison.loose_threshold IS 'bound of the loose level; NULL: no loose level';
 COMMENT ON COLUMN ci.match_comparison.tf_adjust IS 'an exact agreement on a rare value weighs more than on a common one (term frequencies stored in ci.match_term_frequency)';
 COMMENT ON COLUMN ci.match_comparison.m IS 'P(level | same entity) for levels {exact, close, loose, else}';
+COMMENT ON COLUMN ci.match_comparison.role IS 'household-aware scoring (ci.match_model.household_weight_cap): personal (a person''s own: given name, birth date) or household (shared by people who live together: family name, address, landline); NULL: neither';
 COMMENT ON COLUMN ci.match_comparison.u IS 'P(level | different entities) for levels {exact, close, loose, else}';
 
 CREATE TABLE ci.match_blocking_rule (

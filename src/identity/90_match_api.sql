@@ -99,11 +99,12 @@ BEGIN
         RAISE EXCEPTION 'unknown decision "%"', decide_match.decision USING ERRCODE = '22023',
             HINT = 'Use link or no_link.';
     END IF;
-    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, note)
+    -- actor and time as values (Citus evaluates nothing in DO UPDATE SET)
+    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, note, actor, decided_at)
     VALUES (least(decide_match.record_a, decide_match.record_b), greatest(decide_match.record_a, decide_match.record_b),
-            decide_match.decision, decide_match.note)
+            decide_match.decision, decide_match.note, current_user, now())
     ON CONFLICT (record_a, record_b) DO UPDATE
-        SET decision = excluded.decision, note = excluded.note, actor = current_user, decided_at = now();
+        SET decision = excluded.decision, note = excluded.note, actor = excluded.actor, decided_at = excluded.decided_at;
     DELETE FROM ci.match_review r
     WHERE r.record_a = least(decide_match.record_a, decide_match.record_b)
       AND r.record_b = greatest(decide_match.record_a, decide_match.record_b);

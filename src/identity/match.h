@@ -83,7 +83,12 @@ typedef struct MatchComparison
 	double		u[MATCH_NLEVELS];
 	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
 	const MatchAliases *aliases;	/* given_name similarity: the nicknames */
+	int			role;			/* MATCH_ROLE_*: household-aware scoring */
 } MatchComparison;
+
+#define MATCH_ROLE_NONE		0
+#define MATCH_ROLE_PERSONAL	1
+#define MATCH_ROLE_HOUSEHOLD 2
 
 typedef struct MatchRule
 {
@@ -121,6 +126,13 @@ typedef struct MatchModel
 	double		em_tolerance;
 	int64		seed;
 	bool		trained;
+	double		household_cap;	/* bits; NAN: no household-aware cap */
+	bool		households;		/* training found households (or untrained): the cap applies */
+	double		guard_weight;	/* clustering guard (match_conflict_pair) */
+	double		guard_against;
+	int64		guard_max_pairs;
+	double		m_prior_pairs;	/* Dirichlet smoothing of trained m */
+	bool		train_on_decisions;
 	int			ncomparisons;
 	MatchComparison comp[MATCH_MAX_COMPARISONS];
 	int			nrules;
@@ -250,10 +262,13 @@ extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 extern double match_tf_shrunk(double count, double nonnull, double u_exact);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
+extern double match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern,
+									 const double *lw, int *personal);
 extern double match_prior_weight(const MatchModel *model);
 extern double match_weight_to_probability(double w);
 
-/* the clustering guard (full run and ci.resolve_record) */
+/* the clustering guard (full run and ci.resolve_record): defaults of the
+ * model's guard_weight, guard_against and guard_max_pairs */
 #define MATCH_CONFLICT_WEIGHT (-10.0)
 #define MATCH_CONFLICT_AGAINST (-6.0)
 #define MATCH_CONFLICT_MAX_PAIRS 10000

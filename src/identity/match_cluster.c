@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "nodes/makefuncs.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -219,7 +220,7 @@ int8_array(Datum *d, bool *nulls, int64 n)
  * model itself, almost surely different people (match_conflict_pair,
  * match_compare.c: e.g. twins or a couple linked through a shared landline
  * or e-mail).  The link being added is one such cross pair.  Steward links
- * bypass the guard.  Components with more than MATCH_CONFLICT_MAX_PAIRS
+ * bypass the guard.  Components with more than the model's guard_max_pairs
  * cross pairs are not checked (bounded cost).  Member lists are circular,
  * so a union concatenates them in O(1).  ci.resolve_record applies the same
  * rule (match_incremental.c).
@@ -230,7 +231,7 @@ components_conflict(MatchStore *st, const uint32 *next_member, const uint32 *ran
 {
 	uint32		x = ra;
 
-	if ((int64) ranksz[ra] * (int64) ranksz[rb] > MATCH_CONFLICT_MAX_PAIRS)
+	if ((int64) ranksz[ra] * (int64) ranksz[rb] > st->model->guard_max_pairs)
 		return false;
 	do
 	{
@@ -389,6 +390,53 @@ write_events(EventRows *e)
 }
 
 /*
+ * Links the clustering guard refused go to the review queue with their own
+ * weight (a steward decides; ci.decide_match 'link' then bypasses the
+ * guard), as ci.resolve_record queues the links it refuses.
+ */
+static void
+write_refused(MatchStore *st, Edge *refused, int64 n)
+{
+	Oid			types[5] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+	Datum		args[5];
+	Datum	   *ra = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+	Datum	   *rb = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+	Datum	   *rp = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+	Datum	   *rw = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+
+	for (int64 i = 0; i < n; i++)
+	{
+		uint32		a = Min(refused[i].a, refused[i].b);
+		uint32		b = Max(refused[i].a, refused[i].b);
+		double		w = match_pair_weight(st, a, b, match_pattern(st, a, b));
+
+		ra[i] = Int64GetDatum(st->ids[a]);
+		rb[i] = Int64GetDatum(st->ids[b]);
+		rp[i] = Float8GetDatum(match_weight_to_probability(w));
+		rw[i] = Float8GetDatum(w);
+	}
+	args[0] = CStringGetTextDatum(st->model->name);
+	for (int64 off = 0; off < n; off += WRITE_CHUNK)
+	{
+		int64		k = Min(WRITE_CHUNK, n - off);
+
+		args[1] = PointerGetDatum(int8_array(ra + off, NULL, k));
+		args[2] = PointerGetDatum(int8_array(rb + off, NULL, k));
+		args[3] = PointerGetDatum(construct_array(rp + off, (int) k, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[4] = PointerGetDatum(construct_array(rw + off, (int) k, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (SPI_execute_with_args("INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight)"
+								  " SELECT $1, a, b, p, w FROM unnest($2, $3, $4, $5) AS x(a, b, p, w)"
+								  " ON CONFLICT (model, record_a, record_b) DO NOTHING",
+								  5, types, args, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write ci.match_review");
+	}
+	pfree(ra);
+	pfree(rb);
+	pfree(rp);
+	pfree(rw);
+}
+
+/*
  * Cluster the scored pairs and write identities, links, events and the
  * review queue.  weights[i] is pair i's match weight.
  */
@@ -416,6 +464,9 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 				rule_single,
 				rule_steward;
 	int64		nreview = 0;
+	Edge	   *refused = NULL;
+	int64		nrefused = 0;
+	int64		refused_cap = 0;
 	Oid			seqoid;
 	EventRows	ev = {0};
 	Datum		ev_create = CStringGetTextDatum("create");
@@ -594,6 +645,14 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			if (edges[i].rule != -2 &&
 				components_conflict(st, next_member, ranksz, ra, rb))
 			{
+				/* queued for review, as ci.resolve_record does */
+				if (nrefused >= refused_cap)
+				{
+					refused_cap = refused_cap ? refused_cap * 2 : 64;
+					refused = refused ? repalloc_huge(refused, sizeof(Edge) * refused_cap)
+						: palloc_extended(sizeof(Edge) * refused_cap, MCXT_ALLOC_HUGE);
+				}
+				refused[nrefused++] = edges[i];
 				stats->blocked_by_conflict++;
 				continue;
 			}
@@ -617,6 +676,10 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			}
 		}
 	}
+
+	if (nrefused > 0)
+		write_refused(st, refused, nrefused);
+	stats->review_pairs += nrefused;
 
 	/* components */
 	comp_of = match_alloc(st, sizeof(uint32) * (Size) st->n);
@@ -844,10 +907,10 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 						sql = "INSERT INTO ci.identity_link (record_id, identity_id, match_probability, rule)"
 							" SELECT * FROM unnest($1, $2, $3, $4)";
 					else if (inserting)
-						sql = "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
-							" SELECT * FROM unnest($1, $2, $3, $4)"
+						sql = "INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule, linked_at)"
+							" SELECT *, now() FROM unnest($1, $2, $3, $4)"
 							" ON CONFLICT (record_id) DO UPDATE SET identity_id = excluded.identity_id,"
-							" match_probability = excluded.match_probability, rule = excluded.rule, linked_at = now()"
+							" match_probability = excluded.match_probability, rule = excluded.rule, linked_at = excluded.linked_at"
 							" WHERE (l.identity_id, l.match_probability, l.rule)"
 							" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)";
 					else
@@ -871,12 +934,29 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		stats->links_written = changed;
 	}
 	write_events(&ev);
-	/* identities left without any record (their records deleted) are retired */
-	if (SPI_execute("WITH gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
-					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)"
+	/*
+	 * Identities left without any record (their records deleted) are
+	 * retired.  The linked identities are read first, as a materialised set:
+	 * on Citus the links (record side) and identities (identity side) are
+	 * not co-located, and the set becomes an intermediate result every
+	 * identity shard reads; on one node it is a hashed anti-join as before.
+	 */
+	if (SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
+					" gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
+					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM live l WHERE l.identity_id = i.identity_id)"
 					" RETURNING i.identity_id)"
 					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
 					false, 0) < 0)
 		elog(ERROR, "could not retire empty identities");
 	stats->retired = SPI_processed;
+	/*
+	 * Distributed (Citus): the link shards have no queue triggers; a run
+	 * that changed links marks every golden profile stale instead, so the
+	 * next refresh rebuilds them on the identity shards.
+	 */
+	if ((stats->links_written > 0 || stats->retired > 0) &&
+		OidIsValid(get_extension_oid("citus", true)) &&
+		SPI_execute("INSERT INTO ci.golden_stale (reason) SELECT 'identity resolution run'"
+					" WHERE ci.scale_distributed()", false, 0) < 0)
+		elog(ERROR, "could not flag the golden profiles stale");
 }

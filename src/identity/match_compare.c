@@ -255,49 +255,146 @@ match_prior_weight(const MatchModel *model)
 }
 
 /*
+ * Is comparison k's disagreement between records a and b a swap of two
+ * fields: by k's own similarity, a's value is at least close to b's value
+ * of another comparison with a role, and b's value to a's (given and family
+ * name written into each other's fields)?  Such an "else" is a data-entry
+ * slip, not evidence of another person.
+ */
+static bool
+personal_swapped(MatchStore *st, uint32 a, uint32 b, int k)
+{
+	const MatchModel *model = st->model;
+	const MatchComparison *c = &model->comp[k];
+	uint32		va = MATCH_VAL(st, a, c->column);
+	uint32		vb = MATCH_VAL(st, b, c->column);
+
+	if (c->sim == MATCH_SIM_BIRTHDATE)
+		return false;
+	for (int j = 0; j < model->ncomparisons; j++)
+	{
+		const MatchComparison *o = &model->comp[j];
+		uint32		oa,
+					ob;
+
+		/* partners: other name-like fields (compared by Jaro or Jaro-Winkler) */
+		if (j == k || o->role == MATCH_ROLE_NONE ||
+			(o->sim != MATCH_SIM_JARO_WINKLER && o->sim != MATCH_SIM_JARO && o->sim != MATCH_SIM_GIVEN_NAME) ||
+			st->model->column[o->column].is_date)
+			continue;
+		oa = MATCH_VAL(st, a, o->column);
+		ob = MATCH_VAL(st, b, o->column);
+		/* both ways: one side's given name is the other's family name and back */
+		if (va && vb && oa && ob &&
+			match_compare_values(c, &st->dicts[c->column].values[va], &st->dicts[o->column].values[ob], NULL) <= MATCH_LEVEL_CLOSE &&
+			match_compare_values(c, &st->dicts[c->column].values[vb], &st->dicts[o->column].values[oa], NULL) <= MATCH_LEVEL_CLOSE)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Household-aware scoring: when some comparison of role personal is at
+ * level else (both values present, and not a swap of fields), and no
+ * comparison without a role (an identifier of the person's own: national
+ * id, e-mail) speaks for the pair, the positive weights of the comparisons
+ * of role household count at most model->household_cap bits together.
+ * Returns how many bits the cap takes off (0 when it does not apply);
+ * *personal, if not NULL, receives the disagreeing personal comparison (-1
+ * none).  lw[k] is comparison k's weight for the pair's level (term
+ * frequency included).
+ */
+double
+match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern, const double *lw,
+					   int *personal)
+{
+	const MatchModel *model = st->model;
+	double		household = 0;
+	uint32		disagree = 0;	/* personal comparisons at else */
+
+	if (personal)
+		*personal = -1;
+	if (isnan(model->household_cap) || !model->households)
+		return 0;
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		int			level = (int) (pattern % 5);
+
+		pattern /= 5;
+		if (level == MATCH_LEVEL_NULL)
+			continue;
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+		{
+			if (level == MATCH_LEVEL_ELSE)
+				disagree |= (uint32) 1 << k;
+		}
+		else if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD)
+		{
+			if (lw[k] > 0)
+				household += lw[k];
+		}
+		else if (lw[k] > 0)
+			return 0;			/* an identifier of the person's own agrees */
+	}
+	if (disagree == 0 || household <= model->household_cap)
+		return 0;
+	/* the costly test last: string comparisons, for the few pairs it can change */
+	for (int k = 0; k < model->ncomparisons; k++)
+		if ((disagree & ((uint32) 1 << k)) && !personal_swapped(st, a, b, k))
+		{
+			if (personal)
+				*personal = k;
+			return household - model->household_cap;
+		}
+	return 0;
+}
+
+/*
  * Match weight of a pair with a known pattern, prior included: the sum of
  * each comparison's log2(m/u) for its level, where an exact agreement of a
  * term-frequency-adjusted comparison uses the value's frequency in place of
- * u (a rare surname says more than a common one).
+ * u (a rare surname says more than a common one), less what the household
+ * cap takes off (match_household_excess).
  */
 double
 match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 {
 	MatchModel *model = st->model;
 	double		w = match_prior_weight(model);
+	double		lw[MATCH_MAX_COMPARISONS];
+	uint64		p = pattern;
 
 	for (int k = 0; k < model->ncomparisons; k++)
 	{
 		const MatchComparison *c = &model->comp[k];
-		int			level = (int) (pattern % 5);
+		int			level = (int) (p % 5);
 
-		pattern /= 5;
+		p /= 5;
+		lw[k] = 0;
 		if (level == MATCH_LEVEL_NULL)
 			continue;
+		lw[k] = c->weight[level];
 		if (level == MATCH_LEVEL_EXACT && c->tf_adjust)
 		{
 			float		tf = st->dicts[c->column].values[MATCH_VAL(st, a, c->column)].tf;
 
 			if (tf > 0)
-			{
-				w += log2(c->m[MATCH_LEVEL_EXACT] / tf);
-				continue;
-			}
+				lw[k] = log2(c->m[MATCH_LEVEL_EXACT] / tf);
 		}
-		w += c->weight[level];
+		w += lw[k];
 	}
-	(void) b;
-	return w;
+	return w - match_household_excess(st, a, b, pattern, lw, NULL);
 }
 
 /*
  * Are records a and b, by the model itself, almost surely different people?
- * Their own match weight (prior included) is MATCH_CONFLICT_WEIGHT or less,
- * a match probability under 1/1000, and that comes from evidence against
- * (the comparisons with negative weight sum to MATCH_CONFLICT_AGAINST or
- * less), not from missing values and the prior alone.  The clustering guard
- * of the full run and of ci.resolve_record refuses to join two groups of
- * records when any cross pair is such a conflict.
+ * Their own match weight (prior included) is the model's guard_weight or
+ * less (default -10: a match probability under 1/1000), and that comes from
+ * evidence against (the comparisons with negative weight sum to
+ * guard_against or less, default -6), not from missing values and the
+ * prior alone.  The clustering guard of the full run and of
+ * ci.resolve_record refuses to join two groups of records when any cross
+ * pair is such a conflict.
  */
 bool
 match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
@@ -306,7 +403,12 @@ match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 	uint64		pattern = match_pattern(st, a, b);
 	double		against = 0;
 
-	if (match_pair_weight(st, a, b, pattern) > MATCH_CONFLICT_WEIGHT)
+	/*
+	 * The weight after the household cap: a twin whom only the shared
+	 * household fields would have linked is a conflict, so a sparse record
+	 * does not bridge the twins either.
+	 */
+	if (match_pair_weight(st, a, b, pattern) > model->guard_weight)
 		return false;
 	for (int k = 0; k < model->ncomparisons; k++)
 	{
@@ -315,7 +417,7 @@ match_conflict_pair(MatchStore *st, uint32 a, uint32 b)
 		if (l != MATCH_LEVEL_NULL && model->comp[k].weight[l] < 0)
 			against += model->comp[k].weight[l];
 	}
-	return against <= MATCH_CONFLICT_AGAINST;
+	return against <= model->guard_against;
 }
 
 double

@@ -77,6 +77,10 @@ match_explain(PG_FUNCTION_ARGS)
 	uint32		mask;
 	const char *decision;
 	CiSecureContext sc;
+	double		lw[MATCH_MAX_COMPARISONS];
+	uint64		pattern = 0;
+	uint64		pow5 = 1;
+	int			step_total;
 
 	InitMaterializedSRF(fcinfo, 0);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ci explain", ALLOCSET_DEFAULT_SIZES);
@@ -102,6 +106,7 @@ match_explain(PG_FUNCTION_ARGS)
 	a = st->ids[0] == ida ? 0 : 1;
 	b = 1 - a;
 
+	step_total = model->ncomparisons + 1;
 	total = match_prior_weight(model);
 	put_row(rsinfo, 0, "prior", NULL, NULL, NULL, NAN, NAN, NAN, total, total);
 	for (int k = 0; k < model->ncomparisons; k++)
@@ -118,8 +123,12 @@ match_explain(PG_FUNCTION_ARGS)
 		const char *lname = match_level_names[level];
 
 		CHECK_FOR_INTERRUPTS();
+		if (k > 0)
+			pow5 *= 5;
+		lw[k] = 0;
 		if (level == MATCH_LEVEL_NULL)
 		{
+			pattern += pow5 * (uint64) level;
 			put_row(rsinfo, k + 1, c->name, va ? &d->values[va] : NULL, vb ? &d->values[vb] : NULL,
 					lname, NAN, NAN, NAN, 0.0, total);
 			continue;
@@ -136,8 +145,32 @@ match_explain(PG_FUNCTION_ARGS)
 			lname = "exact (term frequency)";
 		}
 		total += weight;
+		lw[k] = weight;
+		pattern += pow5 * (uint64) level;
 		put_row(rsinfo, k + 1, c->name, &d->values[va], &d->values[vb], lname, sim,
 				c->m[level], u, weight, total);
+	}
+
+	/*
+	 * Household-aware scoring (match_household_excess): a row of its own
+	 * when a disagreeing personal field caps the shared household fields.
+	 */
+	{
+		int			personal;
+		double		excess;
+
+		for (int k = model->ncomparisons; k < MATCH_MAX_COMPARISONS; k++)
+			lw[k] = 0;
+		excess = match_household_excess(st, a, b, pattern, lw, &personal);
+		if (excess > 0)
+		{
+			total -= excess;
+			put_row(rsinfo, model->ncomparisons + 1, "household_cap", NULL, NULL,
+					psprintf("%s disagrees: household fields capped at %g bits",
+							 model->comp[personal].name, model->household_cap),
+					NAN, NAN, NAN, -excess, total);
+			step_total++;
+		}
 	}
 	mask = match_rule_mask(st, a, b);
 	decision = NULL;
@@ -159,7 +192,7 @@ match_explain(PG_FUNCTION_ARGS)
 		else
 			decision = "non-link";
 	}
-	put_row(rsinfo, model->ncomparisons + 1, "total", NULL, NULL, decision, NAN, NAN, NAN, NAN, total);
+	put_row(rsinfo, step_total, "total", NULL, NULL, decision, NAN, NAN, NAN, NAN, total);
 	ci_secure_end(&sc);
 	SPI_finish();
 	MemoryContextSwitchTo(old);

@@ -16,6 +16,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -64,6 +65,7 @@ typedef enum IncStmt
 	STMT_MERGE_RETIRE,
 	STMT_LINK,
 	STMT_TOUCH,
+	STMT_QUEUE,
 	STMT_TF,
 	NSTMTS
 } IncStmt;
@@ -80,33 +82,47 @@ static const struct
 	[STMT_VERSION] = {"SELECT xmin, ctid FROM ci.match_model WHERE model = $1", 1, {TEXTOID}, SPI_OK_SELECT},
 	[STMT_ADVISORY] = {"SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) s",
 	1, {INT8ARRAYOID}, SPI_OK_SELECT},
-	[STMT_DECISIONS] = {"SELECT CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END, d.decision = 'link',"
-		" l.identity_id FROM ci.match_decision d"
-		" LEFT JOIN ci.identity_link l ON l.record_id = CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END"
-	" WHERE d.record_a = $1 OR d.record_b = $1", 1, {INT8OID}, SPI_OK_SELECT},
-	[STMT_REVIEW] = {"INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight)"
-		" SELECT $1, least($2, b), greatest($2, b), p, w FROM unnest($3, $4, $5) AS x(b, p, w)"
+	/*
+	 * The decisions first, then the other records' links: on Citus a pair's
+	 * second record lives on another shard, so the decisions are a set the
+	 * link shards are joined with.
+	 */
+	[STMT_DECISIONS] = {"WITH x AS MATERIALIZED (SELECT CASE WHEN d.record_a = $1 THEN d.record_b ELSE d.record_a END AS other,"
+		" d.decision = 'link' AS link FROM ci.match_decision d WHERE d.record_a = $1 OR d.record_b = $1)"
+	" SELECT x.other, x.link, l.identity_id FROM x LEFT JOIN ci.identity_link l ON l.record_id = x.other",
+	1, {INT8OID}, SPI_OK_SELECT},
+	[STMT_REVIEW] = {"INSERT INTO ci.match_review (model, record_a, record_b, match_probability, match_weight, found_at)"
+		" SELECT $1, least($2, b), greatest($2, b), p, w, now() FROM unnest($3, $4, $5) AS x(b, p, w)"
 		" ON CONFLICT (model, record_a, record_b) DO UPDATE SET match_probability = excluded.match_probability,"
-		" match_weight = excluded.match_weight, found_at = now()",
+		" match_weight = excluded.match_weight, found_at = excluded.found_at",
 	5, {TEXTOID, INT8OID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID}, SPI_OK_INSERT},
 	[STMT_CREATE] = {"WITH i AS (INSERT INTO ci.identity DEFAULT VALUES RETURNING identity_id)"
 		" INSERT INTO ci.identity_event (event, identity_id, record_ids)"
 	" SELECT 'create', identity_id, ARRAY[$1::int8] FROM i RETURNING identity_id", 1, {INT8OID}, SPI_OK_INSERT_RETURNING},
 	[STMT_MERGE_EVENTS] = {"INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids)"
-		" SELECT 'merge', $1, o, (SELECT array_agg(record_id ORDER BY record_id) FROM ci.identity_link WHERE identity_id = o)"
-	" FROM unnest($2) AS o ORDER BY o", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_INSERT},
+		" SELECT 'merge', $1, u.o, m.ids FROM unnest($2) AS u(o)"
+		" LEFT JOIN (SELECT l.identity_id, array_agg(l.record_id ORDER BY l.record_id) AS ids FROM ci.identity_link l"
+		" WHERE l.identity_id = ANY ($2) GROUP BY l.identity_id) m ON m.identity_id = u.o"
+	" ORDER BY u.o", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_INSERT},
 	[STMT_MERGE_LINKS] = {"UPDATE ci.identity_link SET identity_id = $1, linked_at = now() WHERE identity_id = ANY ($2)",
 	2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
 	[STMT_MERGE_RETIRE] = {"UPDATE ci.identity SET retired_at = now(), updated_at = now(), merged_into = $1"
 	" WHERE identity_id = ANY ($2) AND retired_at IS NULL", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
-	[STMT_LINK] = {"INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule)"
-		" VALUES ($1, $2, $3, $4) ON CONFLICT (record_id) DO UPDATE"
+	/* the time as a value: Citus evaluates no function in DO UPDATE SET */
+	[STMT_LINK] = {"INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule, linked_at)"
+		" VALUES ($1, $2, $3, $4, now()) ON CONFLICT (record_id) DO UPDATE"
 		" SET identity_id = excluded.identity_id, match_probability = excluded.match_probability,"
-		" rule = excluded.rule, linked_at = now()"
+		" rule = excluded.rule, linked_at = excluded.linked_at"
 		" WHERE (l.identity_id, l.match_probability, l.rule)"
 		" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
 	4, {INT8OID, INT8OID, FLOAT8OID, TEXTOID}, SPI_OK_INSERT},
 	[STMT_TOUCH] = {"UPDATE ci.identity SET updated_at = now() WHERE identity_id = $1", 1, {INT8OID}, SPI_OK_UPDATE},
+	/*
+	 * Distributed (Citus): no queue triggers on the link shards, so the
+	 * identities this call touched are queued for a golden refresh here.
+	 */
+	[STMT_QUEUE] = {"INSERT INTO ci.golden_dirty (identity_id) SELECT DISTINCT i FROM unnest($1::int8[]) AS i"
+	" WHERE ci.scale_distributed() ORDER BY 1", 1, {INT8ARRAYOID}, SPI_OK_INSERT},
 	[STMT_TF] = {"SELECT x.i, f.frequency FROM unnest($2, $3) WITH ORDINALITY AS x(c, v, i)"
 		" JOIN ci.match_term_frequency f ON f.model = $1 AND f.comparison = x.c AND f.value = x.v",
 	3, {TEXTOID, TEXTARRAYOID, TEXTARRAYOID}, SPI_OK_SELECT},
@@ -271,8 +287,8 @@ inc_model_get(const char *name)
 		 */
 		resetStringInfo(&w);
 		appendStringInfo(&w, "t.%s = ANY (ARRAY(SELECT m.record_id FROM ci.identity_link m"
-						 " WHERE m.identity_id = ANY ($1) LIMIT %d)) AND t.%s <> ALL ($2)",
-						 quote_identifier(model->id_column), MATCH_CONFLICT_MAX_PAIRS,
+						 " WHERE m.identity_id = ANY ($1) LIMIT " INT64_FORMAT ")) AND t.%s <> ALL ($2)",
+						 quote_identifier(model->id_column), model->guard_max_pairs,
 						 quote_identifier(model->id_column));
 		im->members_plan = prepare_plan(match_store_sql(model, w.data, true),
 										2, (Oid[]) {INT8ARRAYOID, INT8ARRAYOID});
@@ -404,7 +420,7 @@ inc_edge_cmp(const void *x, const void *y)
 /*
  * Load the records of the identities the record could join (edges' targets
  * and its own group) that are not in the store yet, so that the guard sees
- * every member, as the full run does.  At most MATCH_CONFLICT_MAX_PAIRS are
+ * every member, as the full run does.  At most the model's guard_max_pairs are
  * read; the guard does not check groups larger than that anyway.
  */
 static void
@@ -441,7 +457,7 @@ inc_load_members(IncModel *im, MatchStore *st, const IncEdge *edges, int nedges,
  * Would joining identity target to the record's group join two records
  * that conflict?  The group is the record (store index 0) and the members
  * of the identities in group[]; as in the full run, groups with more than
- * MATCH_CONFLICT_MAX_PAIRS cross pairs are not checked.
+ * guard_max_pairs cross pairs are not checked.
  */
 static bool
 inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target)
@@ -460,7 +476,7 @@ inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target
 		else if (st->identity[i] == target)
 			nb++;
 	}
-	if (na * nb > MATCH_CONFLICT_MAX_PAIRS)
+	if ((int64) na * (int64) nb > st->model->guard_max_pairs)
 		return false;
 	for (int i = 0; i < st->n; i++)
 	{
@@ -788,6 +804,18 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		}
 		stmt_exec(STMT_LINK, a4, lnulls);
 		stmt_exec(STMT_TOUCH, a1, NULL);
+	}
+	/* only where Citus is installed: on one node the link triggers queue */
+	if (OidIsValid(get_extension_oid("citus", true)))
+	{
+		Datum	   *touched = palloc(sizeof(Datum) * (nlinked + 1));
+		Datum		aq[1];
+
+		for (int i = 0; i < nlinked; i++)
+			touched[i] = Int64GetDatum(linked_ids[i]);
+		touched[nlinked] = Int64GetDatum(keep);
+		aq[0] = PointerGetDatum(construct_array(touched, nlinked + 1, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		stmt_exec(STMT_QUEUE, aq, NULL);
 	}
 	result = keep;
 	ci_secure_end(&sc);

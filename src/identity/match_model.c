@@ -382,6 +382,9 @@ match_load_model(const char *name)
 	uint64		i;
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *owner_sql = "owner";
+	const char *settings_sql = "household_weight_cap, guard_weight, guard_against, guard_max_pairs, m_prior_pairs, train_on_decisions,"
+		" coalesce((training->'households'->>'detected')::boolean, true)";
+	const char *role_sql = "role";
 
 	args[0] = CStringGetTextDatum(name);
 
@@ -391,12 +394,19 @@ match_load_model(const char *name)
 	 */
 	if (get_attnum(get_relname_relid("match_model", get_namespace_oid("ci", false)), "owner") == InvalidAttrNumber)
 		owner_sql = "(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = relation)";
+	/* nor the settings of 0.2.0 (household cap, guard, smoothing): defaults */
+	if (get_attnum(get_relname_relid("match_model", get_namespace_oid("ci", false)), "household_weight_cap") == InvalidAttrNumber)
+	{
+		settings_sql = psprintf("NULL::float8, %g::float8, %g::float8, %d, 0::float8, false, true",
+								MATCH_CONFLICT_WEIGHT, MATCH_CONFLICT_AGAINST, MATCH_CONFLICT_MAX_PAIRS);
+		role_sql = "NULL::text";
+	}
 	if (SPI_execute_with_args(psprintf(
 									   "SELECT relation::oid, id_column::text, source_column::text, link_within_source,"
 									   " link_threshold, review_threshold, prior, max_candidate_pairs, u_sample_pairs,"
 									   " em_max_iterations, em_tolerance, seed, trained_at IS NOT NULL,"
-									   " relation::regclass::text, %s::oid"
-									   " FROM ci.match_model WHERE model = $1", owner_sql),
+									   " relation::regclass::text, %s::oid, %s"
+									   " FROM ci.match_model WHERE model = $1", owner_sql, settings_sql),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_model");
 	if (SPI_processed == 0)
@@ -423,6 +433,15 @@ match_load_model(const char *name)
 	model->trained = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
 	model->relation = pstrdup(spi_text(tup, desc, 14));
 	model->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 15, &isnull));
+	model->household_cap = spi_float8(tup, desc, 16, &isnull);
+	if (isnull)
+		model->household_cap = NAN;
+	model->guard_weight = spi_float8(tup, desc, 17, &isnull);
+	model->guard_against = spi_float8(tup, desc, 18, &isnull);
+	model->guard_max_pairs = DatumGetInt32(SPI_getbinval(tup, desc, 19, &isnull));
+	model->m_prior_pairs = spi_float8(tup, desc, 20, &isnull);
+	model->train_on_decisions = DatumGetBool(SPI_getbinval(tup, desc, 21, &isnull));
+	model->households = DatumGetBool(SPI_getbinval(tup, desc, 22, &isnull));
 
 	if (get_rel_relkind(model->relid) == '\0')
 		ereport(ERROR,
@@ -433,9 +452,10 @@ match_load_model(const char *name)
 		check_field(model, model->source_column, "source_column of", "model");
 
 	/* comparisons */
-	if (SPI_execute_with_args(
-							  "SELECT comparison, field::text, similarity, close_threshold, loose_threshold,"
-							  " tf_adjust, m, u FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
+	if (SPI_execute_with_args(psprintf(
+									   "SELECT comparison, field::text, similarity, close_threshold, loose_threshold,"
+									   " tf_adjust, m, u, %s FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
+									   role_sql),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_comparison");
 	MemoryContextSwitchTo(cxt); /* SPI returns in its own context; the model lives in the caller's */
@@ -466,6 +486,12 @@ match_load_model(const char *name)
 		c->tf_adjust = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		read_probabilities(model, c, tup, desc, 7, c->m, "m probabilities");
 		read_probabilities(model, c, tup, desc, 8, c->u, "u probabilities");
+		{
+			char	   *role = spi_text(tup, desc, 9);
+
+			c->role = role == NULL ? MATCH_ROLE_NONE
+				: strcmp(role, "personal") == 0 ? MATCH_ROLE_PERSONAL : MATCH_ROLE_HOUSEHOLD;
+		}
 		type = check_field(model, c->field, "comparison", c->name);
 		if (c->sim == MATCH_SIM_GIVEN_NAME && type == DATEOID)
 			ereport(ERROR,
@@ -539,8 +565,14 @@ match_load_model(const char *name)
 				bad_key(model, r->name, "NULL");
 			r->key_sql[k] = TextDatumGetCString(elems[k]);
 			r->column[k] = parse_key(model, r->name, r->key_sql[k], &field);
+			/*
+			 * The rule forces a comparison to agree only when a key is the
+			 * comparison's own column: left(postcode, 1) or dmetaphone(name)
+			 * leave room for every level, so the comparison stays in the
+			 * rule's training session.
+			 */
 			for (int c = 0; c < model->ncomparisons; c++)
-				if (strcmp(model->comp[c].field, field) == 0)
+				if (model->comp[c].column == r->column[k])
 					r->comparisons |= (uint32) 1 << c;
 		}
 	}

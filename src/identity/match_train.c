@@ -4,7 +4,10 @@
  *      close, loose and else: from a seeded random sample of record pairs;
  *   m  by expectation–maximisation over the candidate pairs, one session
  *      per blocking rule with the comparisons of that rule's own keys left
- *      out (their agreement is forced by the rule), averaged over sessions;
+ *      out (their agreement is forced by the rule), averaged over sessions,
+ *      each estimate smoothed by a Dirichlet prior (m_prior_pairs pairs);
+ *      then, where steward decisions link pairs, fitted to those labelled
+ *      matches with the EM estimate as the prior;
  *   prior  from each session's match share scaled by the rule's recall;
  *   term frequencies  stored in ci.match_term_frequency.
  * The result is written to the model's rows, with a JSON report.
@@ -132,6 +135,35 @@ typedef struct Session
 /* weight, in pairs, of the random-pair u as the prior of a session's u */
 #define SESSION_U_PSEUDO 10.0
 
+/* EM's starting m and the mean of the Dirichlet prior that smooths it */
+static const double m_start[MATCH_NLEVELS] = {0.8, 0.1, 0.05, 0.05};
+
+/*
+ * m of comparison c from level counts (matches, possibly fractional):
+ * (count + pseudo * prior) / (total + pseudo), so that a level no match
+ * showed keeps a small share instead of a floor that would veto any pair
+ * showing it (one disagreement among thousands of agreeing matches weighs
+ * a few bits against, not twenty).
+ */
+static void
+smooth_m(MatchComparison *c, const double *counts, const double *prior, double pseudo, double *out)
+{
+	bool		avail[MATCH_NLEVELS] = {true, c->has_close, c->has_loose, true};
+	double		p[MATCH_NLEVELS];
+	double		psum = 0,
+				csum = 0;
+
+	for (int l = 0; l < MATCH_NLEVELS; l++)
+	{
+		p[l] = avail[l] ? prior[l] : 0;
+		psum += p[l];
+		csum += avail[l] ? counts[l] : 0;
+	}
+	for (int l = 0; l < MATCH_NLEVELS; l++)
+		out[l] = ((avail[l] ? counts[l] : 0) + (psum > 0 ? pseudo * p[l] / psum : 0)) / (csum + pseudo);
+	normalise_levels(c, out);
+}
+
 /* One EM session over the candidate pairs satisfying rule r. */
 static bool
 em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS],
@@ -195,9 +227,7 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 	/* a fixed starting point, so that training is repeatable */
 	for (int k = 0; k < ncomp; k++)
 	{
-		static const double start[MATCH_NLEVELS] = {0.8, 0.1, 0.05, 0.05};
-
-		memcpy(m[k], start, sizeof(m[k]));
+		memcpy(m[k], m_start, sizeof(m[k]));
 		normalise_levels(&model->comp[k], m[k]);
 		memcpy(u[k], model->comp[k].u, sizeof(u[k]));
 	}
@@ -275,9 +305,7 @@ em_session(MatchStore *st, MatchPairs *pairs, int r, double msum[][MATCH_NLEVELS
 				sum += acc[k][l];
 			if (sum <= 0)
 				continue;
-			for (int l = 0; l < MATCH_NLEVELS; l++)
-				nm[l] = acc[k][l] / sum;
-			normalise_levels(&model->comp[k], nm);
+			smooth_m(&model->comp[k], acc[k], m_start, model->m_prior_pairs, nm);
 			for (int l = 0; l < MATCH_NLEVELS; l++)
 			{
 				delta = Max(delta, fabs(nm[l] - m[k][l]));
@@ -383,6 +411,149 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 	appendStringInfoChar(report, '}');
 }
 
+static int
+find_record(MatchStore *st, int64 id)
+{
+	int			lo = 0,
+				hi = st->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->ids[mid] == id)
+			return mid;
+		if (st->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * Labelled matches: pairs of loaded records a steward linked
+ * (ci.match_decision).  Where they exist, each comparison's m is fitted to
+ * their levels, with the unsupervised estimate as a Dirichlet prior worth
+ * m_prior_pairs pairs (at least one): a few labels nudge it, many replace
+ * it.  Returns the number of labelled pairs; counts[k] receives how many of
+ * them had values on both sides for comparison k.
+ */
+static int64
+fit_m_to_decisions(MatchStore *st, int *counts)
+{
+	MatchModel *model = st->model;
+	double		lev[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
+	int64		n = 0;
+	uint64		nd;
+
+	memset(counts, 0, sizeof(int) * MATCH_MAX_COMPARISONS);
+	if (!model->train_on_decisions)
+		return 0;
+	if (SPI_execute("SELECT record_a, record_b FROM ci.match_decision WHERE decision = 'link' ORDER BY 1, 2",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ci.match_decision");
+	memset(lev, 0, sizeof(lev));
+	nd = SPI_processed;
+	for (uint64 i = 0; i < nd; i++)
+	{
+		bool		isnull;
+		int			a = find_record(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+		int			b = find_record(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
+		uint64		pattern;
+
+		if (a < 0 || b < 0)
+			continue;
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		pattern = match_pattern(st, (uint32) a, (uint32) b);
+		for (int k = 0; k < model->ncomparisons; k++)
+		{
+			int			l = (int) (pattern % 5);
+
+			pattern /= 5;
+			if (l == MATCH_LEVEL_NULL)
+				continue;
+			lev[k][l] += 1;
+			counts[k]++;
+		}
+		n++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		double		prior[MATCH_NLEVELS];
+
+		if (counts[k] == 0)
+			continue;
+		memcpy(prior, model->comp[k].m, sizeof(prior));
+		smooth_m(&model->comp[k], lev[k], prior, Max(model->m_prior_pairs, 1.0), model->comp[k].m);
+	}
+	return n;
+}
+
+/*
+ * Does the data hold households?  Among candidate pairs that agree exactly
+ * on at least two household comparisons (an address, a landline and a
+ * family name) and have values for every personal comparison, the share
+ * with a personal disagreement (level else) is compared with the share the
+ * trained m predicts for true matches, 1 - prod(1 - m_k(else)).  Where the
+ * pairs sharing an address are one person's records (FEBRL), the two agree;
+ * where several people share it, the observed share is a multiple of the
+ * predicted one.  The household cap applies only to data where it is at
+ * least HOUSEHOLD_EXCESS_RATIO times the prediction: elsewhere a personal
+ * disagreement among records sharing an address is a typing error.
+ */
+#define HOUSEHOLD_EXCESS_RATIO 2.0
+
+static bool
+detect_households(MatchStore *st, MatchPairs *pairs, StringInfo rep)
+{
+	MatchModel *model = st->model;
+	double		shared = 0,
+				disagree = 0,
+				expected = 1;
+	bool		any_personal = false,
+				detected;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+		{
+			expected *= 1.0 - model->comp[k].m[MATCH_LEVEL_ELSE];
+			any_personal = true;
+		}
+	expected = 1.0 - expected;
+	for (uint32 c = 0; c < pairs->nclasses && any_personal; c++)
+	{
+		int			agree = 0;
+		bool		complete = true,
+					differ = false;
+
+		for (int k = 0; k < model->ncomparisons; k++)
+		{
+			int			l = match_pattern_level(pairs->classes[c].pattern, k);
+
+			if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && l == MATCH_LEVEL_EXACT)
+				agree++;
+			else if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+			{
+				complete &= l != MATCH_LEVEL_NULL;
+				differ |= l == MATCH_LEVEL_ELSE;
+			}
+		}
+		if (agree < 2 || !complete)
+			continue;
+		shared += (double) pairs->classes[c].count;
+		if (differ)
+			disagree += (double) pairs->classes[c].count;
+	}
+	detected = shared > 0 && disagree / shared >= HOUSEHOLD_EXCESS_RATIO * expected;
+	appendStringInfo(rep, ", \"households\": {\"shared_pairs\": %.0f, \"personal_else_share\": %.6g,"
+					 " \"expected_share\": %.6g, \"detected\": %s}",
+					 shared, shared > 0 ? disagree / shared : 0.0, expected, detected ? "true" : "false");
+	return detected;
+}
+
 /* Train on the store and its candidate pairs; returns the JSON report. */
 char *
 match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
@@ -399,6 +570,10 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 	int64		sampled;
 	double		total_pairs;
 	StringInfoData rep;
+	int64		nlabels;
+	int			lcount[MATCH_MAX_COMPARISONS];
+	StringInfoData missing;
+	int			nmissing = 0;
 
 	if (st->n < 2)
 		ereport(ERROR,
@@ -437,6 +612,7 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 				model->comp[k].m[l] = msum[k][l] / mcount[k];
 			normalise_levels(&model->comp[k], model->comp[k].m);
 		}
+	nlabels = fit_m_to_decisions(st, lcount);
 	ci_progress_report(progress, 2, 3);
 
 	/* prior: matches a session found, divided by the share of matches its rule can see */
@@ -505,6 +681,37 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 			}
 	}
 	appendStringInfoChar(&rep, ']');
+
+	/*
+	 * Comparisons with values whose m neither a session nor a labelled pair
+	 * estimated keep their previous m: say so, in the report and a notice.
+	 */
+	initStringInfo(&missing);
+	appendStringInfo(&rep, ", \"labelled_pairs\": " INT64_FORMAT ", \"m_labelled\": {", nlabels);
+	for (int k = 0; k < ncomp; k++)
+	{
+		appendStringInfo(&rep, "%s", k ? ", " : "");
+		escape_json(&rep, model->comp[k].name);
+		appendStringInfo(&rep, ": %d", lcount[k]);
+	}
+	appendStringInfoString(&rep, "}, \"m_not_estimated\": [");
+	for (int k = 0; k < ncomp; k++)
+		if (has_data[k] && mcount[k] == 0 && lcount[k] == 0)
+		{
+			appendStringInfo(&rep, "%s", nmissing ? ", " : "");
+			escape_json(&rep, model->comp[k].name);
+			appendStringInfo(&missing, "%s%s", nmissing ? ", " : "", model->comp[k].name);
+			nmissing++;
+		}
+	appendStringInfoChar(&rep, ']');
+	model->households = detect_households(st, pairs, &rep);
+	if (nmissing > 0)
+		ereport(NOTICE,
+				(errmsg("training of match model \"%s\" did not estimate m of %d comparison%s: %s",
+						model->name, nmissing, nmissing == 1 ? "" : "s", missing.data),
+				 errdetail("No training session had pairs with values of %s, and no steward decision links such a pair; %s previous m is kept.",
+						   nmissing == 1 ? "it" : "them", nmissing == 1 ? "its" : "their"),
+				 errhint("Add a blocking rule that does not have the comparison's field as a key, or record steward decisions (ci.decide_match).")));
 	store_term_frequencies(st, &rep);
 	appendStringInfoChar(&rep, '}');
 	match_save_parameters(model, rep.data);

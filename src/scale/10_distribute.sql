@@ -33,12 +33,15 @@ AS $$
         (21, 'ci.identity_link',       'distributed', 'record_id',   'ci.source_record'),
         (22, 'ci.match_decision',      'distributed', 'record_a',    'ci.source_record'),
         (23, 'ci.match_review',        'distributed', 'record_a',    'ci.source_record'),
+        -- a source's keys, unique: distributed by the key itself
+        (25, 'ci.source_record_key',   'distributed', 'source_key',  NULL),
         -- identity side: identities and everything per identity
         (30, 'ci.identity',            'distributed', 'identity_id', NULL),
         (31, 'ci.identity_event',      'distributed', 'identity_id', 'ci.identity'),
         (32, 'ci.golden_profile',      'distributed', 'identity_id', 'ci.identity'),
         (33, 'ci.golden_override',     'distributed', 'identity_id', 'ci.identity'),
         (34, 'ci.golden_dirty',        'distributed', 'identity_id', 'ci.identity'),
+        (35, 'ci.identity_member',     'distributed', 'identity_id', 'ci.identity'),
         -- coordinator only: run log and the rebuild-everything flag
         (40, 'ci.match_run',           'coordinator', NULL,          NULL),
         (41, 'ci.golden_stale',        'coordinator', NULL,          NULL)
@@ -119,9 +122,29 @@ $$;
 COMMENT ON FUNCTION ci.distribution_blockers(regclass, text, name, regclass) IS
 'Why a relation cannot take its place in the Citus layout (triggers on shards, unique keys without the distribution column, foreign keys Citus cannot keep); empty when nothing stops it';
 
+-- What ci.distribute() changes itself before distributing (doc/scaling.md,
+-- "What ci.distribute() changes"): the triggers of tables that become
+-- shards or reference tables (the API functions do their work on Citus),
+-- primary keys rekeyed with the distribution column first, and the keys
+-- that cross the two sides, which the API functions keep.
+CREATE FUNCTION ci.distribution_change(reason text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT $1 LIKE 'trigger %'
+        OR $1 LIKE 'primary key % does not include the distribution column %'
+        OR $1 IN ('unique constraint source_record_source_source_key_key does not include the distribution column record_id',
+                  'foreign key identity_merged_into_fkey does not join identity_id to the distribution column of ci.identity',
+                  'foreign key match_decision_record_b_fkey does not join record_a to the distribution column of ci.source_record',
+                  'foreign key match_review_record_b_fkey does not join record_a to the distribution column of ci.source_record')
+$$;
+COMMENT ON FUNCTION ci.distribution_change(text) IS
+'internal: whether ci.distribute() removes this blocker itself (a trigger whose work the API does on Citus, a key it rekeys or that the API keeps)';
+
 CREATE FUNCTION ci.distribution_plan(OUT step integer, OUT relation regclass, OUT placement text,
                                      OUT distribution_column name, OUT colocate_with regclass,
-                                     OUT status text, OUT blockers text[])
+                                     OUT status text, OUT blockers text[], OUT changes text[])
 RETURNS SETOF record
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -149,14 +172,26 @@ BEGIN
                        to_jsonb(ci.distribution_blockers(l.relation, l.placement, l.distribution_column, l.colocate_with)));
         END IF;
     END LOOP;
+    -- what ci.distribute() changes itself is not a blocker
+    FOR l IN SELECT * FROM ci.distribution_layout() LOOP
+        IF own ? l.relation::oid::text THEN
+            own := jsonb_set(own, ARRAY[l.relation::oid::text],
+                             coalesce((SELECT jsonb_agg(x) FROM jsonb_array_elements_text(own -> l.relation::oid::text) x
+                                        WHERE NOT ci.distribution_change(x)), '[]'));
+        END IF;
+    END LOOP;
     FOR l IN SELECT * FROM ci.distribution_layout() LOOP
         step := l.step; relation := l.relation; placement := l.placement;
         distribution_column := l.distribution_column; colocate_with := l.colocate_with;
+        changes := '{}';
         IF l.placement = 'coordinator' THEN
             status := 'local'; blockers := '{}';
         ELSIF NOT own ? l.relation::oid::text THEN
             status := 'done'; blockers := '{}';
         ELSE
+            SELECT coalesce(array_agg(x ORDER BY x), '{}') INTO changes
+              FROM unnest(ci.distribution_blockers(l.relation, l.placement, l.distribution_column, l.colocate_with)) x
+             WHERE ci.distribution_change(x);
             SELECT coalesce(array_agg(x ORDER BY x), '{}') INTO blockers
               FROM jsonb_array_elements_text(own -> l.relation::oid::text) x;
             -- a table also waits for its co-location group's first table and
@@ -226,6 +261,44 @@ BEGIN
         RETURN QUERY SELECT d.relation, d.placement, d.status FROM ci.distribution_plan() d;
         RETURN;
     END IF;
+
+    -- The changes that make the tables distributable (doc/scaling.md).
+    FOR p IN SELECT * FROM ci_distribute_ready ORDER BY step LOOP
+        FOREACH s IN ARRAY p.changes LOOP
+            IF s LIKE 'trigger %' THEN
+                -- its work is done by the API functions on Citus
+                EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.substr(s, 9), p.relation);
+            ELSIF s LIKE 'primary key %' THEN
+                -- rekeyed: the distribution column first, then the old key
+                SELECT c.conname, pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.i)
+                  INTO fk
+                  FROM pg_catalog.pg_constraint c
+                  CROSS JOIN LATERAL pg_catalog.unnest(c.conkey) WITH ORDINALITY AS k(attnum, i)
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+                 WHERE c.conrelid = p.relation AND c.contype = 'p'
+                 GROUP BY c.conname;
+                EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I, ADD PRIMARY KEY (%I, %s)',
+                                          p.relation, fk.conname, p.distribution_column, fk.string_agg);
+            ELSIF s LIKE 'unique constraint source_record_source_source_key_key %' THEN
+                -- (source, source_key) stays unique through ci.source_record_key
+                INSERT INTO ci.source_record_key (source_key, source, record_id)
+                SELECT r.source_key, r.source, r.record_id FROM ci.source_record r
+                ON CONFLICT DO NOTHING;
+                ALTER TABLE ci.source_record DROP CONSTRAINT source_record_source_source_key_key;
+            ELSIF s LIKE 'foreign key %' THEN
+                -- across shards: kept by the functions that write the rows
+                EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', p.relation,
+                                          (pg_catalog.regexp_match(s, '^foreign key (\S+)'))[1]);
+            END IF;
+        END LOOP;
+    END LOOP;
+    -- Full resolution reads the record side in parallel and then writes
+    -- reference tables (the model's parameters): Citus allows that in one
+    -- transaction only over one connection per node.  Incremental
+    -- resolution keeps its plans: custom plans, which Citus can route.
+    EXECUTE pg_catalog.format('ALTER FUNCTION ci.resolve_identities(text, boolean) SET citus.multi_shard_modify_mode = %L', 'sequential');
+    EXECUTE pg_catalog.format('ALTER FUNCTION ci.train_model(text) SET citus.multi_shard_modify_mode = %L', 'sequential');
+    ALTER FUNCTION ci.resolve_record(bigint, text) SET plan_cache_mode = force_custom_plan;
 
     -- DDL and copies over one connection per worker, so that the foreign keys
     -- added below in the same transaction see the shards just made.

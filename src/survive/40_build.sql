@@ -80,7 +80,13 @@ DECLARE
     v_key    text;
     v_value  text;
     v_agg    text;
-    v_where  text := CASE WHEN p_incremental THEN 'l.identity_id = ANY($1)' END;
+    -- on Citus the identity side's copy of the member records (co-located
+    -- with the profiles), on one node the links joined with the records
+    v_dist   constant boolean := ci.scale_distributed();
+    v_from   constant text := CASE WHEN v_dist THEN 'ci.identity_member r'
+                                   ELSE 'ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id' END;
+    v_id     constant text := CASE WHEN v_dist THEN 'r.identity_id' ELSE 'l.identity_id' END;
+    v_where  text := CASE WHEN p_incremental THEN v_id || ' = ANY($1)' END;
     a        record;
 BEGIN
     FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text, g.survive_group,
@@ -119,8 +125,11 @@ BEGIN
             v_aggs := v_aggs || format(E',\n               %s AS %I', v_agg, a.attribute);
             v_outer := v_outer || format(E',\n       g.%I', a.attribute);
             IF a.lead = a.attribute AND a.group_size > 1 THEN
-                v_joins := v_joins || format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
-                                             a.w, a.lead);
+                v_joins := v_joins || CASE WHEN v_dist
+                    THEN format(E'\n  LEFT JOIN ci.identity_member %1$I ON %1$I.identity_id = g.identity_id AND %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
+                                a.w, a.lead)
+                    ELSE format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
+                                a.w, a.lead) END;
             END IF;
         ELSE
             -- a group member: the lead's winning record, else its own rules
@@ -128,18 +137,18 @@ BEGIN
                 E',\n       CASE WHEN g.%1$I IS NOT NULL'
                 || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %3$L, %1$L)'
                 || E'\n            ELSE (SELECT %4$s'
-                || E'\n                    FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
-                || E'\n                   WHERE l.identity_id = g.identity_id) END AS %5$I',
-                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute);
+                || E'\n                    FROM %6$s'
+                || E'\n                   WHERE %7$s = g.identity_id) END AS %5$I',
+                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute, v_from, v_id);
         END IF;
     END LOOP;
     RETURN 'SELECT g.identity_id, g.record_count, g.sources'
         || v_outer
-        || E'\n  FROM (SELECT l.identity_id, pg_catalog.count(*)::integer AS record_count, pg_catalog.array_agg(r.source) AS sources'
+        || E'\n  FROM (SELECT ' || v_id || ', pg_catalog.count(*)::integer AS record_count, pg_catalog.array_agg(r.source) AS sources'
         || v_aggs
-        || E'\n          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'
+        || E'\n          FROM ' || v_from
         || coalesce(E'\n         WHERE ' || v_where, '')
-        || E'\n         GROUP BY l.identity_id) g'
+        || E'\n         GROUP BY ' || v_id || ') g'
         || v_joins;
 END;
 $$;
@@ -169,6 +178,33 @@ BEGIN
         v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
         v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || pg_catalog.jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
     END LOOP;
+    IF ci.scale_distributed() THEN
+        -- Citus: one INSERT ... SELECT whose every table is on the identity
+        -- side, so that it runs on the shards (a CTE or an OFFSET would pull
+        -- the rows to the coordinator).
+        EXECUTE format($sql$
+            INSERT INTO ci.golden_profile AS gp (identity_id, %3$s record_count, sources, lineage, changed_at)
+            SELECT g.identity_id, %4$s g.record_count,
+                   ci.golden_sources(g.sources),
+                   pg_catalog.jsonb_build_object(%5$s), pg_catalog.now()
+              FROM (%1$s) g
+              LEFT JOIN (SELECT identity_id,
+                                pg_catalog.jsonb_object_agg(attribute, pg_catalog.jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
+                           FROM ci.golden_override %2$s
+                          GROUP BY identity_id) o ON o.identity_id = g.identity_id
+            %6$s$sql$,
+            ci.golden_profile_sql(p_ids IS NOT NULL),
+            CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
+            v_cols, v_vals, rtrim(v_lineage, ', '),
+            format($c$ON CONFLICT (identity_id) DO UPDATE
+                   SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
+                       lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
+                 WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
+                       (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set))
+        USING p_ids;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        RETURN v_n;
+    END IF;
     -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
     -- member's lineage is an expression) are computed once, not once per
     -- reference below.
@@ -213,6 +249,14 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1667825665, 1);
     DELETE FROM ci.golden_dirty;
     DELETE FROM ci.golden_stale;
+    IF ci.scale_distributed() THEN
+        -- Citus: the member records to the identity side, then shard-local work
+        PERFORM ci.golden_members_sync(NULL);
+        v_n := ci.golden_upsert(NULL);
+        DELETE FROM ci.golden_profile gp
+         WHERE NOT EXISTS (SELECT 1 FROM ci.identity_member m WHERE m.identity_id = gp.identity_id);
+        RETURN v_n;
+    END IF;
     v_n := ci.golden_upsert(NULL);
     DELETE FROM ci.golden_profile gp
      WHERE NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = gp.identity_id);
@@ -232,6 +276,23 @@ BEGIN
         RETURN 0;
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
+    IF ci.scale_distributed() THEN
+        -- Citus: the same steps per shard.  Rows are locked by an UPDATE
+        -- (Citus takes multi-shard row locks only by writing); refreshers
+        -- run on the coordinator, whose advisory lock above orders them
+        -- against a full build.
+        INSERT INTO ci.golden_profile (identity_id)
+        SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids)
+        ON CONFLICT (identity_id) DO NOTHING;
+        UPDATE ci.golden_profile gp SET changed_at = gp.changed_at WHERE gp.identity_id = ANY(v_ids);
+        DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY(v_ids);
+        PERFORM ci.golden_members_sync(v_ids);
+        v_n := ci.golden_upsert(v_ids);
+        DELETE FROM ci.golden_profile gp
+         WHERE gp.identity_id = ANY(v_ids)
+           AND NOT EXISTS (SELECT 1 FROM ci.identity_member m WHERE m.identity_id = gp.identity_id);
+        RETURN v_n;
+    END IF;
     -- a row to lock for every live identity, then the locks, in identity order
     INSERT INTO ci.golden_profile (identity_id)
     SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids) ORDER BY 1
@@ -273,6 +334,23 @@ BEGIN
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
     SELECT max(seq) INTO v_max FROM ci.golden_dirty;
+    IF ci.scale_distributed() THEN
+        -- Citus: no multi-shard SKIP LOCKED; refreshers on the coordinator
+        -- claim whole batches (a concurrent one waits for the rows it wants)
+        LOOP
+            WITH batch AS MATERIALIZED (SELECT q.identity_id, q.seq FROM ci.golden_dirty q WHERE q.seq <= v_max
+                                         ORDER BY q.seq LIMIT p_batch_size),
+            claimed AS (
+                DELETE FROM ci.golden_dirty d
+                 WHERE (d.identity_id, d.seq) IN (SELECT b.identity_id, b.seq FROM batch b)
+                RETURNING d.identity_id)
+            SELECT array_agg(DISTINCT identity_id) INTO v_ids FROM claimed;
+            EXIT WHEN v_ids IS NULL;
+            PERFORM ci.refresh_golden_profiles_for(v_ids);
+            v_total := v_total + cardinality(v_ids);
+        END LOOP;
+        RETURN v_total;
+    END IF;
     LOOP
         -- claim queue entries; entries another refresher holds are skipped
         WITH claimed AS (

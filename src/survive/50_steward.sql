@@ -17,10 +17,11 @@ BEGIN
             USING ERRCODE = 'undefined_column',
                   HINT = 'Known attributes: ' || (SELECT string_agg(attribute, ', ' ORDER BY position) FROM ci.golden_attribute) || '.';
     END IF;
-    INSERT INTO ci.golden_override AS o (identity_id, attribute, value, reason)
-    VALUES (p_identity_id, p_attribute, p_value, p_reason)
+    -- actor and time as values (Citus evaluates nothing in DO UPDATE SET)
+    INSERT INTO ci.golden_override AS o (identity_id, attribute, value, reason, actor, at)
+    VALUES (p_identity_id, p_attribute, p_value, p_reason, current_user, now())
     ON CONFLICT (identity_id, attribute) DO UPDATE
-       SET value = EXCLUDED.value, reason = EXCLUDED.reason, actor = current_user, at = now();
+       SET value = EXCLUDED.value, reason = EXCLUDED.reason, actor = EXCLUDED.actor, at = EXCLUDED.at;
     PERFORM ci.refresh_golden_profiles_for(ARRAY[p_identity_id]);
 END;
 $$;
@@ -55,10 +56,16 @@ BEGIN
         RAISE EXCEPTION 'unmerge needs a non-empty list of record ids without NULLs'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- lock the links of every identity involved, in record order
-    PERFORM 1 FROM ci.identity_link l
-     WHERE l.identity_id IN (SELECT identity_id FROM ci.identity_link WHERE record_id = ANY(v_ids))
-     ORDER BY l.record_id FOR UPDATE;
+    -- lock the links of every identity involved, in record order (on Citus,
+    -- where multi-shard row locks are taken by writing, by a no-op update)
+    IF ci.scale_distributed() THEN
+        UPDATE ci.identity_link l SET linked_at = l.linked_at
+         WHERE l.identity_id IN (SELECT k.identity_id FROM ci.identity_link k WHERE k.record_id = ANY(v_ids));
+    ELSE
+        PERFORM 1 FROM ci.identity_link l
+         WHERE l.identity_id IN (SELECT identity_id FROM ci.identity_link WHERE record_id = ANY(v_ids))
+         ORDER BY l.record_id FOR UPDATE;
+    END IF;
     IF (SELECT count(*) FROM ci.identity_link WHERE record_id = ANY(v_ids)) <> cardinality(v_ids) THEN
         RAISE EXCEPTION 'record % is not linked to any identity',
               (SELECT min(r) FROM unnest(v_ids) r WHERE NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.record_id = r))
@@ -96,12 +103,13 @@ BEGIN
     UPDATE ci.identity SET updated_at = now() WHERE identity_id IN (v_from, v_target);
 
     -- remembered for identity resolution: these records stay apart from those left behind
-    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, note)
-    SELECT least(m.r, k.record_id), greatest(m.r, k.record_id), 'no_link', coalesce(p_reason, 'steward unmerge')
+    INSERT INTO ci.match_decision AS d (record_a, record_b, decision, note, actor, decided_at)
+    SELECT least(m.r, k.record_id), greatest(m.r, k.record_id), 'no_link', coalesce(p_reason, 'steward unmerge'),
+           current_user, now()
       FROM unnest(v_ids) m(r)
       JOIN ci.identity_link k ON k.identity_id = v_from
     ON CONFLICT (record_a, record_b) DO UPDATE
-       SET decision = 'no_link', note = EXCLUDED.note, actor = current_user, decided_at = now();
+       SET decision = 'no_link', note = EXCLUDED.note, actor = EXCLUDED.actor, decided_at = EXCLUDED.decided_at;
 
     INSERT INTO ci.identity_event (event, identity_id, other_id, record_ids, detail)
     VALUES ('unmerge', v_from, v_target, v_ids,

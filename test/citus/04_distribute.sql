@@ -1,9 +1,8 @@
--- ci.distribute(): the layout, its refusals, and — once the blockers it
--- names are gone (here removed by hand, as the schema rework must do) —
--- the distributed layout itself: reference tables, a record side and an
+-- ci.distribute(): the layout, its refusals, what it changes itself, and
+-- the distributed layout: reference tables, a record side and an
 -- identity side, each co-located, foreign keys kept, idempotent.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 -- (Temporary views stay local to the coordinator; Citus would warn.)
 SET LOCAL client_min_messages = error;
 
@@ -19,41 +18,33 @@ SELECT throws_ok('SELECT * FROM ci.distribute()', '55000', 'the Citus cluster ha
                  'ci.distribute() without a worker that holds shards: refused');
 ROLLBACK TO SAVEPOINT no_workers;
 
+-- A table outside the layout that refers to one inside it blocks it: Citus
+-- could not keep that foreign key.
+CREATE TABLE public.ct_orders (order_id bigint PRIMARY KEY, identity_id bigint REFERENCES ci.identity);
 SELECT throws_ok('SELECT * FROM ci.distribute()', '0A000', 'the canonical tables cannot be distributed yet',
-                 'ci.distribute() while tables are blocked: refused, naming them');
+                 'ci.distribute() while a table is blocked: refused, naming it');
 SELECT is_empty($$SELECT logicalrelid FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'ci.%'$$,
                 'the refusal distributed nothing');
+SELECT ok((SELECT array_to_string(blockers, ';') LIKE '%foreign key ct_orders_identity_id_fkey of %ct_orders, outside the layout, refers to it%'
+           FROM ci.distribution_plan() WHERE relation = 'ci.identity'::regclass),
+          'the plan names the foreign key Citus could not keep');
+DROP TABLE public.ct_orders;
 
-SELECT ok((SELECT blockers @> ARRAY['unique constraint source_record_source_source_key_key does not include the distribution column record_id']
+-- What ci.distribute() changes itself is listed, not a blocker.
+SELECT ok((SELECT changes @> ARRAY['unique constraint source_record_source_source_key_key does not include the distribution column record_id']
            FROM ci.distribution_plan() WHERE relation = 'ci.source_record'::regclass),
-          'the plan names what Citus cannot enforce: UNIQUE (source, source_key) without record_id');
-SELECT ok((SELECT blockers @> ARRAY['trigger identity_link_insert_check']
+          'the plan lists UNIQUE (source, source_key), which ci.distribute() moves to ci.source_record_key');
+SELECT ok((SELECT changes @> ARRAY['trigger identity_link_insert_check', 'trigger golden_queue_link_insert', 'trigger consent_follow_link_insert']
            FROM ci.distribution_plan() WHERE relation = 'ci.identity_link'::regclass),
-          'the plan names the triggers on tables that become shards');
+          'the plan lists the triggers it drops on tables that become shards (link guard, golden queue, consent)');
 
--- Remove every blocker the plan names, as the issue's experiment did by hand.
-DO $$
-DECLARE r record; b text;
-BEGIN
-    FOR r IN SELECT * FROM ci.distribution_plan() WHERE status = 'blocked' LOOP
-        FOREACH b IN ARRAY r.blockers LOOP
-            IF b LIKE 'trigger %' THEN
-                EXECUTE format('DROP TRIGGER %I ON %s', substr(b, 9), r.relation);
-            ELSIF b ~ '^(primary key|unique constraint|foreign key) ' THEN
-                EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', r.relation,
-                               (regexp_match(b, '^(?:primary key|unique constraint|foreign key) (\S+)'))[1]);
-            END IF;
-        END LOOP;
-    END LOOP;
-END
-$$;
 INSERT INTO ci.identity (identity_id) SELECT g FROM generate_series(1, 100) g;
 INSERT INTO ci.golden_profile (identity_id, family_name) SELECT g, 'family ' || g FROM generate_series(1, 100) g;
 
 SELECT is_empty($$SELECT relation FROM ci.distribution_plan() WHERE status NOT IN ('ready', 'local')$$,
                 'with the blockers gone every table is ready');
-SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 20, 'ci.distribute() distributes all 20 tables');
-SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 20, 'a second call changes nothing: idempotent');
+SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 22, 'ci.distribute() distributes all 22 tables');
+SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 22, 'a second call changes nothing: idempotent');
 
 SELECT set_eq($$SELECT logicalrelid::regclass::text FROM pg_dist_partition WHERE partmethod = 'n' AND repmodel = 't'
                 AND logicalrelid::regclass::text LIKE 'ci.%'$$,
@@ -65,7 +56,8 @@ SELECT is((SELECT count(DISTINCT colocationid)::int FROM pg_dist_partition
            WHERE logicalrelid IN ('ci.source_record'::regclass, 'ci.identity_link', 'ci.match_decision', 'ci.match_review')), 1,
           'the record side is one co-location group');
 SELECT is((SELECT count(DISTINCT colocationid)::int FROM pg_dist_partition
-           WHERE logicalrelid IN ('ci.identity'::regclass, 'ci.identity_event', 'ci.golden_profile', 'ci.golden_override', 'ci.golden_dirty')), 1,
+           WHERE logicalrelid IN ('ci.identity'::regclass, 'ci.identity_event', 'ci.golden_profile', 'ci.golden_override', 'ci.golden_dirty',
+                                  'ci.identity_member')), 1,
           'the identity side is one co-location group');
 SELECT isnt((SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'ci.source_record'::regclass),
             (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'ci.identity'::regclass),

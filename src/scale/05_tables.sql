@@ -1,0 +1,145 @@
+-- Tables of the distributed layout that a single node does not need (they
+-- stay empty there): see doc/scaling.md.
+--
+-- ci.identity_member: each identity's member records with the columns
+-- survivorship reads, on the identity side.  On Citus the links and records
+-- live on the record side (by record) and golden profiles on the identity
+-- side (by identity); the golden-profile statements read this copy instead
+-- of joining across the sides, so that they run on the identity's shard.
+-- Written only by the golden build and refresh (ci.golden_members_sync),
+-- never by users; a single node joins ci.identity_link with
+-- ci.source_record directly and leaves it empty.
+CREATE TABLE ci.identity_member (
+    identity_id      bigint NOT NULL,
+    record_id        bigint NOT NULL,
+    source           text NOT NULL,
+    given_name       text,
+    family_name      text,
+    email            text,
+    phone            text,
+    birth_date       date,
+    national_id      text,
+    street           text,
+    city             text,
+    postcode         text,
+    country          text,
+    attributes       jsonb NOT NULL DEFAULT '{}',
+    updated_at       timestamptz NOT NULL,
+    given_name_norm  text,
+    family_name_norm text,
+    email_norm       text,
+    phone_e164       text,
+    national_id_norm text,
+    street_norm      text,
+    city_norm        text,
+    postcode_norm    text,
+    PRIMARY KEY (identity_id, record_id)
+);
+COMMENT ON TABLE ci.identity_member IS
+'Citus only (empty on one node): each identity''s member records with the columns survivorship reads, distributed by identity so that golden profiles are computed on the identity''s shard; kept by the golden build and refresh';
+
+-- ci.source_record_key: a source's own key, unique.  On one node
+-- UNIQUE (source, source_key) on ci.source_record keeps it; Citus cannot
+-- enforce a unique key without the distribution column (record_id), so
+-- ci.distribute() moves it here, distributed by source_key, and the load
+-- path registers new records' keys with ci.register_source_keys() in the
+-- loading transaction (a duplicate fails it with 23505).
+CREATE TABLE ci.source_record_key (
+    source_key  text NOT NULL,
+    source      text NOT NULL,
+    record_id   bigint NOT NULL,
+    PRIMARY KEY (source_key, source)
+);
+COMMENT ON TABLE ci.source_record_key IS
+'Citus only (empty on one node): the (source, source_key) of every source record, distributed by source_key, whose primary key keeps a source''s keys unique across shards; filled by ci.register_source_keys()';
+
+-- Whether the canonical tables are distributed (ci.distribute() ran):
+-- the golden-profile statements then use the identity side's member copy
+-- and per-shard locking.  Dynamic SQL: pg_dist_partition exists only with
+-- Citus.
+CREATE FUNCTION ci.scale_distributed()
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+        INTO v USING 'ci.golden_profile'::regclass;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION ci.scale_distributed() IS
+'true once ci.distribute() has distributed the canonical tables (Citus); false on a single node';
+
+-- Registers the keys of source records loaded since the last call.  On one
+-- node the UNIQUE constraint already refused duplicates: nothing to do.
+CREATE FUNCTION ci.register_source_keys()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT ci.scale_distributed() THEN
+        RETURN 0;
+    END IF;
+    -- the registered records first, as a set: the two tables are
+    -- distributed by different keys
+    WITH known AS MATERIALIZED (SELECT k.record_id FROM ci.source_record_key k)
+    INSERT INTO ci.source_record_key (source_key, source, record_id)
+    SELECT r.source_key, r.source, r.record_id
+      FROM ci.source_record r
+     WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.record_id = r.record_id);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'duplicate source key among the loaded source records'
+        USING ERRCODE = 'unique_violation',
+              DETAIL = SQLERRM,
+              HINT = 'On Citus, (source, source_key) is kept unique by ci.source_record_key: load each key once (update the existing record instead).';
+END
+$$;
+COMMENT ON FUNCTION ci.register_source_keys() IS
+'On Citus: registers the (source, source_key) of source records loaded since the last call in ci.source_record_key, failing with 23505 on a duplicate; call it in the loading transaction. Returns how many keys it registered (0 on one node, where UNIQUE (source, source_key) holds)';
+
+SELECT pg_catalog.pg_extension_config_dump('ci.source_record_key', '');
+
+-- Copies the member records of p_ids (NULL: every identity) from the record
+-- side into ci.identity_member.  The SELECT joins links and records on the
+-- record side's shards; Citus repartitions its rows by identity into the
+-- identity side's shards.
+CREATE FUNCTION ci.golden_members_sync(p_ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF p_ids IS NULL THEN
+        DELETE FROM ci.identity_member;
+    ELSE
+        DELETE FROM ci.identity_member m WHERE m.identity_id = ANY (p_ids);
+    END IF;
+    INSERT INTO ci.identity_member
+          (identity_id, record_id, source, given_name, family_name, email, phone, birth_date, national_id,
+           street, city, postcode, country, attributes, updated_at, given_name_norm, family_name_norm,
+           email_norm, phone_e164, national_id_norm, street_norm, city_norm, postcode_norm)
+    SELECT l.identity_id, r.record_id, r.source, r.given_name, r.family_name, r.email, r.phone, r.birth_date,
+           r.national_id, r.street, r.city, r.postcode, r.country, r.attributes, r.updated_at, r.given_name_norm,
+           r.family_name_norm, r.email_norm, r.phone_e164, r.national_id_norm, r.street_norm, r.city_norm,
+           r.postcode_norm
+      FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
+     WHERE p_ids IS NULL OR l.identity_id = ANY (p_ids);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ci.golden_members_sync(bigint[]) IS
+'internal, Citus: copies the member records of the given identities (NULL: all) from the record side into ci.identity_member for the golden-profile statements';

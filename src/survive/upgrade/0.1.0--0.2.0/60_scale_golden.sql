@@ -1,0 +1,303 @@
+-- 0.1.0 -> 0.2.0, issue 9 (scale-out on Citus): the golden-profile build and
+-- refresh read the identity side's member copy (ci.identity_member) and lock
+-- per shard once ci.distribute() has distributed the tables; on one node they
+-- do what they did.
+
+CREATE OR REPLACE FUNCTION ci.golden_profile_sql(p_incremental boolean DEFAULT false)
+RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_aggs   text := '';
+    v_outer  text := '';
+    v_joins  text := '';
+    v_chain  jsonb;
+    v_scope  text;
+    v_key    text;
+    v_value  text;
+    v_agg    text;
+    -- on Citus the identity side's copy of the member records (co-located
+    -- with the profiles), on one node the links joined with the records
+    v_dist   constant boolean := ci.scale_distributed();
+    v_from   constant text := CASE WHEN v_dist THEN 'ci.identity_member r'
+                                   ELSE 'ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id' END;
+    v_id     constant text := CASE WHEN v_dist THEN 'r.identity_id' ELSE 'l.identity_id' END;
+    v_where  text := CASE WHEN p_incremental THEN v_id || ' = ANY($1)' END;
+    a        record;
+BEGIN
+    FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text, g.survive_group,
+                    (SELECT m.attribute FROM ci.golden_attribute m
+                      WHERE m.survive_group = g.survive_group ORDER BY m.position LIMIT 1) AS lead,
+                    (SELECT count(*) FROM ci.golden_attribute m WHERE m.survive_group = g.survive_group) AS group_size,
+                    'w_' || g.survive_group AS w
+               FROM ci.golden_attribute g
+               LEFT JOIN pg_catalog.pg_attribute att
+                 ON att.attrelid = 'ci.golden_profile'::regclass AND att.attname = g.attribute
+                AND NOT att.attisdropped
+              ORDER BY g.position LOOP
+        -- an attribute without rules: the most recent value (documented)
+        v_chain := coalesce(ci.survivorship_rules(a.attribute), '[{"kind": "most_recent"}]');
+        SELECT CASE WHEN bool_or(s.condition IS NOT NULL) THEN
+                   '(' || string_agg(CASE WHEN s.condition IS NULL THEN (1 << (s.ord - 1)::integer)::text
+                                          ELSE format('CASE WHEN r.attributes @> %L::jsonb THEN %s ELSE 0 END',
+                                                      s.condition, 1 << (s.ord - 1)::integer) END,
+                                     ' | ' ORDER BY s.ord) || ')'
+               END
+          INTO v_scope
+          FROM (SELECT condition, row_number() OVER (ORDER BY priority) AS ord
+                  FROM ci.survivorship_rule WHERE attribute = a.attribute) s;
+        v_value := ci.golden_value_sql(a.attribute, a.is_text, 'r');
+        v_key := CASE WHEN a.is_text AND (v_chain @> '[{"kind": "most_frequent"}]' OR v_chain @> '{"kind": "most_frequent"}')
+                      THEN ci.golden_compare_key(a.attribute) END;
+        IF v_key IS NOT NULL AND v_key IS DISTINCT FROM ci.golden_value_column(a.attribute) THEN
+            v_key := format('coalesce(nullif(r.%I, ''''), %s), ', v_key, v_value);
+        ELSE
+            v_key := '';
+        END IF;
+        v_agg := format('ci.survive_lineage(%s, %sr.record_id, r.source, r.updated_at, %L::jsonb%s)',
+                        v_value, v_key, v_chain, coalesce(', ' || v_scope, ''));
+        IF a.lead IS NULL OR a.lead = a.attribute THEN
+            -- survives by its own rules (a group's lead, or no group)
+            v_aggs := v_aggs || format(E',\n               %s AS %I', v_agg, a.attribute);
+            v_outer := v_outer || format(E',\n       g.%I', a.attribute);
+            IF a.lead = a.attribute AND a.group_size > 1 THEN
+                v_joins := v_joins || CASE WHEN v_dist
+                    THEN format(E'\n  LEFT JOIN ci.identity_member %1$I ON %1$I.identity_id = g.identity_id AND %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
+                                a.w, a.lead)
+                    ELSE format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
+                                a.w, a.lead) END;
+            END IF;
+        ELSE
+            -- a group member: the lead's winning record, else its own rules
+            v_outer := v_outer || format(
+                E',\n       CASE WHEN g.%1$I IS NOT NULL'
+                || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %3$L, %1$L)'
+                || E'\n            ELSE (SELECT %4$s'
+                || E'\n                    FROM %6$s'
+                || E'\n                   WHERE %7$s = g.identity_id) END AS %5$I',
+                a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute, v_from, v_id);
+        END IF;
+    END LOOP;
+    RETURN 'SELECT g.identity_id, g.record_count, g.sources'
+        || v_outer
+        || E'\n  FROM (SELECT ' || v_id || ', pg_catalog.count(*)::integer AS record_count, pg_catalog.array_agg(r.source) AS sources'
+        || v_aggs
+        || E'\n          FROM ' || v_from
+        || coalesce(E'\n         WHERE ' || v_where, '')
+        || E'\n         GROUP BY ' || v_id || ') g'
+        || v_joins;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement that computes golden profiles from the current rules and attribute groups (for inspection and EXPLAIN)';
+
+-- Computes and upserts the profiles of p_ids (NULL: every identity with a
+-- link).  Returns how many rows it inserted or changed.  Callers lock.
+CREATE OR REPLACE FUNCTION ci.golden_upsert(p_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_cols    text := '';
+    v_vals    text := '';
+    v_set     text := '';
+    v_lineage text := '';
+    v_n       bigint;
+    v_empty   boolean;
+    a         record;
+BEGIN
+    v_empty := p_ids IS NULL AND NOT EXISTS (SELECT 1 FROM ci.golden_profile);
+    FOR a IN SELECT g.attribute, format_type(att.atttypid, att.atttypmod) AS typ
+               FROM ci.golden_attribute g
+               JOIN pg_catalog.pg_attribute att
+                 ON att.attrelid = 'ci.golden_profile'::regclass AND att.attname = g.attribute
+              ORDER BY g.position LOOP
+        v_cols := v_cols || format('%I, ', a.attribute);
+        v_vals := v_vals || format(E'CASE WHEN o.pins ? %1$L THEN (o.pins -> %1$L ->> ''value'')::%2$s\n                 ELSE (g.%1$I ->> ''value'')::%2$s END, ', a.attribute, a.typ);
+        v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
+        v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || pg_catalog.jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
+    END LOOP;
+    IF ci.scale_distributed() THEN
+        -- Citus: one INSERT ... SELECT whose every table is on the identity
+        -- side, so that it runs on the shards (a CTE or an OFFSET would pull
+        -- the rows to the coordinator).
+        EXECUTE format($sql$
+            INSERT INTO ci.golden_profile AS gp (identity_id, %3$s record_count, sources, lineage, changed_at)
+            SELECT g.identity_id, %4$s g.record_count,
+                   ci.golden_sources(g.sources),
+                   pg_catalog.jsonb_build_object(%5$s), pg_catalog.now()
+              FROM (%1$s) g
+              LEFT JOIN (SELECT identity_id,
+                                pg_catalog.jsonb_object_agg(attribute, pg_catalog.jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
+                           FROM ci.golden_override %2$s
+                          GROUP BY identity_id) o ON o.identity_id = g.identity_id
+            %6$s$sql$,
+            ci.golden_profile_sql(p_ids IS NOT NULL),
+            CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
+            v_cols, v_vals, rtrim(v_lineage, ', '),
+            format($c$ON CONFLICT (identity_id) DO UPDATE
+                   SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
+                       lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
+                 WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
+                       (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set))
+        USING p_ids;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        RETURN v_n;
+    END IF;
+    -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
+    -- member's lineage is an expression) are computed once, not once per
+    -- reference below.
+    EXECUTE format($sql$
+        WITH g AS (SELECT * FROM (%s) q OFFSET 0),
+        o AS (SELECT identity_id,
+                     pg_catalog.jsonb_object_agg(attribute, pg_catalog.jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
+                FROM ci.golden_override %s
+               GROUP BY identity_id),
+        up AS (
+            INSERT INTO ci.golden_profile AS gp (identity_id, %s record_count, sources, lineage, changed_at)
+            SELECT g.identity_id, %s g.record_count,
+                   ci.golden_sources(g.sources),
+                   pg_catalog.jsonb_build_object(%s), pg_catalog.now()
+              FROM g LEFT JOIN o ON o.identity_id = g.identity_id
+            %s
+            RETURNING 1)
+        SELECT pg_catalog.count(*) FROM up$sql$,
+        ci.golden_profile_sql(p_ids IS NOT NULL),
+        CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
+        v_cols, v_vals, rtrim(v_lineage, ', '),
+        -- into an empty table (a first build) a plain INSERT: no speculative insertion
+        CASE WHEN v_empty THEN '' ELSE format($c$ON CONFLICT (identity_id) DO UPDATE
+               SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
+                   lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
+             WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
+                   (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set) END)
+    INTO v_n USING p_ids;
+    RETURN v_n;
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_upsert(bigint[]) IS 'internal: computes and writes the golden profiles of the given identities (NULL: all); callers take the locks';
+
+CREATE OR REPLACE FUNCTION ci.build_golden_profiles()
+RETURNS bigint LANGUAGE plpgsql VOLATILE
+SET jit = off
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(1667825665, 1);
+    DELETE FROM ci.golden_dirty;
+    DELETE FROM ci.golden_stale;
+    IF ci.scale_distributed() THEN
+        -- Citus: the member records to the identity side, then shard-local work
+        PERFORM ci.golden_members_sync(NULL);
+        v_n := ci.golden_upsert(NULL);
+        DELETE FROM ci.golden_profile gp
+         WHERE NOT EXISTS (SELECT 1 FROM ci.identity_member m WHERE m.identity_id = gp.identity_id);
+        RETURN v_n;
+    END IF;
+    v_n := ci.golden_upsert(NULL);
+    DELETE FROM ci.golden_profile gp
+     WHERE NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = gp.identity_id);
+    RETURN v_n;
+END;
+$$;
+COMMENT ON FUNCTION ci.build_golden_profiles() IS 'builds or rebuilds every golden profile in one set-based statement (emptying the refresh queue and the stale flag); returns how many rows were written';
+
+CREATE OR REPLACE FUNCTION ci.refresh_golden_profiles_for(p_identity_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ids bigint[];
+    v_n   bigint;
+BEGIN
+    SELECT array_agg(DISTINCT i ORDER BY i) INTO v_ids FROM unnest(p_identity_ids) i WHERE i IS NOT NULL;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
+    IF ci.scale_distributed() THEN
+        -- Citus: the same steps per shard.  Rows are locked by an UPDATE
+        -- (Citus takes multi-shard row locks only by writing); refreshers
+        -- run on the coordinator, whose advisory lock above orders them
+        -- against a full build.
+        INSERT INTO ci.golden_profile (identity_id)
+        SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids)
+        ON CONFLICT (identity_id) DO NOTHING;
+        UPDATE ci.golden_profile gp SET changed_at = gp.changed_at WHERE gp.identity_id = ANY(v_ids);
+        DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY(v_ids);
+        PERFORM ci.golden_members_sync(v_ids);
+        v_n := ci.golden_upsert(v_ids);
+        DELETE FROM ci.golden_profile gp
+         WHERE gp.identity_id = ANY(v_ids)
+           AND NOT EXISTS (SELECT 1 FROM ci.identity_member m WHERE m.identity_id = gp.identity_id);
+        RETURN v_n;
+    END IF;
+    -- a row to lock for every live identity, then the locks, in identity order
+    INSERT INTO ci.golden_profile (identity_id)
+    SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids) ORDER BY 1
+    ON CONFLICT (identity_id) DO NOTHING;
+    PERFORM 1 FROM ci.golden_profile WHERE identity_id = ANY(v_ids) ORDER BY identity_id FOR UPDATE;
+    -- queue entries we can see are covered by the computation below, whose
+    -- snapshot is taken after this statement's and after the locks
+    DELETE FROM ci.golden_dirty d
+     WHERE d.seq IN (SELECT q.seq FROM ci.golden_dirty q WHERE q.identity_id = ANY(v_ids) FOR UPDATE SKIP LOCKED);
+    v_n := ci.golden_upsert(v_ids);
+    DELETE FROM ci.golden_profile gp
+     WHERE gp.identity_id = ANY(v_ids)
+       AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = gp.identity_id);
+    RETURN v_n;
+END;
+$$;
+COMMENT ON FUNCTION ci.refresh_golden_profiles_for(bigint[]) IS 'recomputes the golden profiles of the given identities now (deleting those left without records); returns how many rows were written';
+
+CREATE OR REPLACE FUNCTION ci.refresh_golden_profiles(p_batch_size integer DEFAULT 10000)
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_max   bigint;
+    v_ids   bigint[];
+    v_total bigint := 0;
+BEGIN
+    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
+        RAISE EXCEPTION 'batch size must be a positive integer'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('The batch size given was %s.', coalesce(p_batch_size::text, 'NULL'));
+    END IF;
+    -- rules, attributes or trust changed since the last build: rebuild all
+    -- (exclusive lock, then look again: a concurrent refresher may have
+    -- rebuilt and committed meanwhile)
+    IF EXISTS (SELECT 1 FROM ci.golden_stale) THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(1667825665, 1);
+        IF EXISTS (SELECT 1 FROM ci.golden_stale) THEN
+            PERFORM ci.build_golden_profiles();
+            RETURN (SELECT count(*) FROM ci.golden_profile);
+        END IF;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
+    SELECT max(seq) INTO v_max FROM ci.golden_dirty;
+    IF ci.scale_distributed() THEN
+        -- Citus: no multi-shard SKIP LOCKED; refreshers on the coordinator
+        -- claim whole batches (a concurrent one waits for the rows it wants)
+        LOOP
+            WITH batch AS MATERIALIZED (SELECT q.identity_id, q.seq FROM ci.golden_dirty q WHERE q.seq <= v_max
+                                         ORDER BY q.seq LIMIT p_batch_size),
+            claimed AS (
+                DELETE FROM ci.golden_dirty d
+                 WHERE (d.identity_id, d.seq) IN (SELECT b.identity_id, b.seq FROM batch b)
+                RETURNING d.identity_id)
+            SELECT array_agg(DISTINCT identity_id) INTO v_ids FROM claimed;
+            EXIT WHEN v_ids IS NULL;
+            PERFORM ci.refresh_golden_profiles_for(v_ids);
+            v_total := v_total + cardinality(v_ids);
+        END LOOP;
+        RETURN v_total;
+    END IF;
+    LOOP
+        -- claim queue entries; entries another refresher holds are skipped
+        WITH claimed AS (
+            DELETE FROM ci.golden_dirty d
+             WHERE d.seq IN (SELECT q.seq FROM ci.golden_dirty q WHERE q.seq <= v_max
+                              ORDER BY q.seq LIMIT p_batch_size FOR UPDATE SKIP LOCKED)
+            RETURNING d.identity_id)
+        SELECT array_agg(DISTINCT identity_id) INTO v_ids FROM claimed;
+        EXIT WHEN v_ids IS NULL;
+        PERFORM ci.refresh_golden_profiles_for(v_ids);
+        v_total := v_total + cardinality(v_ids);
+    END LOOP;
+    RETURN v_total;
+END;
+$$;
+COMMENT ON FUNCTION ci.refresh_golden_profiles(integer) IS 'incremental refresh: recomputes the profiles of identities queued in ci.golden_dirty by changes to records, links or overrides, or every profile when rules, attributes or source trust changed (ci.golden_stale); returns how many identities were refreshed';

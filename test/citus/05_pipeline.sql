@@ -1,0 +1,98 @@
+-- The demo pipeline on the distributed layout, compared with the same
+-- pipeline on one node.  First, on the coordinator's plain tables, the
+-- pipeline runs and its results are kept in plain tables; then the identity
+-- tables are emptied, their sequences put back, and ci.distribute() runs in
+-- its own transaction, as an administrator would; then, in a new session,
+-- the same pipeline runs on the distributed tables.  Identities, links,
+-- events and golden values must be identical, and per-identity statements
+-- single-shard.  This file leaves the cluster distributed: it runs last.
+\set QUIET 1
+SET client_min_messages = error;
+BEGIN;
+SELECT last_value AS iseq, is_called AS icalled FROM ci.identity_identity_id_seq \gset
+SELECT last_value AS rseq, is_called AS rcalled FROM ci.source_record_record_id_seq \gset
+SELECT last_value AS eseq, is_called AS ecalled FROM ci.identity_event_event_id_seq \gset
+\set run single
+\ir include/pipeline.sql
+CREATE TABLE public.ct_single_counts AS SELECT :records AS records, :identities AS identities, :refreshed AS refreshed;
+-- back to the fixture: the identity side and the new records go, the
+-- sequences restart where they were
+DELETE FROM ci.golden_override; DELETE FROM ci.golden_profile; DELETE FROM ci.golden_dirty; DELETE FROM ci.golden_stale;
+DELETE FROM ci.match_review; DELETE FROM ci.match_decision; DELETE FROM ci.identity_link;
+DELETE FROM ci.identity_event; DELETE FROM ci.identity; DELETE FROM ci.match_run;
+DELETE FROM ci.source_record WHERE source_key LIKE 'ct-new-%';
+SELECT setval('ci.identity_identity_id_seq', :iseq, :'icalled'), setval('ci.source_record_record_id_seq', :rseq, :'rcalled'),
+       setval('ci.identity_event_event_id_seq', :eseq, :'ecalled') \gset
+COMMIT;
+
+CREATE TABLE public.ct_distribute AS SELECT * FROM ci.distribute();
+
+\c
+\set QUIET 1
+SET client_min_messages = error;
+BEGIN;
+SELECT plan(21);
+-- the pipeline first: full resolution writes the model's parameters (reference
+-- tables) after reading the shards, which Citus allows only before any other
+-- multi-shard work in the transaction (doc/scaling.md)
+\set run dist
+\ir include/pipeline.sql
+
+SELECT is((SELECT count(*)::int FROM public.ct_distribute WHERE status = 'done'), 22,
+          'ci.distribute() turns the installed 0.2.0 schema into the layout: 22 tables distributed or reference');
+SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 22, 'a second call changes nothing');
+SELECT ok(ci.scale_distributed(), 'ci.scale_distributed() sees the layout');
+SELECT is_empty($$SELECT tgname FROM pg_trigger t JOIN ci.distribution_layout() l ON l.relation = t.tgrelid
+                  WHERE NOT t.tgisinternal AND l.placement <> 'coordinator'$$,
+                'no trigger is left on a table that became shards or a reference table');
+SELECT is((SELECT count(*)::int FROM ci.source_record_key), (SELECT count(*)::int FROM ci.source_record),
+          'every source key is registered in ci.source_record_key');
+SELECT is((SELECT count(DISTINCT colocationid)::int FROM pg_dist_partition
+           WHERE logicalrelid IN ('ci.identity'::regclass, 'ci.identity_member', 'ci.golden_profile', 'ci.golden_dirty')), 1,
+          'the member copy is co-located with the identity side');
+
+
+SELECT is(:records, records, 'full resolution reads every record from the shards') FROM public.ct_single_counts;
+SELECT is(:identities, identities, 'full resolution finds the single-node number of identities') FROM public.ct_single_counts;
+SELECT is(:refreshed, refreshed, 'the refresh after incremental resolution recomputes as many identities') FROM public.ct_single_counts;
+SELECT set_eq('SELECT * FROM public.ct_dist_links', 'SELECT * FROM public.ct_single_links',
+              'links (record, identity, rule, probability) are the single-node ones');
+SELECT set_eq('SELECT * FROM public.ct_dist_identities', 'SELECT * FROM public.ct_single_identities',
+              'identities, retired and merged, are the single-node ones');
+SELECT bag_eq('SELECT * FROM public.ct_dist_events', 'SELECT * FROM public.ct_single_events', 'the identity events are the single-node ones');
+SELECT set_eq('SELECT * FROM public.ct_dist_golden', 'SELECT * FROM public.ct_single_golden',
+              'golden values, record counts, sources and lineage are the single-node ones');
+-- (values first: a query on one shard is sent whole to its worker)
+SELECT birth_date AS pinned_birth_date FROM ci.golden_profile WHERE identity_id = :pin_identity \gset
+SELECT is(:'pinned_birth_date'::text, '1970-01-01'::text, 'the pin holds on the distributed profile');
+
+-- where per-identity work runs
+SELECT ci.golden_profile_sql(true) AS gsql_one, ci.golden_profile_sql(false) AS gsql_all \gset
+SELECT matches(plan_of(format('SELECT * FROM ci.golden_profile WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
+               'EXPLAIN: reading one identity''s profile is single-shard');
+SELECT matches(plan_of(replace('INSERT INTO ci.golden_profile (identity_id, record_count, sources) SELECT identity_id, record_count, sources FROM ('
+                               || :'gsql_one' || ') g ON CONFLICT (identity_id) DO NOTHING',
+                               '$1', format('ARRAY[%s]::bigint[]', :pin_identity))),
+               'Task Count: 1\M', 'EXPLAIN: one identity''s golden-profile upsert is a single-shard statement');
+SELECT doesnt_match(plan_of('INSERT INTO ci.golden_profile (identity_id, record_count, sources) SELECT identity_id, record_count, sources FROM ('
+                            || :'gsql_all' || ') g ON CONFLICT (identity_id) DO NOTHING'),
+                    'coordinator|[Rr]epartition|Subplan',
+                    'EXPLAIN: the full golden build runs on the shards (no rows pulled, no repartitioning)');
+SELECT matches(plan_of('INSERT INTO ci.identity_member (identity_id, record_id, source, updated_at)
+                        SELECT l.identity_id, r.record_id, r.source, r.updated_at
+                          FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id'),
+               'INSERT/SELECT method: repartition',
+               'EXPLAIN: the member copy goes from the record shards to the identity shards (repartitioned, not via the coordinator)');
+SELECT matches(plan_of(format('SELECT * FROM ci.golden_override WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
+               'EXPLAIN: one identity''s overrides are one shard''s');
+SELECT matches(plan_of(format('SELECT * FROM ci.identity_event WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
+               'EXPLAIN: one identity''s history is one shard''s');
+
+SELECT source_key AS dup_key FROM ci.source_record WHERE source = 'crm' ORDER BY record_id LIMIT 1 \gset
+SELECT throws_ok(format($$INSERT INTO ci.source_record (source, source_key) VALUES ('crm', %L);
+                          SELECT ci.register_source_keys()$$, :'dup_key'),
+                 '23505', 'duplicate source key among the loaded source records',
+                 'a duplicate (source, source_key) loaded on Citus is refused by ci.register_source_keys()');
+
+SELECT * FROM finish();
+ROLLBACK;
