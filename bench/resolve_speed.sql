@@ -6,9 +6,16 @@ SET client_min_messages = notice;
 SET ci.match_progress_interval = '20s';
 -- a full run is maintenance: its memory limit is maintenance_work_mem (doc/identity.md)
 SET maintenance_work_mem = '2GB';
+-- backend CPU seconds (user + system, from /proc; superusers only): on a
+-- shared machine wall time follows the load, CPU time follows the code
+CREATE FUNCTION pg_temp.cpu_s() RETURNS numeric LANGUAGE sql AS $$
+  SELECT (split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint) / 100.0   -- utime, stime (fields 14, 15)
+    FROM (SELECT split_part(pg_read_file('/proc/self/stat'), ') ', 2) AS s) x $$;
+CREATE TEMP TABLE cpu0 AS SELECT pg_temp.cpu_s() AS s;
 \set QUIET off
 \echo == full run (training included)
 CREATE TEMP TABLE run AS SELECT * FROM ci.resolve_identities('default', retrain => true);
+SELECT round(pg_temp.cpu_s() - s, 1) AS backend_cpu_s, (SELECT round((total_ms / 1000)::numeric, 1) FROM run) AS wall_s FROM cpu0;
 SELECT records, candidate_pairs, links, review_pairs, identities,
        round(load_ms) AS load_ms, round(block_ms) AS block_compare_ms, round(train_ms) AS train_ms,
        round(score_ms) AS score_ms, round(cluster_ms) AS cluster_write_ms, round(total_ms) AS total_ms,

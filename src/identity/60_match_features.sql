@@ -32,3 +32,9 @@ COMMENT ON COLUMN ci.source_record.postcode_norm IS 'postcode without white spac
 COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking)';
 COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking)';
 COMMENT ON COLUMN ci.source_record.birth_year IS 'year of birth_date (blocking)';
+
+-- Birth dates as written when they are not whole valid dates.  Added after
+-- the generated columns, where ALTER EXTENSION UPDATE adds it to a 0.1.0
+-- table, so that both have one column order (dumps compare whole rows).
+ALTER TABLE ci.source_record ADD COLUMN birth_date_raw text;
+COMMENT ON COLUMN ci.source_record.birth_date_raw IS 'birth date as the source wrote it, year first, when it is not a whole valid date (1980, 1980-05, 1980-02-31, 1980-00-00): kept, and compared by its usable parts when birth_date is NULL';

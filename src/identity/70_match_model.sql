@@ -76,36 +76,54 @@ CREATE TABLE ci.match_comparison (
     tf_adjust        boolean NOT NULL DEFAULT false,
     m                double precision[] NOT NULL DEFAULT '{0.9,0.05,0.03,0.02}',
     u                double precision[] NOT NULL DEFAULT '{0.01,0.02,0.05,0.92}',
+    fields           name[],
+    path             text[],
     role             text CONSTRAINT match_comparison_role_known CHECK (role IN ('personal', 'household')),
     PRIMARY KEY (model, comparison),
     UNIQUE (model, ordinal),
     CONSTRAINT match_comparison_similarity_known
-        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate', 'given_name')),
+        CHECK (similarity IN ('exact', 'jaro_winkler', 'jaro', 'levenshtein', 'damerau_levenshtein', 'birthdate', 'given_name',
+                              'grouped', 'token_set', 'prefix', 'numeric', 'year_difference', 'date')),
     CONSTRAINT match_comparison_thresholds_range CHECK (
         CASE
-            WHEN similarity = 'exact' THEN close_threshold IS NULL AND loose_threshold IS NULL
-            WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate', 'given_name') THEN
+            WHEN similarity IN ('exact', 'date') THEN close_threshold IS NULL AND loose_threshold IS NULL
+            WHEN similarity = 'grouped' THEN
+                (close_threshold IS NULL OR (close_threshold > 0 AND close_threshold < 1)) AND loose_threshold IS NULL
+            WHEN similarity IN ('jaro_winkler', 'jaro', 'birthdate', 'given_name', 'token_set') THEN
                 (close_threshold IS NULL OR (close_threshold > 0 AND close_threshold < 1))
                 AND (loose_threshold IS NULL OR (loose_threshold > 0 AND loose_threshold < 1))
                 AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold < close_threshold)
+            WHEN similarity = 'prefix' THEN
+                (close_threshold IS NULL OR (close_threshold >= 1 AND close_threshold <= 100 AND close_threshold = trunc(close_threshold)))
+                AND (loose_threshold IS NULL OR (loose_threshold >= 1 AND loose_threshold <= 100 AND loose_threshold = trunc(loose_threshold)))
+                AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold < close_threshold)
+            WHEN similarity IN ('numeric', 'year_difference') THEN
+                (close_threshold IS NULL OR close_threshold >= 0) AND (loose_threshold IS NULL OR loose_threshold >= 0)
+                AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold > close_threshold)
             ELSE
                 (close_threshold IS NULL OR (close_threshold >= 1 AND close_threshold <= 100 AND close_threshold = trunc(close_threshold)))
                 AND (loose_threshold IS NULL OR (loose_threshold >= 1 AND loose_threshold <= 100 AND loose_threshold = trunc(loose_threshold)))
                 AND (close_threshold IS NULL OR loose_threshold IS NULL OR loose_threshold > close_threshold)
         END),
+    CONSTRAINT match_comparison_fields_count
+        CHECK (fields IS NULL OR (cardinality(fields) BETWEEN 1 AND 7 AND array_position(fields, NULL) IS NULL)),
+    CONSTRAINT match_comparison_path_count
+        CHECK (path IS NULL OR (cardinality(path) BETWEEN 1 AND 16 AND array_position(path, NULL) IS NULL)),
     CONSTRAINT match_comparison_m_probabilities
         CHECK (cardinality(m) = 4 AND 0 <= ALL (m) AND 1 >= ALL (m) AND array_position(m, NULL) IS NULL),
     CONSTRAINT match_comparison_u_probabilities
         CHECK (cardinality(u) = 4 AND 0 <= ALL (u) AND 1 >= ALL (u) AND array_position(u, NULL) IS NULL)
 );
 COMMENT ON TABLE ci.match_comparison IS 'Comparisons of a match model: field, similarity, level thresholds, term-frequency adjustment, and m/u per level {exact, close, loose, else}';
-COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate, given_name (similarities: a level holds when similarity >= threshold; given_name is Jaro-Winkler where a nickname of ci.name_alias is also close and a lone initial of the other name also loose) or levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold)';
-COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close level; NULL: no close level';
+COMMENT ON COLUMN ci.match_comparison.similarity IS 'exact, jaro_winkler, jaro, birthdate, given_name, token_set (similarities: a level holds when similarity >= threshold; given_name is Jaro-Winkler where a nickname of ci.name_alias is also close and a lone initial of the other name also loose; token_set compares the sorted tokens of field and fields), levenshtein, damerau_levenshtein (distances: a level holds when distance <= threshold), prefix (close/loose: the first close_threshold/loose_threshold characters equal), numeric and year_difference (close/loose: absolute difference <= threshold), grouped (field and fields as one piece of evidence: exact all equal, close the first two agree, loose another part agrees) or date (partial dates: exact, close same year and month or day and month transposed, loose same year or within a year; placeholders are missing)';
+COMMENT ON COLUMN ci.match_comparison.close_threshold IS 'bound of the close level; NULL: no close level (grouped: the Jaro-Winkler similarity at which a part agrees, NULL: equal parts only)';
 COMMENT ON COLUMN ci.match_comparison.loose_threshold IS 'bound of the loose level; NULL: no loose level';
 COMMENT ON COLUMN ci.match_comparison.tf_adjust IS 'an exact agreement on a rare value weighs more than on a common one (term frequencies stored in ci.match_term_frequency)';
 COMMENT ON COLUMN ci.match_comparison.m IS 'P(level | same entity) for levels {exact, close, loose, else}';
 COMMENT ON COLUMN ci.match_comparison.role IS 'household-aware scoring (ci.match_model.household_weight_cap): personal (a person''s own: given name, birth date) or household (shared by people who live together: family name, address, landline); NULL: neither';
 COMMENT ON COLUMN ci.match_comparison.u IS 'P(level | different entities) for levels {exact, close, loose, else}';
+COMMENT ON COLUMN ci.match_comparison.fields IS 'columns read beside field: the related parts of a grouped comparison (most specific first), the other name fields of a token_set, the raw text column of a date read when field is NULL, or the swap partner of a name comparison (a given name''s family name)';
+COMMENT ON COLUMN ci.match_comparison.path IS 'key path into a json or jsonb field (such as attributes): the comparison reads field #>> path';
 
 CREATE TABLE ci.match_blocking_rule (
     model          text NOT NULL REFERENCES ci.match_model ON UPDATE CASCADE ON DELETE CASCADE,
@@ -193,5 +211,5 @@ CROSS JOIN LATERAL (VALUES (1, 'exact', NULL::double precision),
                            (2, 'close', c.close_threshold),
                            (3, 'loose', c.loose_threshold),
                            (4, 'else', NULL)) AS l(i, level, threshold)
-WHERE l.level IN ('exact', 'else') OR l.threshold IS NOT NULL;
+WHERE l.level IN ('exact', 'else') OR l.threshold IS NOT NULL OR c.similarity IN ('grouped', 'date');
 COMMENT ON VIEW ci.match_parameters IS 'One row per comparison level of every model: m, u, Bayes factor and match weight (log2 of the Bayes factor)';

@@ -42,8 +42,32 @@ typedef enum MatchSimilarity
 	MATCH_SIM_LEVENSHTEIN,
 	MATCH_SIM_DAMERAU,
 	MATCH_SIM_BIRTHDATE,
-	MATCH_SIM_GIVEN_NAME		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
+	MATCH_SIM_GIVEN_NAME,		/* Jaro-Winkler, nicknames (ci.name_alias), initials */
+	/* the kinds of match_kinds.c */
+	MATCH_SIM_GROUPED,			/* related fields as one piece of evidence */
+	MATCH_SIM_TOKEN_SET,		/* sorted token sets of one or more fields */
+	MATCH_SIM_PREFIX,			/* the first k characters equal */
+	MATCH_SIM_NUMERIC,			/* absolute difference of numbers */
+	MATCH_SIM_YEAR_DIFFERENCE,	/* difference of years */
+	MATCH_SIM_DATE				/* partial dates, placeholders missing */
 } MatchSimilarity;
+
+/* How a column's text is read into its dictionary (match_kinds.c). */
+typedef enum MatchParse
+{
+	MATCH_PARSE_TEXT,			/* as is */
+	MATCH_PARSE_TOKENS,			/* tokens sorted and deduplicated */
+	MATCH_PARSE_DATE_PARTS,		/* year, month, day as far as usable */
+	MATCH_PARSE_NUMBER			/* a number */
+} MatchParse;
+
+/* MatchValue.flags */
+#define MATCH_VALUE_MISSING		0x01	/* unusable or placeholder: no evidence */
+#define MATCH_VALUE_PARTIAL		0x02	/* equal values are not an exact agreement */
+#define MATCH_VALUE_PARSED		0x04
+
+/* most fields one comparison reads (its field and its fields) */
+#define MATCH_MAX_FIELDS		8
 
 /*
  * Nicknames of ci.name_alias, normalised: entries sorted by name, each
@@ -83,6 +107,15 @@ typedef struct MatchComparison
 	double		u[MATCH_NLEVELS];
 	double		weight[MATCH_NLEVELS];	/* log2(m/u), filled by match_model_weights */
 	const MatchAliases *aliases;	/* given_name similarity: the nicknames */
+	/*
+	 * Fields beside field (ci.match_comparison.fields), as store columns:
+	 * grouped: all parts, field first (column is then their joint value);
+	 * token_set: none (column joins them); string kinds: the swap partner;
+	 * date: none (column reads the raw text when field is NULL).
+	 */
+	int			nparts;
+	int			part[MATCH_MAX_FIELDS];
+	bool		fuzzy_parts;	/* grouped: a part also agrees at Jaro-Winkler >= close */
 	int			role;			/* MATCH_ROLE_*: household-aware scoring */
 } MatchComparison;
 
@@ -116,6 +149,7 @@ typedef struct MatchColumn
 	char	   *sql;			/* expression, with the relation aliased t */
 	char	   *field;			/* the relation's column it reads */
 	bool		is_date;		/* loaded as date (birthdate similarity) */
+	MatchParse	parse;			/* how its text is read */
 } MatchColumn;
 
 typedef struct MatchModel
@@ -161,7 +195,9 @@ typedef struct MatchValue
 	int			nbytes;
 	int			nchars;
 	bool		ascii;
-	DateADT		date;
+	uint8		flags;			/* MATCH_VALUE_* */
+	DateADT		date;			/* a date; date parts: y * 10000 + m * 100 + d (0: unknown) */
+	double		num;			/* parse number: the number */
 	uint32		count;			/* records carrying it */
 	uint32		hash;
 	float		tf;				/* term frequency used by scoring */
@@ -267,7 +303,19 @@ extern void *match_alloc(MatchStore *st, Size size);
 extern void match_store_tf_from_counts(MatchStore *st);
 extern void match_store_tf_from_table(MatchStore *st);
 
+/* match_kinds.c */
+extern int	match_parse_date_parts(const char *s, int len, int *y, int *m, int *d);
+extern void match_value_parse(MatchValue *v, MatchParse parse);
+extern int	match_tokens_sorted(const char *s, int len, char **out);
+extern void match_flag_common_dates(MatchStore *st);
+extern int	match_compare_kind(const MatchComparison *c, const MatchValue *a,
+							   const MatchValue *b, double *similarity);
+extern int	match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b,
+								double *similarity, bool *swapped);
+
 /* match_compare.c */
+extern double match_value_similarity(MatchSimilarity sim, int bound, const MatchValue *a,
+									 const MatchValue *b, const char *what);
 extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 								 const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);

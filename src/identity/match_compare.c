@@ -81,23 +81,20 @@ initial_of(const MatchValue *a, const MatchValue *b)
 	return memcmp(s->bytes, l->bytes, s->nbytes) == 0;
 }
 
-/* Similarity (or distance) of two distinct non-NULL values. */
-static double
-similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b)
+/* Similarity (or distance: levenshtein, damerau_levenshtein, at most bound + 1) of two non-NULL values. */
+double
+match_value_similarity(MatchSimilarity sim, int bound, const MatchValue *a,
+					   const MatchValue *b, const char *what)
 {
-	int			bound = -1;
-
-	if (c->sim == MATCH_SIM_BIRTHDATE)
+	if (sim == MATCH_SIM_BIRTHDATE)
 		return match_birthdate_similarity(a->date, b->date);
-	if (c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU)
-		bound = (int) (c->has_loose ? c->loose : c->has_close ? c->close : 0);
 
 	if (a->ascii && b->ascii)
 	{
 		const unsigned char *x = (const unsigned char *) a->bytes;
 		const unsigned char *y = (const unsigned char *) b->bytes;
 
-		switch (c->sim)
+		switch (sim)
 		{
 			case MATCH_SIM_JARO_WINKLER:
 			case MATCH_SIM_GIVEN_NAME:
@@ -109,6 +106,8 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 				return match_levenshtein_bytes(x, a->nbytes, y, b->nbytes, bound);
 			case MATCH_SIM_DAMERAU:
 				return match_damerau_osa_bytes(x, a->nbytes, y, b->nbytes, bound);
+			case MATCH_SIM_TOKEN_SET:
+				return match_token_set_similarity_bytes(x, a->nbytes, y, b->nbytes);
 			default:
 				return 0;
 		}
@@ -118,10 +117,10 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 		MatchTextPair p;
 		double		r = 0;
 
-		match_prepare_pair(&p, a->bytes, a->nbytes, b->bytes, b->nbytes, c->name);
+		match_prepare_pair(&p, a->bytes, a->nbytes, b->bytes, b->nbytes, what);
 		if (p.bytes)
 		{
-			switch (c->sim)
+			switch (sim)
 			{
 				case MATCH_SIM_JARO_WINKLER:
 				case MATCH_SIM_GIVEN_NAME:
@@ -137,13 +136,16 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 				case MATCH_SIM_DAMERAU:
 					r = match_damerau_osa_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen, bound);
 					break;
+				case MATCH_SIM_TOKEN_SET:
+					r = match_token_set_similarity_bytes(p.a_bytes, p.alen, p.b_bytes, p.blen);
+					break;
 				default:
 					break;
 			}
 		}
 		else
 		{
-			switch (c->sim)
+			switch (sim)
 			{
 				case MATCH_SIM_JARO_WINKLER:
 				case MATCH_SIM_GIVEN_NAME:
@@ -158,6 +160,9 @@ similarity_of(const MatchComparison *c, const MatchValue *a, const MatchValue *b
 					break;
 				case MATCH_SIM_DAMERAU:
 					r = match_damerau_osa(p.a_chars, p.alen, p.b_chars, p.blen, bound);
+					break;
+				case MATCH_SIM_TOKEN_SET:
+					r = match_token_set_similarity(p.a_chars, p.alen, p.b_chars, p.blen);
 					break;
 				default:
 					break;
@@ -183,11 +188,16 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		*similarity = NAN;
 	if (a == NULL || b == NULL)
 		return MATCH_LEVEL_NULL;
+	if (c->sim >= MATCH_SIM_GROUPED)
+		return match_compare_kind(c, a, b, similarity);
 	if (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0))
 		return MATCH_LEVEL_EXACT;
 	if (c->sim == MATCH_SIM_EXACT || (!c->has_close && !c->has_loose))
 		return MATCH_LEVEL_ELSE;
-	s = similarity_of(c, a, b);
+	s = match_value_similarity(c->sim,
+							   c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU
+							   ? (int) (c->has_loose ? c->loose : c->has_close ? c->close : 0) : -1,
+							   a, b, c->name);
 	if (similarity)
 		*similarity = s;
 	if (c->sim == MATCH_SIM_GIVEN_NAME)
@@ -231,9 +241,12 @@ match_pattern(MatchStore *st, uint32 a, uint32 b)
 		uint32		vb = MATCH_VAL(st, b, c->column);
 		int			level;
 
-		if (va == 0 || vb == 0)
+		if (c->nparts > 0)
+			level = match_compare_parts(st, c, a, b, NULL, NULL);
+		else if (va == 0 || vb == 0)
 			level = MATCH_LEVEL_NULL;
-		else if (va == vb)
+		else if (va == vb && (c->sim < MATCH_SIM_GROUPED ||
+								 !(d->values[va].flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL))))
 			level = MATCH_LEVEL_EXACT;
 		else
 			level = match_compare_values(c, &d->values[va], &d->values[vb], NULL);

@@ -57,6 +57,35 @@ put_row(ReturnSetInfo *rsinfo, int step, const char *comparison,
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
 }
 
+/* A grouped comparison's parts of record r as one shown value: "a / b / -". */
+static bool
+group_value(MatchStore *st, const MatchComparison *c, uint32 r, MatchValue *out)
+{
+	StringInfoData s;
+	bool		any = false;
+
+	initStringInfo(&s);
+	for (int i = 0; i < c->nparts; i++)
+	{
+		uint32		v = MATCH_VAL(st, r, c->part[i]);
+
+		if (i > 0)
+			appendStringInfoString(&s, " / ");
+		if (v == 0)
+			appendStringInfoChar(&s, '-');
+		else
+		{
+			appendBinaryStringInfo(&s, st->dicts[c->part[i]].values[v].bytes,
+								   st->dicts[c->part[i]].values[v].nbytes);
+			any = true;
+		}
+	}
+	memset(out, 0, sizeof(MatchValue));
+	out->bytes = s.data;
+	out->nbytes = s.len;
+	return any;
+}
+
 Datum
 match_explain(PG_FUNCTION_ARGS)
 {
@@ -116,8 +145,12 @@ match_explain(PG_FUNCTION_ARGS)
 		uint32		va = MATCH_VAL(st, a, c->column);
 		uint32		vb = MATCH_VAL(st, b, c->column);
 		double		sim = NAN;
-		int			level = match_compare_values(c, va ? &d->values[va] : NULL,
-												 vb ? &d->values[vb] : NULL, &sim);
+		bool		swapped = false;
+		int			level = c->nparts > 0
+			? match_compare_parts(st, c, a, b, &sim, &swapped)
+			: match_compare_values(c, va ? &d->values[va] : NULL, vb ? &d->values[vb] : NULL, &sim);
+		MatchValue	ga,
+					gb;
 		double		u,
 					weight;
 		const char *lname = match_level_names[level];
@@ -126,19 +159,42 @@ match_explain(PG_FUNCTION_ARGS)
 		if (k > 0)
 			pow5 *= 5;
 		lw[k] = 0;
+		if (c->sim == MATCH_SIM_GROUPED)
+		{
+			/* show the parts, also when some are missing */
+			va = group_value(st, c, a, &ga) ? 1 : 0;
+			vb = group_value(st, c, b, &gb) ? 1 : 0;
+			d = NULL;
+		}
+		if (swapped)
+			lname = level == MATCH_LEVEL_CLOSE ? "close (swapped)" : "loose (swapped)";
+		else if (c->sim == MATCH_SIM_DATE && level != MATCH_LEVEL_NULL && va && vb &&
+				 ((d->values[va].flags | d->values[vb].flags) & MATCH_VALUE_PARTIAL))
+			lname = psprintf("%s (partial date)", lname);
 		if (level == MATCH_LEVEL_NULL)
 		{
 			pattern += pow5 * (uint64) level;
-			put_row(rsinfo, k + 1, c->name, va ? &d->values[va] : NULL, vb ? &d->values[vb] : NULL,
-					lname, NAN, NAN, NAN, 0.0, total);
+			put_row(rsinfo, k + 1, c->name, !va ? NULL : d ? &d->values[va] : &ga,
+					!vb ? NULL : d ? &d->values[vb] : &gb, lname, NAN, NAN, NAN, 0.0, total);
 			continue;
 		}
 		u = c->u[level];
 		weight = c->weight[level];
-		if (c->sim == MATCH_SIM_GIVEN_NAME && (level == MATCH_LEVEL_CLOSE || level == MATCH_LEVEL_LOOSE) &&
+		if (!swapped && c->sim == MATCH_SIM_GIVEN_NAME && (level == MATCH_LEVEL_CLOSE || level == MATCH_LEVEL_LOOSE) &&
 			!isnan(sim) && sim < (level == MATCH_LEVEL_CLOSE ? c->close : c->loose))
 			lname = level == MATCH_LEVEL_CLOSE ? "close (nickname)" : "loose (initial)";
-		if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d->values[va].tf > 0)
+		if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d == NULL)
+		{
+			uint32		j = MATCH_VAL(st, a, c->column);
+
+			if (st->dicts[c->column].values[j].tf > 0)
+			{
+				u = st->dicts[c->column].values[j].tf;
+				weight = log2(c->m[level] / u);
+				lname = "exact (term frequency)";
+			}
+		}
+		else if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d->values[va].tf > 0)
 		{
 			u = d->values[va].tf;
 			weight = log2(c->m[level] / u);
@@ -147,7 +203,7 @@ match_explain(PG_FUNCTION_ARGS)
 		total += weight;
 		lw[k] = weight;
 		pattern += pow5 * (uint64) level;
-		put_row(rsinfo, k + 1, c->name, &d->values[va], &d->values[vb], lname, sim,
+		put_row(rsinfo, k + 1, c->name, d ? &d->values[va] : &ga, d ? &d->values[vb] : &gb, lname, sim,
 				c->m[level], u, weight, total);
 	}
 

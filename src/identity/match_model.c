@@ -124,12 +124,12 @@ match_check_caller_reads(MatchModel *model)
 
 /* Index of the column with this SQL, appended when new. */
 static int
-add_column(MatchModel *model, const char *sql, const char *field, bool is_date)
+add_column(MatchModel *model, const char *sql, const char *field, bool is_date, MatchParse parse)
 {
 	int			i;
 
 	for (i = 0; i < model->ncolumns; i++)
-		if (strcmp(model->column[i].sql, sql) == 0)
+		if (strcmp(model->column[i].sql, sql) == 0 && model->column[i].parse == parse)
 		{
 			model->column[i].is_date |= is_date;
 			return i;
@@ -142,6 +142,7 @@ add_column(MatchModel *model, const char *sql, const char *field, bool is_date)
 	model->column[i].sql = pstrdup(sql);
 	model->column[i].field = pstrdup(field);
 	model->column[i].is_date = is_date;
+	model->column[i].parse = parse;
 	model->ncolumns++;
 	return i;
 }
@@ -251,7 +252,7 @@ parse_key(MatchModel *model, const char *rule, const char *key, char **field_out
 			bad_key(model, rule, key);
 	}
 	*field_out = pstrdup(field);
-	return add_column(model, sql.data, field, is_date);
+	return add_column(model, sql.data, field, is_date, MATCH_PARSE_TEXT);
 }
 
 /*
@@ -392,11 +393,23 @@ parse_similarity(MatchModel *model, const char *comp, const char *s)
 		return MATCH_SIM_BIRTHDATE;
 	if (strcmp(s, "given_name") == 0)
 		return MATCH_SIM_GIVEN_NAME;
+	if (strcmp(s, "grouped") == 0)
+		return MATCH_SIM_GROUPED;
+	if (strcmp(s, "token_set") == 0)
+		return MATCH_SIM_TOKEN_SET;
+	if (strcmp(s, "prefix") == 0)
+		return MATCH_SIM_PREFIX;
+	if (strcmp(s, "numeric") == 0)
+		return MATCH_SIM_NUMERIC;
+	if (strcmp(s, "year_difference") == 0)
+		return MATCH_SIM_YEAR_DIFFERENCE;
+	if (strcmp(s, "date") == 0)
+		return MATCH_SIM_DATE;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("unknown similarity \"%s\" in comparison \"%s\" of match model \"%s\"",
 					s, comp, model->name),
-			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, birthdate or given_name.")));
+			 errhint("Use exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, birthdate, given_name, grouped, token_set, prefix, numeric, year_difference or date.")));
 	return MATCH_SIM_EXACT;		/* keep compiler quiet */
 }
 
@@ -440,6 +453,188 @@ read_probabilities(MatchModel *model, MatchComparison *c, HeapTuple tup,
 		if (avail[l] && out[l] < MATCH_PROB_FLOOR)
 			out[l] = MATCH_PROB_FLOOR;
 	}
+}
+
+static bool
+is_date_type(Oid type)
+{
+	return type == DATEOID || type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+}
+
+static bool
+is_number_type(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID || type == NUMERICOID ||
+		type == FLOAT4OID || type == FLOAT8OID;
+}
+
+static void
+bad_comparison(MatchModel *model, MatchComparison *c, int code, const char *msg, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("comparison \"%s\" of match model \"%s\": %s", c->name, model->name, msg),
+			 errhint("%s", hint)));
+}
+
+/*
+ * The store columns comparison c reads: its field (a key path into it when
+ * path is set), as the kind reads it, and the parts named by fields.
+ */
+static void
+load_comparison_columns(MatchModel *model, MatchComparison *c, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		fd = SPI_getbinval(tup, desc, 9, &isnull);
+	char	   *path = SPI_getvalue(tup, desc, 10);
+	Datum	   *elems = NULL;
+	bool	   *nulls = NULL;
+	int			nfields = 0;
+	char	   *fields[MATCH_MAX_FIELDS];
+	Oid			types[MATCH_MAX_FIELDS];
+	Oid			type;
+	StringInfoData f;
+	StringInfoData sql;
+	MatchParse	parse = MATCH_PARSE_TEXT;
+	bool		string_kind = c->sim <= MATCH_SIM_JARO_WINKLER || c->sim == MATCH_SIM_JARO ||
+		c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU || c->sim == MATCH_SIM_GIVEN_NAME;
+
+	type = check_field(model, c->field, "comparison", c->name);
+	if (!isnull)
+		deconstruct_array(DatumGetArrayTypeP(fd), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nfields);
+	if (nfields > MATCH_MAX_FIELDS - 1)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "too many fields",
+					   "A comparison reads at most 8 fields: field and 7 more.");
+	for (int k = 0; k < nfields; k++)
+	{
+		if (nulls[k])
+			bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "fields holds a NULL",
+						   "Name columns of the model's relation in fields.");
+		fields[k] = TextDatumGetCString(elems[k]);
+		types[k] = check_field(model, fields[k], "comparison", c->name);
+		if (strcmp(fields[k], c->field) == 0)
+			bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION,
+						   psprintf("fields repeats its field \"%s\"", c->field),
+						   "fields names the columns read beside field.");
+	}
+
+	/* which kinds read other fields, and how many */
+	if (c->sim == MATCH_SIM_GROUPED && nfields == 0)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "a grouped comparison needs fields",
+					   "Name the related columns in fields, most specific first after field, for example field street_norm, fields {postcode_norm,city_norm}.");
+	if (string_kind && nfields > 1)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "a name comparison reads at most one other field",
+					   "fields names the swap partner of a name comparison: the family name of a given-name comparison, or the reverse.");
+	if (string_kind && nfields == 1 && !c->has_close)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "a swap partner needs a close level",
+					   "Names found swapped score the close level: set close_threshold.");
+	if (c->sim == MATCH_SIM_DATE && nfields > 1)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION, "a date comparison reads at most one other field",
+					   "fields names the text column read when field is NULL, for example {birth_date_raw}.");
+	if ((c->sim == MATCH_SIM_BIRTHDATE || c->sim == MATCH_SIM_PREFIX || c->sim == MATCH_SIM_NUMERIC ||
+		 c->sim == MATCH_SIM_YEAR_DIFFERENCE) && nfields > 0)
+		bad_comparison(model, c, ERRCODE_INVALID_OBJECT_DEFINITION,
+					   "this kind of comparison reads no other fields",
+					   "fields is for grouped, token_set and date comparisons and for the swap partner of a name comparison.");
+
+	/* the field, or a key path into it */
+	initStringInfo(&f);
+	if (path)
+	{
+		if (type != JSONBOID && type != JSONOID)
+			bad_comparison(model, c, ERRCODE_DATATYPE_MISMATCH,
+						   psprintf("path applies to json or jsonb columns, and \"%s\" is %s", c->field, format_type_be(type)),
+						   "Set path only for a comparison of a value in a json column such as attributes.");
+		appendStringInfo(&f, "(t.%s OPERATOR(pg_catalog.#>>) %s::text[])", quote_identifier(c->field),
+						 quote_literal_cstr(path));
+		type = TEXTOID;
+	}
+	else if ((c->sim == MATCH_SIM_DATE || c->sim == MATCH_SIM_YEAR_DIFFERENCE) && is_date_type(type))
+		appendStringInfo(&f, "pg_catalog.to_char(t.%s, 'YYYY-MM-DD')", quote_identifier(c->field));
+	else
+		appendStringInfo(&f, "t.%s::text", quote_identifier(c->field));
+
+	if (c->sim == MATCH_SIM_GIVEN_NAME && type == DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("comparison \"%s\" of match model \"%s\" uses given_name similarity on column \"%s\" of type date",
+						c->name, model->name, c->field),
+				 errhint("The given_name similarity compares names.")));
+	if (c->sim == MATCH_SIM_BIRTHDATE && type != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("comparison \"%s\" of match model \"%s\" uses birthdate similarity on column \"%s\" of type %s",
+						c->name, model->name, c->field, format_type_be(type)),
+				 errhint("The birthdate similarity compares columns of type date.")));
+	if (c->sim == MATCH_SIM_NUMERIC && is_date_type(type))
+		bad_comparison(model, c, ERRCODE_DATATYPE_MISMATCH,
+					   psprintf("numeric comparison of column \"%s\" of type %s", c->field, format_type_be(type)),
+					   "Compare dates with the date or year_difference kinds.");
+	if ((c->sim == MATCH_SIM_DATE || c->sim == MATCH_SIM_YEAR_DIFFERENCE) && !is_date_type(type) &&
+		type != TEXTOID && type != VARCHAROID && !(c->sim == MATCH_SIM_YEAR_DIFFERENCE && is_number_type(type)))
+		bad_comparison(model, c, ERRCODE_DATATYPE_MISMATCH,
+					   psprintf("column \"%s\" of type %s holds no dates", c->field, format_type_be(type)),
+					   "A date comparison reads a date, a timestamp or text written year first (1980, 1980-05, 1980-05-17); year_difference also reads a number of years.");
+	if (c->sim == MATCH_SIM_DATE && nfields == 1 && types[0] != TEXTOID && types[0] != VARCHAROID)
+		bad_comparison(model, c, ERRCODE_DATATYPE_MISMATCH,
+					   psprintf("its raw field \"%s\" is %s, not text", fields[0], format_type_be(types[0])),
+					   "fields of a date comparison names a text column of dates as written, such as birth_date_raw.");
+
+	initStringInfo(&sql);
+	switch (c->sim)
+	{
+		case MATCH_SIM_GROUPED:
+			/* the joint value: all parts present, as one array literal */
+			c->part[0] = add_column(model, f.data, c->field, false, MATCH_PARSE_TEXT);
+			appendStringInfo(&sql, "CASE WHEN %s IS NOT NULL", f.data);
+			for (int k = 0; k < nfields; k++)
+			{
+				char	   *p = psprintf("t.%s::text", quote_identifier(fields[k]));
+
+				c->part[k + 1] = add_column(model, p, fields[k], false, MATCH_PARSE_TEXT);
+				appendStringInfo(&sql, " AND %s IS NOT NULL", p);
+			}
+			appendStringInfo(&sql, " THEN ARRAY[%s", f.data);
+			for (int k = 0; k < nfields; k++)
+				appendStringInfo(&sql, ", t.%s::text", quote_identifier(fields[k]));
+			appendStringInfoString(&sql, "]::text END");
+			c->nparts = nfields + 1;
+			break;
+		case MATCH_SIM_TOKEN_SET:
+			appendStringInfo(&sql, "pg_catalog.concat_ws(' ', %s", f.data);
+			for (int k = 0; k < nfields; k++)
+				appendStringInfo(&sql, ", t.%s::text", quote_identifier(fields[k]));
+			appendStringInfoChar(&sql, ')');
+			parse = MATCH_PARSE_TOKENS;
+			break;
+		case MATCH_SIM_DATE:
+			if (nfields == 1)
+				appendStringInfo(&sql, "COALESCE(%s, t.%s::text)", f.data, quote_identifier(fields[0]));
+			else
+				appendStringInfoString(&sql, f.data);
+			parse = MATCH_PARSE_DATE_PARTS;
+			break;
+		case MATCH_SIM_NUMERIC:
+			appendStringInfoString(&sql, f.data);
+			parse = MATCH_PARSE_NUMBER;
+			break;
+		case MATCH_SIM_YEAR_DIFFERENCE:
+			appendStringInfoString(&sql, f.data);
+			parse = is_number_type(type) ? MATCH_PARSE_NUMBER : MATCH_PARSE_DATE_PARTS;
+			break;
+		default:
+			appendStringInfoString(&sql, f.data);
+			if (nfields == 1)
+			{
+				c->part[0] = add_column(model, psprintf("t.%s::text", quote_identifier(fields[0])),
+										fields[0], false, MATCH_PARSE_TEXT);
+				c->nparts = 1;
+			}
+			break;
+	}
+	c->column = add_column(model, sql.data, c->field,
+						   parse == MATCH_PARSE_TEXT && !path && c->sim != MATCH_SIM_GROUPED &&
+						   (c->sim == MATCH_SIM_BIRTHDATE || type == DATEOID), parse);
 }
 
 MatchModel *
@@ -523,10 +718,12 @@ match_load_model(const char *name)
 	if (model->source_column)
 		check_field(model, model->source_column, "source_column of", "model");
 
-	/* comparisons */
+	/* comparisons (0.1.0's table has no fields, path and role until ALTER EXTENSION UPDATE) */
 	if (SPI_execute_with_args(psprintf(
 									   "SELECT comparison, field::text, similarity, close_threshold, loose_threshold,"
-									   " tf_adjust, m, u, %s FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
+									   " tf_adjust, m, u, %s, %s FROM ci.match_comparison WHERE model = $1 ORDER BY ordinal",
+									   get_attnum(get_relname_relid("match_comparison", get_namespace_oid("ci", false)), "fields") == InvalidAttrNumber
+									   ? "NULL::text[], NULL::text" : "fields::text[], path::text",
 									   role_sql),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.match_comparison");
@@ -544,8 +741,6 @@ match_load_model(const char *name)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		MatchComparison *c = &model->comp[i];
-		Oid			type;
-		StringInfoData sql;
 
 		tup = SPI_tuptable->vals[i];
 		c->name = pstrdup(spi_text(tup, desc, 1));
@@ -555,31 +750,24 @@ match_load_model(const char *name)
 		c->has_close = !isnull && c->sim != MATCH_SIM_EXACT;
 		c->loose = spi_float8(tup, desc, 5, &isnull);
 		c->has_loose = !isnull && c->sim != MATCH_SIM_EXACT;
+		if (c->sim == MATCH_SIM_GROUPED)
+		{
+			/* the levels are fixed; close_threshold lets a part agree by Jaro-Winkler */
+			c->fuzzy_parts = c->has_close;
+			c->has_close = c->has_loose = true;
+		}
+		if (c->sim == MATCH_SIM_DATE)
+			c->has_close = c->has_loose = true;
 		c->tf_adjust = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		read_probabilities(model, c, tup, desc, 7, c->m, "m probabilities");
 		read_probabilities(model, c, tup, desc, 8, c->u, "u probabilities");
 		{
-			char	   *role = spi_text(tup, desc, 9);
+			char	   *role = spi_text(tup, desc, 11);
 
 			c->role = role == NULL ? MATCH_ROLE_NONE
 				: strcmp(role, "personal") == 0 ? MATCH_ROLE_PERSONAL : MATCH_ROLE_HOUSEHOLD;
 		}
-		type = check_field(model, c->field, "comparison", c->name);
-		if (c->sim == MATCH_SIM_GIVEN_NAME && type == DATEOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("comparison \"%s\" of match model \"%s\" uses given_name similarity on column \"%s\" of type date",
-							c->name, name, c->field),
-					 errhint("The given_name similarity compares names.")));
-		if (c->sim == MATCH_SIM_BIRTHDATE && type != DATEOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("comparison \"%s\" of match model \"%s\" uses birthdate similarity on column \"%s\" of type %s",
-							c->name, name, c->field, format_type_be(type)),
-					 errhint("The birthdate similarity compares columns of type date.")));
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "t.%s::text", quote_identifier(c->field));
-		c->column = add_column(model, sql.data, c->field, c->sim == MATCH_SIM_BIRTHDATE || type == DATEOID);
+		load_comparison_columns(model, c, tup, desc);
 	}
 	model->ncomparisons = (int) SPI_processed;
 	for (i = 0; i < (uint64) model->ncomparisons; i++)

@@ -171,6 +171,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 						v->nchars, CI_MAX_COMPARE_CHARS),
 				 errhint("Compared columns hold names, e-mails, phones and the like; shorten or exclude longer values.")));
 	v->date = is_date ? date : 0;
+	v->flags = 0;
+	v->num = 0;
 	v->count = count ? 1 : 0;
 	v->hash = hash;
 	v->tf = 0;
@@ -293,6 +295,9 @@ match_store_load(MatchStore *st, const char *where, int nargs, Oid *argtypes,
 	/* resolutions read with a fresh snapshot: they must see what committed while they waited for a lock */
 	match_store_load_plan(st, plan, args, NULL, !with_identity, progress);
 	SPI_freeplan(plan);
+	/* the whole relation: dates shared by too many records are placeholders */
+	if (where == NULL)
+		match_flag_common_dates(st);
 }
 
 /* Load the rows of a plan prepared from match_store_sql(). */
@@ -373,9 +378,24 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 						text	   *t = DatumGetTextPP(d);
 						int			len = VARSIZE_ANY_EXHDR(t);
 
+						const char *bytes = VARDATA_ANY(t);
+						char	   *sorted = NULL;
+						MatchParse	parse = model->column[c].parse;
+
+						if (parse == MATCH_PARSE_TOKENS && len > 0)
+						{
+							len = match_tokens_sorted(bytes, len, &sorted);
+							bytes = sorted;
+						}
 						/* empty strings carry no evidence: treated as NULL */
 						if (len > 0)
-							id = match_dict_intern(st, &st->dicts[c], VARDATA_ANY(t), len, false, 0, true);
+						{
+							id = match_dict_intern(st, &st->dicts[c], bytes, len, false, 0, true);
+							if (parse != MATCH_PARSE_TEXT && !(st->dicts[c].values[id].flags & MATCH_VALUE_PARSED))
+								match_value_parse(&st->dicts[c].values[id], parse);
+						}
+						if (sorted)
+							pfree(sorted);
 						if ((Pointer) t != DatumGetPointer(d))
 							pfree(t);
 					}

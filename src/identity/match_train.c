@@ -112,7 +112,12 @@ train_u(MatchStore *st, int64 *sampled, bool *has_data)
 		if (nn < 2)
 			continue;			/* no pair has two values: keep the model's u */
 		for (uint32 id = 1; id < d->nvalues; id++)
+		{
+			/* equal partial dates and placeholders are not exact agreements */
+			if (d->values[id].flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL))
+				continue;
 			agree += (double) d->values[id].count * (double) (d->values[id].count - 1);
+		}
 		u[MATCH_LEVEL_EXACT] = agree / (nn * (nn - 1));
 		for (int l = MATCH_LEVEL_CLOSE; l <= MATCH_LEVEL_ELSE; l++)
 			u[l] = rest > 0 ? (1.0 - u[MATCH_LEVEL_EXACT]) * (double) counts[k][l] / (double) rest

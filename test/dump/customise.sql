@@ -23,7 +23,7 @@ INSERT INTO ci.name_alias (name, alias) VALUES ('Wilhelmina', 'Mina');
 -- blocking rule deleted and its ordinal given to a rule of our own
 SELECT ci.train_model('default') IS NOT NULL AS trained;
 UPDATE ci.match_model SET link_threshold = 0.93, review_threshold = 0.4 WHERE model = 'default';
-UPDATE ci.match_comparison SET m = '{0.8,0.1,0.05,0.05}' WHERE model = 'default' AND comparison = 'city';
+UPDATE ci.match_comparison SET m = '{0.8,0.1,0.05,0.05}' WHERE model = 'default' AND comparison = 'street';
 DELETE FROM ci.match_blocking_rule WHERE model = 'default' AND rule = 'street_city';
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys) VALUES
     ('default', 'street_city_area', 10, ARRAY['street_norm', 'left(city_norm, 3)']),
@@ -32,9 +32,10 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys) VALUES
 -- a model of our own, copied from the default one
 INSERT INTO ci.match_model (model, description, link_threshold, review_threshold)
 VALUES ('strict', 'stricter copy of default', 0.98, 0.9);
-INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u)
-SELECT 'strict', comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u
-FROM ci.match_comparison WHERE model = 'default';
+-- (every column, whichever version made the table: 0.2.0's comparisons read fields and path)
+INSERT INTO ci.match_comparison
+SELECT (jsonb_populate_record(NULL::ci.match_comparison, to_jsonb(c) || '{"model": "strict"}')).*
+FROM ci.match_comparison c WHERE model = 'default';
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic)
 SELECT 'strict', rule, ordinal, keys, false FROM ci.match_blocking_rule WHERE model = 'default' AND ordinal <= 6;
 

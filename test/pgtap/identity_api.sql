@@ -64,7 +64,7 @@ SELECT has_column('ci', 'source_record', 'phone_e164', 'E.164 phone column');
 SELECT is((SELECT attgenerated::text FROM pg_attribute WHERE attrelid = 'ci.source_record'::regclass AND attname = 'family_name_norm'),
           's', 'normalised features are STORED generated columns');
 SELECT ok(EXISTS (SELECT 1 FROM ci.match_model WHERE model = 'default'), 'the default model ships');
-SELECT is((SELECT count(*)::int FROM ci.match_comparison WHERE model = 'default'), 9, 'default model: nine comparisons');
+SELECT is((SELECT count(*)::int FROM ci.match_comparison WHERE model = 'default'), 8, 'default model: eight comparisons');
 SELECT ok(current_setting('ci.match_work_mem') IS NOT NULL, 'ci.match_work_mem exists');
 SELECT ok(current_setting('ci.match_progress_interval') IS NOT NULL, 'ci.match_progress_interval exists');
 

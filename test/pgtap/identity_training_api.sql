@@ -11,7 +11,7 @@ SELECT results_eq($$SELECT guard_weight, guard_against, guard_max_pairs, m_prior
                   $$VALUES (-10::float8, -6::float8, 10000, 20::float8, true)$$, 'guard and training defaults');
 SELECT results_eq($$SELECT comparison::text, role FROM ci.match_comparison WHERE model = 'default' AND role IS NOT NULL ORDER BY ordinal$$,
                   $$VALUES ('given_name', 'personal'), ('family_name', 'household'), ('birth_date', 'personal'),
-                           ('phone', 'household'), ('street', 'household'), ('city', 'household'), ('postcode', 'household')$$,
+                           ('phone', 'household'), ('street', 'household'), ('place', 'household')$$,
                   'the default model''s roles');
 SELECT throws_ok($$UPDATE ci.match_model SET household_weight_cap = -1 WHERE model = 'default'$$, '23514', NULL, 'negative cap refused');
 SELECT throws_ok($$UPDATE ci.match_model SET guard_weight = 1 WHERE model = 'default'$$, '23514', NULL, 'positive guard_weight refused');

@@ -74,7 +74,7 @@ SELECT is((SELECT count(*) FROM ci.shipped_row_deleted WHERE tab = 'source' AND 
     'renaming a shipped source leaves a tombstone for its old name');
 
 -- Families: a model with its comparisons and blocking rules
-UPDATE ci.match_comparison SET m = '{0.8,0.1,0.05,0.05}' WHERE model = 'default' AND comparison = 'city';
+UPDATE ci.match_comparison SET m = '{0.8,0.1,0.05,0.05}' WHERE model = 'default' AND comparison = 'street';
 SELECT ok(NOT pg_temp.as_shipped('match_model', '{default}'),
     'editing a comparison makes its model no longer as shipped');
 SELECT throws_ok($$INSERT INTO ci.match_model (model) VALUES ('default')$$, '23505', NULL,

@@ -1,0 +1,127 @@
+-- Bulk loading ci.source_record.  A row inserted one at a time pays for
+-- every index of the table at once: a B-tree insertion per index, in key
+-- order nowhere near the order of the rows.  A large load instead inserts
+-- with only the constraint indexes (primary key, (source, source_key)) in
+-- place and then builds the others in bulk, one sort each, as pg_restore
+-- does.  The normalised columns are computed on the way in (they are
+-- generated columns), so the table is ready for ci.resolve_identities()
+-- and ci.resolve_record() when the call returns.
+--
+-- The caller COPYs into a staging table of its own (any table or view
+-- whose columns are named like ci.source_record's input columns), then
+-- calls this function; everything happens in the caller's transaction, so
+-- an error leaves the table and its indexes as they were.
+
+CREATE FUNCTION ci.load_source_records(staging regclass, rebuild_indexes boolean DEFAULT NULL)
+RETURNS TABLE (records bigint, indexes_rebuilt integer, insert_ms double precision, index_ms double precision)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target constant regclass := 'ci.source_record'::regclass;
+    cols text;
+    unknown text;
+    existing double precision;
+    idx record;
+    defs text[] := '{}';
+    t0 timestamptz;
+BEGIN
+    IF staging IS NULL THEN
+        RAISE EXCEPTION 'staging relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF staging = target THEN
+        RAISE EXCEPTION 'cannot load ci.source_record from itself' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- The staging columns must all be input columns of ci.source_record
+    -- (generated columns are computed, never loaded); source and source_key are required.
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(s.attname), ', ' ORDER BY s.attnum)
+           FILTER (WHERE t.attname IS NOT NULL),
+           pg_catalog.string_agg(pg_catalog.quote_ident(s.attname), ', ' ORDER BY s.attnum)
+           FILTER (WHERE t.attname IS NULL)
+      INTO cols, unknown
+      FROM pg_catalog.pg_attribute s
+      LEFT JOIN pg_catalog.pg_attribute t
+        ON t.attrelid = target AND t.attname = s.attname AND t.attnum > 0
+       AND NOT t.attisdropped AND t.attgenerated = ''
+     WHERE s.attrelid = staging AND s.attnum > 0 AND NOT s.attisdropped;
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'staging relation % has columns that ci.source_record does not take: %', staging, unknown
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Name the staging columns like the input columns of ci.source_record (record_id, source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country, attributes, updated_at); normalised columns are computed.';
+    END IF;
+    IF cols IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = staging AND a.attname = 'source' AND NOT a.attisdropped)
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = staging AND a.attname = 'source_key' AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'staging relation % needs the columns source and source_key', staging
+            USING ERRCODE = 'undefined_column';
+    END IF;
+
+    -- Writers wait for the load (and it for them); readers are blocked too
+    -- when the indexes are rebuilt (DROP INDEX takes the table's strongest lock).
+    t0 := pg_catalog.clock_timestamp();
+    IF rebuild_indexes IS NULL THEN
+        -- Rebuilding sorts the whole table: worth it when the load is more
+        -- than a quarter of what is already there (a first load always).
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', staging) INTO records;
+        SELECT c.reltuples INTO existing FROM pg_catalog.pg_class c WHERE c.oid = target;
+        IF existing < 0 THEN    -- never analysed: count it
+            SELECT pg_catalog.count(*) INTO existing FROM ci.source_record;
+        END IF;
+        rebuild_indexes := records > 0 AND records * 4 > existing;
+    END IF;
+
+    IF rebuild_indexes THEN
+        IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = target), 'USAGE') THEN
+            RAISE EXCEPTION 'rebuilding the indexes of ci.source_record needs its owner''s rights'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Ask the extension''s owner to run the load, or pass rebuild_indexes => false (the rows are then inserted with every index in place).';
+        END IF;
+        LOCK TABLE ci.source_record IN ACCESS EXCLUSIVE MODE;
+        -- Every index that backs no constraint, the DBA's own too; the
+        -- replica identity index stays.  Definitions as pg_dump writes them.
+        FOR idx IN
+            SELECT i.indexrelid::regclass AS name,
+                   pg_catalog.pg_get_indexdef(i.indexrelid)
+                   || CASE WHEN c.reltablespace <> 0
+                           THEN ' TABLESPACE ' || pg_catalog.quote_ident(ts.spcname) ELSE '' END AS def,
+                   i.indisclustered AS clustered
+              FROM pg_catalog.pg_index i
+              JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+              LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+             WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisreplident
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
+             ORDER BY c.relname
+        LOOP
+            defs := defs || idx.def;
+            IF idx.clustered THEN
+                defs := defs || pg_catalog.format('ALTER TABLE ci.source_record CLUSTER ON %I', (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = idx.name));
+            END IF;
+            EXECUTE pg_catalog.format('DROP INDEX %s', idx.name);
+        END LOOP;
+    ELSE
+        LOCK TABLE ci.source_record IN SHARE ROW EXCLUSIVE MODE;
+    END IF;
+
+    EXECUTE pg_catalog.format('INSERT INTO ci.source_record (%s) SELECT %s FROM %s', cols, cols, staging);
+    GET DIAGNOSTICS records = ROW_COUNT;
+    insert_ms := 1000 * pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0);
+
+    t0 := pg_catalog.clock_timestamp();
+    indexes_rebuilt := 0;
+    FOR i IN 1 .. coalesce(pg_catalog.array_length(defs, 1), 0) LOOP
+        EXECUTE defs[i];
+        IF defs[i] LIKE 'CREATE %' THEN
+            indexes_rebuilt := indexes_rebuilt + 1;
+        END IF;
+    END LOOP;
+    -- statistics for the planner of incremental resolution and the BI
+    -- views; a small load leaves them to autovacuum
+    IF rebuild_indexes THEN
+        ANALYZE ci.source_record;
+    END IF;
+    index_ms := 1000 * pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0);
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION ci.load_source_records(regclass, boolean) IS
+'bulk load: insert every row of a staging relation into ci.source_record and, when the load is large (or rebuild_indexes), drop the indexes that back no constraint first and build them again in bulk; then ANALYZE';

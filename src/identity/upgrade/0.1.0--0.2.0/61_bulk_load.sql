@@ -1,0 +1,1 @@
+../../85_bulk_load.sql

@@ -1,0 +1,64 @@
+-- The bulk-load API (ci.load_source_records): signature, markings, result
+-- columns, error SQLSTATEs, privileges, and the index set of
+-- ci.source_record that it rebuilds.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS customer_intel;
+SELECT plan(17);
+
+SELECT has_function('ci', 'load_source_records', ARRAY['regclass', 'boolean']);
+SELECT is(
+    (SELECT format('%s%s%s', p.provolatile, CASE WHEN p.proisstrict THEN 's' ELSE '-' END, p.proparallel)
+       FROM pg_proc p WHERE p.oid = 'ci.load_source_records(regclass,boolean)'::regprocedure),
+    'v-u', 'VOLATILE, not STRICT (NULL staging is an error, NULL rebuild_indexes means automatic), PARALLEL UNSAFE');
+SELECT is(
+    (SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'ci.load_source_records(regclass,boolean)'::regprocedure),
+    false, 'runs with the caller''s rights (reads the staging table as the caller)');
+SELECT is(
+    (SELECT pg_get_function_result('ci.load_source_records(regclass,boolean)'::regprocedure)),
+    'TABLE(records bigint, indexes_rebuilt integer, insert_ms double precision, index_ms double precision)',
+    'result columns');
+SELECT is(
+    (SELECT array_agg(pg_get_function_arg_default('ci.load_source_records(regclass,boolean)'::regprocedure, 2))),
+    ARRAY['NULL::boolean'], 'rebuild_indexes defaults to NULL (automatic)');
+
+-- the index set: 11 blocking indexes besides the two constraint indexes
+SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'ci.source_record'::regclass), 13,
+          'ci.source_record has 13 indexes');
+SELECT is((SELECT count(*)::int FROM pg_index i WHERE indrelid = 'ci.source_record'::regclass
+             AND EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)), 2,
+          'two of them back constraints and stay during a bulk load');
+-- every blocking rule of the default model has an index led by one of its keys
+SELECT is(
+    (SELECT string_agg(r.rule, ', ' ORDER BY r.rule) FROM ci.match_blocking_rule r
+      WHERE r.model = 'default' AND NOT EXISTS (
+        SELECT 1 FROM pg_index i
+         WHERE i.indrelid = 'ci.source_record'::regclass AND replace(pg_get_indexdef(i.indexrelid, 1, true), '"', '') = ANY (r.keys))),
+    NULL, 'each default blocking rule has an index whose leading key is one of its keys');
+
+CREATE TEMP TABLE stage (source text, source_key text, given_name text, family_name text);
+INSERT INTO stage VALUES ('crm', 'tap-1', 'Ann', 'Lee'), ('web', 'tap-2', 'Ann', 'Lee');
+SELECT throws_ok($$SELECT * FROM ci.load_source_records(NULL)$$, '22004', NULL, 'NULL staging: 22004');
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('ci.source_record')$$, '22023', NULL, 'loading the table from itself: 22023');
+CREATE TEMP TABLE stage_bad (source text, source_key text, phone_e164 text);
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('stage_bad')$$, '42703', NULL, 'a generated column in the staging table: 42703');
+CREATE TEMP TABLE stage_nokey (source text);
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('stage_nokey')$$, '42703', NULL, 'no source_key: 42703');
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('no_such_table')$$, '42P01', NULL, 'unknown staging relation: 42P01');
+
+SELECT results_eq($$SELECT records, indexes_rebuilt FROM ci.load_source_records('stage', rebuild_indexes => false)$$,
+                  $$VALUES (2::bigint, 0)$$, 'rows inserted in place when asked');
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('stage')$$, '23505', NULL, 'a duplicate (source, source_key) fails the load');
+SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'ci.source_record'::regclass), 13,
+          'after a failed load every index is still there');
+
+-- a role without the owner's rights cannot rebuild
+CREATE ROLE regress_tap_loader;
+SELECT ci.grant_role('regress_tap_loader', 'application') \g /dev/null
+GRANT SELECT ON stage TO regress_tap_loader;
+SET ROLE regress_tap_loader;
+SELECT throws_ok($$SELECT * FROM ci.load_source_records('stage', true)$$, '42501', NULL, 'rebuilding needs the owner''s rights: 42501');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
