@@ -1,0 +1,1 @@
+../../92_match_guidance.sql
