@@ -576,9 +576,9 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		{
 			const MatchValue *v = &st->dicts[rule->column[k]].values[MATCH_VAL(st, 0, rule->column[k])];
 
-			if (MATCH_VAL(st, 0, rule->column[k]) == 0)
-				complete = false;
-			else if (rule->tokens[k] && (ntok[k] = match_value_tokens(v, tok[k], tlen[k])) == 0)
+			/* a missing value, or a token key with no token, leaves no key */
+			if (MATCH_VAL(st, 0, rule->column[k]) == 0 ||
+				(rule->tokens[k] && (ntok[k] = match_value_tokens(v, tok[k], tlen[k])) == 0))
 				complete = false;
 		}
 		for (int k = 0; k < rule->nkeys; k++)
