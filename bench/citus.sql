@@ -25,12 +25,7 @@ SELECT count(*) AS records FROM ci.source_record;
 CREATE TABLE bench_rec AS SELECT * FROM ci.source_record;
 SELECT create_distributed_table('bench_rec', 'record_id');
 SELECT truncate_local_data_after_distributing_table('bench_rec');
-INSERT INTO ci.match_model (model, relation) VALUES ('bench_dist', 'bench_rec');
-INSERT INTO ci.match_comparison (model, comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u)
-SELECT 'bench_dist', comparison, ordinal, field, similarity, close_threshold, loose_threshold, tf_adjust, m, u
-FROM ci.match_comparison WHERE model = 'default';
-INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic)
-SELECT 'bench_dist', rule, ordinal, keys, deterministic FROM ci.match_blocking_rule WHERE model = 'default';
+SELECT ci.copy_model('default', 'bench_dist', relation => 'bench_rec');
 ANALYZE ci.source_record;
 ANALYZE bench_rec;
 CHECKPOINT;

@@ -10,19 +10,9 @@ CREATE TABLE ct_rec AS SELECT * FROM ci.source_record;
 CREATE TABLE ct_rec_local AS SELECT * FROM ci.source_record;
 SELECT create_distributed_table('ct_rec', 'record_id');
 
--- Two models identical to the default but for their relation: every
--- column of the model, its comparisons and its blocking rules is copied.
-INSERT INTO ci.match_model
-SELECT (jsonb_populate_record(NULL::ci.match_model,
-                              to_jsonb(d) || jsonb_build_object('model', x.model, 'relation', x.relation))).*
-FROM ci.match_model d CROSS JOIN (VALUES ('ct_local', 'ct_rec_local'), ('ct_dist', 'ct_rec')) x(model, relation)
-WHERE d.model = 'default';
-INSERT INTO ci.match_comparison
-SELECT (jsonb_populate_record(NULL::ci.match_comparison, to_jsonb(c) || jsonb_build_object('model', m.model))).*
-FROM ci.match_comparison c CROSS JOIN (VALUES ('ct_local'), ('ct_dist')) m(model) WHERE c.model = 'default';
-INSERT INTO ci.match_blocking_rule
-SELECT (jsonb_populate_record(NULL::ci.match_blocking_rule, to_jsonb(b) || jsonb_build_object('model', m.model))).*
-FROM ci.match_blocking_rule b CROSS JOIN (VALUES ('ct_local'), ('ct_dist')) m(model) WHERE b.model = 'default';
+-- Two models identical to the default but for their relation.
+SELECT ci.copy_model('default', 'ct_local', relation => 'ct_rec_local');
+SELECT ci.copy_model('default', 'ct_dist', relation => 'ct_rec');
 
 CREATE TEMP TABLE run_local AS SELECT * FROM ci.resolve_identities('ct_local', true);
 CREATE TEMP TABLE links_local AS SELECT identity_id, record_id, match_probability, rule FROM ci.identity_link;

@@ -1,0 +1,1 @@
+../../93_match_copy.sql
