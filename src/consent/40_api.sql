@@ -195,7 +195,11 @@ BEGIN
     SELECT array_agg(DISTINCT l.identity_id) INTO v_ids
       FROM ci.source_record r JOIN ci.identity_link l ON l.record_id = r.record_id
      WHERE (v_kind = 'email' AND r.email_norm = v_norm) OR (v_kind = 'phone' AND r.phone_e164 = v_norm);
-    PERFORM ci.consent_recompute(v_ids);
+    -- none (an erasure suppresses after deleting the records): nothing to
+    -- recompute, and NULL would mean "all" to ci.consent_recompute
+    IF v_ids IS NOT NULL THEN
+        PERFORM ci.consent_recompute(v_ids);
+    END IF;
     RETURN v_id;
 END;
 $$;
@@ -227,7 +231,9 @@ BEGIN
          WHERE (s.contact_kind = 'email' AND r.email_norm IS NOT NULL AND ci.contact_hash('email', r.email_norm) = s.contact_hash)
             OR (s.contact_kind = 'phone' AND r.phone_e164 IS NOT NULL AND ci.contact_hash('phone', r.phone_e164) = s.contact_hash);
     END IF;
-    PERFORM ci.consent_recompute(v_ids);
+    IF v_ids IS NOT NULL THEN   -- NULL would mean "all"
+        PERFORM ci.consent_recompute(v_ids);
+    END IF;
     RETURN true;
 END;
 $$;

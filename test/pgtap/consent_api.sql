@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(25);
+SELECT plan(27);
 
 SELECT has_function('ci', 'consent_check', ARRAY['bigint', 'text[]'], 'ci.consent_check(bigint, text[])');
 SELECT has_function('ci', 'consent_allows', ARRAY['bigint', 'text', 'text'], 'ci.consent_allows(bigint, text, text)');
@@ -51,6 +51,21 @@ SELECT is((SELECT absent || '/' || shipped FROM ci.consent_default WHERE jurisdi
           'an INSERT of a still-shipped key (a restore after CREATE EXTENSION) overwrites it');
 SELECT throws_ok($$INSERT INTO ci.consent_default (jurisdiction, purpose, absent) VALUES ('CCPA', 'profiling', 'allowed')$$,
                  '23505', NULL, 'an INSERT of a key the DBA changed is a duplicate');
+
+-- suppressing or lifting a contact point no record has recomputes no one
+-- (NULL ids would mean "everyone" to ci.consent_recompute: an erasure
+-- suppresses after deleting the records, and took seconds per customer)
+INSERT INTO ci.source_record (record_id, source, source_key, email, country) OVERRIDING SYSTEM VALUE
+VALUES (90001, 'crm', 'api-1', 'kept@example.com', 'GB');
+INSERT INTO ci.identity (identity_id) OVERRIDING SYSTEM VALUE VALUES (90001);
+INSERT INTO ci.identity_link (record_id, identity_id, rule) VALUES (90001, 90001, 'seed');
+SELECT ci.consent_recompute(ARRAY[90001::bigint]);
+CREATE TEMP TABLE subject_before AS SELECT ctid::text AS x FROM ci.consent_subject WHERE identity_id = 90001;
+SELECT ci.suppress(reason => 'spam_complaint', email => 'nobody@example.com') AS nobody \gset
+SELECT ci.lift_suppression(:nobody, 'test');
+SELECT is((SELECT ctid::text FROM ci.consent_subject WHERE identity_id = 90001), (SELECT x FROM subject_before),
+          'suppressing and lifting an address no record has leaves other customers'' consent untouched');
+SELECT isnt((SELECT x FROM subject_before), NULL, 'the customer had a computed consent subject');
 
 SELECT * FROM finish();
 ROLLBACK;
