@@ -119,10 +119,11 @@ static const struct
 	[STMT_TOUCH] = {"UPDATE ci.identity SET updated_at = now() WHERE identity_id = $1", 1, {INT8OID}, SPI_OK_UPDATE},
 	/*
 	 * Distributed (Citus): no queue triggers on the link shards, so the
-	 * identities this call touched are queued for a golden refresh here.
+	 * member copy (ci.identity_member) of the record and of the merged
+	 * identities moves here, and the identities touched are queued for a
+	 * golden refresh.  $1 record, $2 its identity, $3 identities touched.
 	 */
-	[STMT_QUEUE] = {"INSERT INTO ci.golden_dirty (identity_id) SELECT DISTINCT i FROM unnest($1::int8[]) AS i"
-	" WHERE ci.scale_distributed() ORDER BY 1", 1, {INT8ARRAYOID}, SPI_OK_INSERT},
+	[STMT_QUEUE] = {"SELECT ci.scale_resolved($1, $2, $3)", 3, {INT8OID, INT8OID, INT8ARRAYOID}, SPI_OK_SELECT},
 	[STMT_TF] = {"SELECT x.i, f.frequency FROM unnest($2, $3) WITH ORDINALITY AS x(c, v, i)"
 		" JOIN ci.match_term_frequency f ON f.model = $1 AND f.comparison = x.c AND f.value = x.v",
 	3, {TEXTOID, TEXTARRAYOID, TEXTARRAYOID}, SPI_OK_SELECT},
@@ -858,12 +859,14 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	if (OidIsValid(get_extension_oid("citus", true)))
 	{
 		Datum	   *touched = palloc(sizeof(Datum) * (nlinked + 1));
-		Datum		aq[1];
+		Datum		aq[3];
 
 		for (int i = 0; i < nlinked; i++)
 			touched[i] = Int64GetDatum(linked_ids[i]);
 		touched[nlinked] = Int64GetDatum(keep);
-		aq[0] = PointerGetDatum(construct_array(touched, nlinked + 1, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		aq[0] = Int64GetDatum(record_id);
+		aq[1] = Int64GetDatum(keep);
+		aq[2] = PointerGetDatum(construct_array(touched, nlinked + 1, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		stmt_exec(STMT_QUEUE, aq, NULL);
 	}
 	result = keep;

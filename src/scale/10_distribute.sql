@@ -299,6 +299,9 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER FUNCTION ci.resolve_identities(text, boolean) SET citus.multi_shard_modify_mode = %L', 'sequential');
     EXECUTE pg_catalog.format('ALTER FUNCTION ci.train_model(text) SET citus.multi_shard_modify_mode = %L', 'sequential');
     ALTER FUNCTION ci.resolve_record(bigint, text) SET plan_cache_mode = force_custom_plan;
+    -- it deletes a removed record's pair decisions (tables with foreign keys
+    -- to reference tables) in transactions that may have written those
+    EXECUTE pg_catalog.format('ALTER FUNCTION ci.source_records_changed(bigint[]) SET citus.multi_shard_modify_mode = %L', 'sequential');
 
     -- DDL and copies over one connection per worker, so that the foreign keys
     -- added below in the same transaction see the shards just made.

@@ -12,15 +12,23 @@ BEGIN;
 SELECT last_value AS iseq, is_called AS icalled FROM ci.identity_identity_id_seq \gset
 SELECT last_value AS rseq, is_called AS rcalled FROM ci.source_record_record_id_seq \gset
 SELECT last_value AS eseq, is_called AS ecalled FROM ci.identity_event_event_id_seq \gset
+-- the fixture's records, to put back what the pipeline changes and deletes
+CREATE TEMP TABLE ct_orig_records AS SELECT * FROM ci.source_record;
+SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS record_cols FROM pg_attribute
+ WHERE attrelid = 'ci.source_record'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' \gset
 \set run single
 \ir include/pipeline.sql
-CREATE TABLE public.ct_single_counts AS SELECT :records AS records, :identities AS identities, :refreshed AS refreshed;
+CREATE TABLE public.ct_single_counts AS SELECT :records AS records, :identities AS identities, :refreshed AS refreshed,
+       :refreshed3 AS refreshed3;
 -- back to the fixture: the identity side and the new records go, the
 -- sequences restart where they were
 DELETE FROM ci.golden_override; DELETE FROM ci.golden_profile; DELETE FROM ci.golden_dirty; DELETE FROM ci.golden_stale;
 DELETE FROM ci.match_review; DELETE FROM ci.match_decision; DELETE FROM ci.identity_link;
 DELETE FROM ci.identity_event; DELETE FROM ci.identity; DELETE FROM ci.match_run;
 DELETE FROM ci.source_record WHERE source_key LIKE 'ct-new-%';
+DELETE FROM ci.source_record WHERE record_id = ANY (:'changed_records'::bigint[]);
+INSERT INTO ci.source_record (:record_cols) SELECT :record_cols FROM ct_orig_records
+ WHERE record_id = ANY (:'changed_records'::bigint[] || :deleted_record::bigint);
 SELECT setval('ci.identity_identity_id_seq', :iseq, :'icalled'), setval('ci.source_record_record_id_seq', :rseq, :'rcalled'),
        setval('ci.identity_event_event_id_seq', :eseq, :'ecalled') \gset
 COMMIT;
@@ -30,8 +38,10 @@ CREATE TABLE public.ct_distribute AS SELECT * FROM ci.distribute();
 \c
 \set QUIET 1
 SET client_min_messages = error;
+-- the refresh's upsert as it runs on Citus, for the EXPLAIN checks below
+SELECT ci.golden_upsert_sql(true, true) AS upsert_sql \gset
 BEGIN;
-SELECT plan(21);
+SELECT plan(36);
 -- the pipeline first: full resolution writes the model's parameters (reference
 -- tables) after reading the shards, which Citus allows only before any other
 -- multi-shard work in the transaction (doc/scaling.md)
@@ -87,6 +97,44 @@ SELECT matches(plan_of(format('SELECT * FROM ci.golden_override WHERE identity_i
                'EXPLAIN: one identity''s overrides are one shard''s');
 SELECT matches(plan_of(format('SELECT * FROM ci.identity_event WHERE identity_id = %s', :pin_identity)), 'Task Count: 1\M',
                'EXPLAIN: one identity''s history is one shard''s');
+
+-- the member copy is kept by the writers (resolve_record, unmerge, the
+-- steward merge, ci.source_records_changed), not re-copied by the refresh
+SELECT set_eq('SELECT identity_id, record_id, email, city, updated_at FROM ci.identity_member',
+              'SELECT l.identity_id, r.record_id, r.email, r.city, r.updated_at
+                 FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id',
+              'after every writer of the pipeline, ci.identity_member is exactly the links joined with the records');
+SELECT ok(:changed_queued > 0, 'ci.source_records_changed() queues the identities of changed and deleted records');
+SELECT is_empty(format('SELECT 1 FROM ci.source_record_key WHERE record_id = %s', :deleted_record),
+                'a deleted record''s source key is unregistered by ci.source_records_changed()');
+SELECT is((SELECT refreshed3 FROM public.ct_single_counts), :refreshed3,
+          'the refresh after direct record changes recomputes as many identities as the single-node triggers queued');
+-- The refresh reads and writes only the identity side: every statement of
+-- ci.refresh_golden_profiles_for on Citus, for identities on several shards
+-- (pushed down, one task per shard holding them) and for one (one shard).
+SELECT min(identity_id) AS min_identity FROM ci.golden_profile \gset
+SELECT array_agg(identity_id ORDER BY identity_id) AS some_ids FROM ci.golden_profile WHERE identity_id < :min_identity + 60 \gset
+CREATE TEMP TABLE ct_refresh_stmt (stmt text, what text);
+INSERT INTO ct_refresh_stmt VALUES
+    ('INSERT INTO ci.golden_profile (identity_id) SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY ($1) ON CONFLICT (identity_id) DO NOTHING',
+     'a row for each new identity'),
+    ('UPDATE ci.golden_profile gp SET changed_at = gp.changed_at WHERE gp.identity_id = ANY ($1)', 'the row locks'),
+    ('DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY ($1)', 'the queue entries'),
+    (:'upsert_sql', 'the profile upsert'),
+    ('DELETE FROM ci.golden_profile gp WHERE gp.identity_id = ANY ($1) AND NOT EXISTS (SELECT 1 FROM ci.identity_member m WHERE m.identity_id = gp.identity_id)',
+     'the delete of profiles left without records'),
+    ('WITH d AS (DELETE FROM ci.identity_member m WHERE m.record_id = ANY ($1) RETURNING m.identity_id) SELECT DISTINCT identity_id FROM d',
+     '(record changes) the members'' delete by record');
+SELECT doesnt_match(plan_of(replace(stmt, '$1', quote_literal(:'some_ids') || '::bigint[]')),
+                    'coordinator|[Rr]epartition|Subplan|intermediate|source_record|identity_link',
+                    'EXPLAIN, refresh of identities on every shard: ' || what || ' is pushed down to the identity shards, nothing crosses sides')
+  FROM ct_refresh_stmt WHERE what NOT LIKE '(record%' ORDER BY ctid;
+SELECT matches(plan_of(replace(stmt, '$1', format('ARRAY[%s]::bigint[]', :pin_identity))), 'Task Count: 1\M',
+               'EXPLAIN, refresh of one identity: ' || what || ' is single-shard')
+  FROM ct_refresh_stmt WHERE what NOT LIKE '(record%' ORDER BY ctid;
+SELECT matches(plan_of(replace(stmt, '$1', quote_literal(:'changed_records') || '::bigint[]')), 'Task Count: 8\M',
+               'EXPLAIN: ' || what || ' runs on the identity shards')
+  FROM ct_refresh_stmt WHERE what LIKE '(record%';
 
 SELECT source_key AS dup_key FROM ci.source_record WHERE source = 'crm' ORDER BY record_id LIMIT 1 \gset
 SELECT throws_ok(format($$INSERT INTO ci.source_record (source, source_key) VALUES ('crm', %L);

@@ -34,6 +34,20 @@ SELECT ci.unmerge_records(ARRAY[:unmerged_record::bigint], NULL, 'not the same p
 SELECT ci.decide_match(20, 21, 'link', 'same person');
 SELECT ci.resolve_record(21) AS merged_into \gset
 SELECT ci.refresh_golden_profiles() AS refreshed2 \gset
+-- records changed and one deleted by direct DML, then reported (on one
+-- node the triggers have queued them already): two records of the pinned
+-- identity, and the lowest record of an identity of three or more
+SELECT array_agg(record_id ORDER BY record_id) AS changed_records
+  FROM (SELECT record_id FROM ci.identity_link WHERE identity_id = :pin_identity ORDER BY record_id LIMIT 2) s \gset
+SELECT min(l.record_id) AS deleted_record FROM ci.identity_link l
+ WHERE l.identity_id = (SELECT k.identity_id FROM ci.identity_link k GROUP BY k.identity_id HAVING count(*) >= 3
+                         ORDER BY k.identity_id DESC LIMIT 1) \gset
+UPDATE ci.source_record SET email = 'changed.' || coalesce(email, 'none@example.org'), city = upper(city),
+       updated_at = '2030-06-01 00:00+00'
+ WHERE record_id = ANY (:'changed_records'::bigint[]);
+DELETE FROM ci.source_record WHERE record_id = :deleted_record;
+SELECT ci.source_records_changed(:'changed_records'::bigint[] || :deleted_record::bigint) AS changed_queued \gset
+SELECT ci.refresh_golden_profiles() AS refreshed3 \gset
 
 \set t_links public.ct_ :run _links
 CREATE TABLE :t_links AS

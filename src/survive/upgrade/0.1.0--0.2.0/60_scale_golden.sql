@@ -21,6 +21,9 @@ DECLARE
                                    ELSE 'ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id' END;
     v_id     constant text := CASE WHEN v_dist THEN 'r.identity_id' ELSE 'l.identity_id' END;
     v_where  text := CASE WHEN p_incremental THEN v_id || ' = ANY($1)' END;
+    -- on Citus the identities again in each correlated read of the member
+    -- copy: Citus sends the statement only to the shards all of them allow
+    v_also   constant text := CASE WHEN v_dist AND p_incremental THEN ' AND %I.identity_id = ANY($1)' ELSE '' END;
     a        record;
 BEGIN
     FOR a IN SELECT g.attribute, att.atttypid = 'text'::regtype AS is_text, g.survive_group,
@@ -60,8 +63,8 @@ BEGIN
             v_outer := v_outer || format(E',\n       g.%I', a.attribute);
             IF a.lead = a.attribute AND a.group_size > 1 THEN
                 v_joins := v_joins || CASE WHEN v_dist
-                    THEN format(E'\n  LEFT JOIN ci.identity_member %1$I ON %1$I.identity_id = g.identity_id AND %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
-                                a.w, a.lead)
+                    THEN format(E'\n  LEFT JOIN ci.identity_member %1$I ON %1$I.identity_id = g.identity_id AND %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint'
+                                || format(v_also, a.w), a.w, a.lead)
                     ELSE format(E'\n  LEFT JOIN ci.source_record %1$I ON %1$I.record_id = (g.%2$I ->> ''record_id'')::bigint',
                                 a.w, a.lead) END;
             END IF;
@@ -72,7 +75,7 @@ BEGIN
                 || E'\n            THEN ci.survive_group_member(g.%1$I, %2$s, %3$L, %1$L)'
                 || E'\n            ELSE (SELECT %4$s'
                 || E'\n                    FROM %6$s'
-                || E'\n                   WHERE %7$s = g.identity_id) END AS %5$I',
+                || E'\n                   WHERE %7$s = g.identity_id' || format(v_also, 'r') || ') END AS %5$I',
                 a.lead, ci.golden_value_sql(a.attribute, a.is_text, a.w), a.survive_group, v_agg, a.attribute, v_from, v_id);
         END IF;
     END LOOP;
@@ -88,20 +91,24 @@ END;
 $$;
 COMMENT ON FUNCTION ci.golden_profile_sql(boolean) IS 'the generated statement that computes golden profiles from the current rules and attribute groups (for inspection and EXPLAIN)';
 
--- Computes and upserts the profiles of p_ids (NULL: every identity with a
--- link).  Returns how many rows it inserted or changed.  Callers lock.
-CREATE OR REPLACE FUNCTION ci.golden_upsert(p_ids bigint[])
-RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+-- The statement that computes and upserts profiles: of every identity, or
+-- (p_incremental) of those whose identity_id = ANY($1).  p_distributed: the
+-- Citus form, one INSERT ... SELECT whose every table is on the identity
+-- side, so that it runs on the shards (a CTE or an OFFSET would pull the
+-- rows to the coordinator); it returns no row.  Otherwise the single-node
+-- form, which returns how many rows it wrote; p_on_conflict false makes it
+-- a plain INSERT (a first build into an empty table: no speculative
+-- insertion).
+CREATE FUNCTION ci.golden_upsert_sql(p_incremental boolean, p_distributed boolean, p_on_conflict boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cols    text := '';
     v_vals    text := '';
     v_set     text := '';
     v_lineage text := '';
-    v_n       bigint;
-    v_empty   boolean;
+    v_conflict text;
     a         record;
 BEGIN
-    v_empty := p_ids IS NULL AND NOT EXISTS (SELECT 1 FROM ci.golden_profile);
     FOR a IN SELECT g.attribute, format_type(att.atttypid, att.atttypmod) AS typ
                FROM ci.golden_attribute g
                JOIN pg_catalog.pg_attribute att
@@ -112,11 +119,13 @@ BEGIN
         v_set := v_set || format('%1$I = EXCLUDED.%1$I, ', a.attribute);
         v_lineage := v_lineage || format(E'%1$L, CASE WHEN o.pins ? %1$L THEN coalesce(g.%1$I, ''{}'') || pg_catalog.jsonb_build_object(''pinned'', o.pins -> %1$L) ELSE g.%1$I END, ', a.attribute);
     END LOOP;
-    IF ci.scale_distributed() THEN
-        -- Citus: one INSERT ... SELECT whose every table is on the identity
-        -- side, so that it runs on the shards (a CTE or an OFFSET would pull
-        -- the rows to the coordinator).
-        EXECUTE format($sql$
+    v_conflict := CASE WHEN p_on_conflict THEN format($c$ON CONFLICT (identity_id) DO UPDATE
+               SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
+                   lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
+             WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
+                   (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set) ELSE '' END;
+    IF p_distributed THEN
+        RETURN format($sql$
             INSERT INTO ci.golden_profile AS gp (identity_id, %3$s record_count, sources, lineage, changed_at)
             SELECT g.identity_id, %4$s g.record_count,
                    ci.golden_sources(g.sources),
@@ -127,22 +136,14 @@ BEGIN
                            FROM ci.golden_override %2$s
                           GROUP BY identity_id) o ON o.identity_id = g.identity_id
             %6$s$sql$,
-            ci.golden_profile_sql(p_ids IS NOT NULL),
-            CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
-            v_cols, v_vals, rtrim(v_lineage, ', '),
-            format($c$ON CONFLICT (identity_id) DO UPDATE
-                   SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
-                       lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
-                 WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
-                       (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set))
-        USING p_ids;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        RETURN v_n;
+            ci.golden_profile_sql(p_incremental),
+            CASE WHEN p_incremental THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
+            v_cols, v_vals, rtrim(v_lineage, ', '), v_conflict);
     END IF;
     -- OFFSET 0 keeps the profile statement a subquery: its columns (a group
     -- member's lineage is an expression) are computed once, not once per
     -- reference below.
-    EXECUTE format($sql$
+    RETURN format($sql$
         WITH g AS (SELECT * FROM (%s) q OFFSET 0),
         o AS (SELECT identity_id,
                      pg_catalog.jsonb_object_agg(attribute, pg_catalog.jsonb_build_object('value', value, 'actor', actor, 'reason', reason, 'at', at)) AS pins
@@ -157,16 +158,29 @@ BEGIN
             %s
             RETURNING 1)
         SELECT pg_catalog.count(*) FROM up$sql$,
-        ci.golden_profile_sql(p_ids IS NOT NULL),
-        CASE WHEN p_ids IS NOT NULL THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
-        v_cols, v_vals, rtrim(v_lineage, ', '),
-        -- into an empty table (a first build) a plain INSERT: no speculative insertion
-        CASE WHEN v_empty THEN '' ELSE format($c$ON CONFLICT (identity_id) DO UPDATE
-               SET %s record_count = EXCLUDED.record_count, sources = EXCLUDED.sources,
-                   lineage = EXCLUDED.lineage, changed_at = EXCLUDED.changed_at
-             WHERE (gp.record_count, gp.sources, gp.lineage) IS DISTINCT FROM
-                   (EXCLUDED.record_count, EXCLUDED.sources, EXCLUDED.lineage)$c$, v_set) END)
-    INTO v_n USING p_ids;
+        ci.golden_profile_sql(p_incremental),
+        CASE WHEN p_incremental THEN 'WHERE identity_id = ANY($1)' ELSE '' END,
+        v_cols, v_vals, rtrim(v_lineage, ', '), v_conflict);
+END;
+$$;
+COMMENT ON FUNCTION ci.golden_upsert_sql(boolean, boolean, boolean) IS 'the generated statement that computes and upserts golden profiles (all, or those of $1), in its single-node or its Citus form (for inspection and EXPLAIN)';
+
+-- Computes and upserts the profiles of p_ids (NULL: every identity with a
+-- link).  Returns how many rows it inserted or changed.  Callers lock.
+CREATE OR REPLACE FUNCTION ci.golden_upsert(p_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    IF ci.scale_distributed() THEN
+        EXECUTE ci.golden_upsert_sql(p_ids IS NOT NULL, true) USING p_ids;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        RETURN v_n;
+    END IF;
+    -- into an empty table (a first build) a plain INSERT
+    EXECUTE ci.golden_upsert_sql(p_ids IS NOT NULL, false,
+                                 NOT (p_ids IS NULL AND NOT EXISTS (SELECT 1 FROM ci.golden_profile)))
+       INTO v_n USING p_ids;
     RETURN v_n;
 END;
 $$;
@@ -211,16 +225,18 @@ BEGIN
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(1667825665, 1);
     IF ci.scale_distributed() THEN
-        -- Citus: the same steps per shard.  Rows are locked by an UPDATE
-        -- (Citus takes multi-shard row locks only by writing); refreshers
-        -- run on the coordinator, whose advisory lock above orders them
-        -- against a full build.
+        -- Citus: the same steps, each one statement pushed down to the
+        -- identity shards that hold v_ids (ci.identity_member is kept current
+        -- by the writers of links and records, so nothing crosses to the
+        -- record side).  Rows are locked by an UPDATE (Citus takes
+        -- multi-shard row locks only by writing); refreshers run on the
+        -- coordinator, whose advisory lock above orders them against a
+        -- full build.
         INSERT INTO ci.golden_profile (identity_id)
         SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids)
         ON CONFLICT (identity_id) DO NOTHING;
         UPDATE ci.golden_profile gp SET changed_at = gp.changed_at WHERE gp.identity_id = ANY(v_ids);
         DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY(v_ids);
-        PERFORM ci.golden_members_sync(v_ids);
         v_n := ci.golden_upsert(v_ids);
         DELETE FROM ci.golden_profile gp
          WHERE gp.identity_id = ANY(v_ids)

@@ -101,6 +101,8 @@ BEGIN
     VALUES ('unmerge', v_from, v_target, v_ids,
             jsonb_build_object('reason', p_reason, 'new_identity', v_created));
 
+    -- on Citus the records' member copies move with them (nothing on one node)
+    PERFORM ci.scale_members_sync_records(v_ids);
     PERFORM ci.refresh_golden_profiles_for(ARRAY[v_from, v_target]);
     RETURN v_target;
 END;
