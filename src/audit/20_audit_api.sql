@@ -74,6 +74,7 @@ BEGIN
         RAISE EXCEPTION 'the audit tables cannot audit themselves'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM ci.scale_refuse_citus_table(tbl, 'ci.audit');
     FOREACH op IN ARRAY coalesce(operations, '{}') LOOP
         CASE upper(op)
             WHEN 'INSERT' THEN ops := ops || 'I';

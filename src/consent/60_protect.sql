@@ -58,6 +58,7 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Protect the table a view reads; a view then shows what its owner (or, with security_invoker, its caller) may see.';
     END IF;
+    PERFORM ci.scale_refuse_citus_table(p_table, 'ci.protect');
     SELECT a.atttypid::regtype INTO v_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = p_table AND a.attname = p_customer_column AND a.attnum > 0 AND NOT a.attisdropped;

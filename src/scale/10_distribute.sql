@@ -44,7 +44,41 @@ AS $$
         (35, 'ci.identity_member',     'distributed', 'identity_id', 'ci.identity'),
         -- coordinator only: run log and the rebuild-everything flag
         (40, 'ci.match_run',           'coordinator', NULL,          NULL),
-        (41, 'ci.golden_stale',        'coordinator', NULL,          NULL)
+        (41, 'ci.golden_stale',        'coordinator', NULL,          NULL),
+        -- consent, audit and retention stay on the coordinator (doc/scaling.md):
+        -- the consent row filter reads the state in the backend that
+        -- evaluates the policy, the audit log and its chain are one node's,
+        -- and purges work in TID ranges of one node's heap
+        (50, 'ci.consent_purpose',     'coordinator', NULL,          NULL),
+        (51, 'ci.consent_jurisdiction','coordinator', NULL,          NULL),
+        (52, 'ci.consent_jurisdiction_country', 'coordinator', NULL, NULL),
+        (53, 'ci.consent_default',     'coordinator', NULL,          NULL),
+        (54, 'ci.consent_purpose_binding', 'coordinator', NULL,      NULL),
+        (55, 'ci.consent_exempt_role', 'coordinator', NULL,          NULL),
+        (56, 'ci.consent_secret',      'coordinator', NULL,          NULL),
+        (57, 'ci.consent_protected',   'coordinator', NULL,          NULL),
+        (58, 'ci.consent_event',       'coordinator', NULL,          NULL),
+        (59, 'ci.suppression',         'coordinator', NULL,          NULL),
+        (60, 'ci.consent_jurisdiction_override', 'coordinator', NULL, NULL),
+        (61, 'ci.consent_state',       'coordinator', NULL,          NULL),
+        (62, 'ci.consent_subject',     'coordinator', NULL,          NULL),
+        (63, 'ci.consent_change',      'coordinator', NULL,          NULL),
+        (70, 'ci.audit_log',           'coordinator', NULL,          NULL),
+        (71, 'ci.audit_seal',          'coordinator', NULL,          NULL),
+        (72, 'ci.audit_chain',         'coordinator', NULL,          NULL),
+        (73, 'ci.audit_key',           'coordinator', NULL,          NULL),
+        (80, 'ci.retention_jurisdiction', 'coordinator', NULL,       NULL),
+        (81, 'ci.retention_jurisdiction_country', 'coordinator', NULL, NULL),
+        (82, 'ci.retention_table',     'coordinator', NULL,          NULL),
+        (83, 'ci.retention_policy',    'coordinator', NULL,          NULL),
+        (84, 'ci.retention_policy_version', 'coordinator', NULL,     NULL),
+        (85, 'ci.legal_hold',          'coordinator', NULL,          NULL),
+        (86, 'ci.retention_run',       'coordinator', NULL,          NULL),
+        (87, 'ci.retention_run_step',  'coordinator', NULL,          NULL),
+        (88, 'ci.retention_secret',    'coordinator', NULL,          NULL),
+        (89, 'ci.erasure_request',     'coordinator', NULL,          NULL),
+        (90, 'ci.erasure_certificate', 'coordinator', NULL,          NULL),
+        (91, 'ci.access_request',      'coordinator', NULL,          NULL)
     ) AS v(step, rel, placement, col, coloc)
     WHERE pg_catalog.to_regclass(v.rel) IS NOT NULL
     ORDER BY v.step

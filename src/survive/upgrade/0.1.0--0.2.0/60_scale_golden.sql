@@ -170,11 +170,24 @@ COMMENT ON FUNCTION ci.golden_upsert_sql(boolean, boolean, boolean) IS 'the gene
 CREATE OR REPLACE FUNCTION ci.golden_upsert(p_ids bigint[])
 RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_n bigint;
+    v_n    bigint;
+    v_jit  text;
+    v_prop text;
 BEGIN
     IF ci.scale_distributed() THEN
+        -- Without JIT on the workers too: the shard statements cost enough
+        -- for it, and compiling them took seconds per shard (longer than the
+        -- work).  A SET LOCAL reaches the workers' transaction only as a
+        -- statement with citus.propagate_set_commands = local; both are put
+        -- back afterwards.
+        v_jit := pg_catalog.current_setting('jit');
+        v_prop := pg_catalog.current_setting('citus.propagate_set_commands');
+        PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
+        SET LOCAL jit = off;
         EXECUTE ci.golden_upsert_sql(p_ids IS NOT NULL, true) USING p_ids;
         GET DIAGNOSTICS v_n = ROW_COUNT;
+        EXECUTE pg_catalog.format('SET LOCAL jit = %L', v_jit);
+        PERFORM pg_catalog.set_config('citus.propagate_set_commands', v_prop, true);
         RETURN v_n;
     END IF;
     -- into an empty table (a first build) a plain INSERT
