@@ -147,8 +147,6 @@ DECLARE
     v_fkind text[];
     v_fid   bigint[];
     v_flive bigint[];
-    v_named bigint[];
-    v_front bigint[];
 BEGIN
     -- The identities are always an array joined through unnest(), never
     -- "= ANY": a generic plan then still probes indexes for a few ids and
@@ -178,18 +176,11 @@ BEGIN
           INTO v_fkind, v_fid, v_flive
           FROM ci.consent_identity_fact;
     ELSE
-        -- the identities merged into them, round by round (not a recursive
-        -- CTE: Citus cannot run one over the distributed ci.identity)
-        v_named := v_ids;
-        v_front := v_ids;
-        FOR depth IN 1 .. 1000 LOOP
-            SELECT array_agg(i.identity_id) INTO v_front
-              FROM ci.identity i
-             WHERE i.merged_into IN (SELECT unnest(v_front)) AND i.identity_id <> ALL (v_named);
-            EXIT WHEN v_front IS NULL;
-            v_named := v_named || v_front;
-        END LOOP;
-        WITH named AS (SELECT DISTINCT unnest(v_named) AS id),
+        WITH RECURSIVE closure(id, depth) AS (
+            SELECT unnest(v_ids), 0
+            UNION
+            SELECT i.identity_id, c.depth + 1 FROM closure c JOIN ci.identity i ON i.merged_into = c.id WHERE c.depth < 1000),
+        named AS (SELECT DISTINCT id FROM closure),
         f AS (
             SELECT 'event'::text AS kind, e.event_id AS id, e.identity_id FROM ci.consent_event e JOIN named n ON e.identity_id = n.id
             UNION ALL

@@ -41,7 +41,6 @@ AS $$
 DECLARE
     v     bigint;
     v_nxt bigint;
-    v_dist constant boolean := ci.scale_distributed();
 BEGIN
     IF num_nonnulls(p_identity_id, p_record_id) <> 1 THEN
         RAISE EXCEPTION 'give exactly one of identity_id and record_id'
@@ -58,12 +57,7 @@ BEGIN
     v := p_identity_id;
     FOR depth IN 1 .. 1000 LOOP
         -- links first, then the identity: the order a merge takes them in
-        -- (on Citus the links are on every record shard, where Citus takes
-        -- no multi-shard row lock; a merge there retires the identity row,
-        -- which the lock below orders it against)
-        IF NOT v_dist THEN
-            PERFORM 1 FROM ci.identity_link WHERE identity_id = v FOR SHARE;
-        END IF;
+        PERFORM 1 FROM ci.identity_link WHERE identity_id = v FOR SHARE;
         SELECT merged_into INTO v_nxt FROM ci.identity WHERE identity_id = v FOR SHARE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'identity % does not exist', v USING ERRCODE = 'no_data_found';
