@@ -35,3 +35,13 @@ CREATE TABLE my_customer (id bigint PRIMARY KEY, email text UNIQUE, identity_id 
 SELECT ci.distribution_blockers('my_customer', 'distributed', 'id', NULL);
 SELECT ci.distribution_blockers('my_customer', 'distributed', 'no_such_column', NULL);
 DROP TABLE my_customer;
+
+-- Reporting direct changes to source records: on one node the triggers
+-- queued them already, so nothing is copied or queued; NULL is refused.
+SELECT ci.source_records_changed(ARRAY[1, 2]::bigint[]) AS queued_on_one_node;
+SELECT ci.source_records_changed(NULL);
+-- the refused tables of the capabilities: without Citus nothing is refused
+SELECT ci.scale_refuse_citus_table('ci.golden_profile', 'ci.audit') AS not_refused;
+-- the golden upsert statement in both forms, for EXPLAIN
+SELECT position('WITH g AS' IN ci.golden_upsert_sql(true, false)) > 0 AS one_node_form,
+       position('ci.identity_member' IN ci.golden_upsert_sql(true, true)) = 0 AS member_copy_only_when_distributed;
