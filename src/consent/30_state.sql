@@ -132,6 +132,27 @@ AS $$
 $$;
 COMMENT ON FUNCTION ci.contact_hash(text, text) IS 'HMAC-SHA-256 of kind:normalised contact point with the database''s key (NULL before the first contact suppression made the key)';
 
+-- Consent is not computed on the Citus distributed layout yet: its
+-- statements join these tables with the distributed links and records and
+-- lock links across shards (doc/scaling.md).  Scale's parts come after this
+-- one, and CREATE EXTENSION computes consent before they exist.
+CREATE FUNCTION ci.consent_refuse_distributed()
+RETURNS void LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regprocedure('ci.scale_distributed()') IS NOT NULL THEN
+        IF ci.scale_distributed() THEN
+            RAISE EXCEPTION 'consent is not computed on the Citus distributed layout yet'
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'The consent state joins the coordinator''s consent tables with the distributed identity tables.',
+                      HINT = 'See doc/scaling.md, "Consent, audit and retention on Citus".';
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ci.consent_refuse_distributed() IS 'internal: raises 0A000 once the canonical tables are distributed (Citus), where consent is not computed yet; nothing on one node';
+
 -- Recomputes ci.consent_state and ci.consent_subject for the given live
 -- identities (NULL: all), set-based.  Returns how many identities it wrote.
 CREATE FUNCTION ci.consent_recompute(p_identity_ids bigint[] DEFAULT NULL)
@@ -148,6 +169,7 @@ DECLARE
     v_fid   bigint[];
     v_flive bigint[];
 BEGIN
+    PERFORM ci.consent_refuse_distributed();
     -- The identities are always an array joined through unnest(), never
     -- "= ANY": a generic plan then still probes indexes for a few ids and
     -- hashes for many.

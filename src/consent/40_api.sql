@@ -42,6 +42,7 @@ DECLARE
     v     bigint;
     v_nxt bigint;
 BEGIN
+    PERFORM ci.consent_refuse_distributed();
     IF num_nonnulls(p_identity_id, p_record_id) <> 1 THEN
         RAISE EXCEPTION 'give exactly one of identity_id and record_id'
             USING ERRCODE = 'invalid_parameter_value',

@@ -20,7 +20,7 @@ BEGIN;
 -- comes first in a transaction (doc/scaling.md)
 SELECT identities FROM ci.resolve_identities('default', true) \gset
 SELECT ci.build_golden_profiles() AS built \gset
-SELECT plan(10);
+SELECT plan(12);
 SELECT ok(ci.scale_distributed(), 'the canonical tables are distributed (05_pipeline.sql ran)');
 SELECT set_eq($$SELECT l.relation::text FROM ci.distribution_layout() l WHERE l.placement = 'coordinator'$$,
               $$SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -37,7 +37,8 @@ SELECT is((SELECT count(*)::int FROM public.ct_visit), 300, 'and kept the others
 -- coordinator's consent tables with the distributed links and records in
 -- statements Citus cannot plan (doc/scaling.md); it fails loudly
 SELECT min(identity_id) AS a FROM ci.identity_link \gset
-SELECT throws_ok(format($q$SELECT ci.record_consent('marketing', 'granted', identity_id => %s)$q$, :a), NULL, NULL,
+SELECT throws_ok(format($q$SELECT ci.record_consent('marketing', 'granted', identity_id => %s)$q$, :a), '0A000',
+                 'consent is not computed on the Citus distributed layout yet',
                  'recording consent on the distributed layout fails with an error, not a wrong state');
 CREATE TABLE public.ct_order (order_id int PRIMARY KEY, identity_id bigint NOT NULL, amount numeric);
 INSERT INTO public.ct_order VALUES (1, :a, 10), (2, :a, 20), (3, :a + 1, 30);
@@ -50,6 +51,10 @@ SELECT throws_ok($q$SELECT ci.audit('ci.golden_profile')$q$, '0A000', NULL,
                  'auditing a distributed table is refused (its shards would write the workers'' logs)');
 SELECT throws_ok($q$SELECT ci.protect('ci.golden_profile', 'identity_id', 'marketing')$q$, '0A000', NULL,
                  'protecting a distributed table is refused (its shards cannot read the coordinator''s consent state)');
+
+SELECT throws_ok(format($q$SELECT ci.process_erasure(ci.request_erasure(%s, 'GDPR'))$q$, :a), '0A000', NULL,
+                 'an erasure on the distributed layout (it suppresses and erases consent) fails with an error, erasing nothing');
+SELECT isnt_empty(format('SELECT 1 FROM ci.identity_link WHERE identity_id = %s', :a), 'the customer''s records are still there');
 
 SELECT * FROM finish();
 ROLLBACK;
