@@ -372,6 +372,12 @@ BEGIN
     FOREACH s IN ARRAY fks LOOP
         EXECUTE s;
     END LOOP;
+    -- identities that already exist have no member copy yet: the next
+    -- refresh rebuilds every profile, copying the members once
+    IF EXISTS (SELECT 1 FROM ci_distribute_ready r WHERE r.relation = 'ci.identity_member'::regclass) THEN
+        INSERT INTO ci.golden_stale (reason)
+        SELECT 'distributed by ci.distribute(): member copies to make' WHERE EXISTS (SELECT 1 FROM ci.identity_link);
+    END IF;
     DROP TABLE ci_distribute_ready;
     RETURN QUERY SELECT d.relation, d.placement, d.status FROM ci.distribution_plan() d;
 END

@@ -2,7 +2,7 @@
 -- the distributed layout: reference tables, a record side and an
 -- identity side, each co-located, foreign keys kept, idempotent.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 -- (Temporary views stay local to the coordinator; Citus would warn.)
 SET LOCAL client_min_messages = error;
 
@@ -40,11 +40,19 @@ SELECT ok((SELECT changes @> ARRAY['trigger identity_link_insert_check', 'trigge
 
 INSERT INTO ci.identity (identity_id) SELECT g FROM generate_series(1, 100) g;
 INSERT INTO ci.golden_profile (identity_id, family_name) SELECT g, 'family ' || g FROM generate_series(1, 100) g;
+INSERT INTO ci.identity_link (record_id, identity_id, rule)
+SELECT record_id, record_id % 100 + 1, 'seed' FROM ci.source_record ORDER BY record_id LIMIT 250;
 
 SELECT is_empty($$SELECT relation FROM ci.distribution_plan() WHERE status NOT IN ('ready', 'local')$$,
                 'with the blockers gone every table is ready');
 SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 22, 'ci.distribute() distributes all 22 tables');
 SELECT is((SELECT count(*)::int FROM ci.distribute() WHERE status = 'done'), 22, 'a second call changes nothing: idempotent');
+SELECT is((SELECT count(*)::int FROM ci.golden_stale WHERE reason LIKE 'distributed by ci.distribute()%'), 1,
+          'existing identities: the next refresh is flagged to rebuild, making the member copies');
+SELECT ci.refresh_golden_profiles() AS rebuilt \gset
+SELECT set_eq('SELECT identity_id, record_id, family_name FROM ci.identity_member',
+              'SELECT l.identity_id, r.record_id, r.family_name FROM ci.identity_link l JOIN ci.source_record r USING (record_id)',
+              'after that refresh the member copy is the links joined with the records');
 
 SELECT set_eq($$SELECT logicalrelid::regclass::text FROM pg_dist_partition WHERE partmethod = 'n' AND repmodel = 't'
                 AND logicalrelid::regclass::text LIKE 'ci.%'$$,
