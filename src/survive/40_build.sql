@@ -311,10 +311,11 @@ BEGIN
         -- multi-shard row locks only by writing); refreshers run on the
         -- coordinator, whose advisory lock above orders them against a
         -- full build.
-        INSERT INTO ci.golden_profile (identity_id)
+        -- a row for every identity, new ones inserted and the others
+        -- locked by a no-op update, in one statement
+        INSERT INTO ci.golden_profile AS gp (identity_id)
         SELECT i.identity_id FROM ci.identity i WHERE i.identity_id = ANY(v_ids)
-        ON CONFLICT (identity_id) DO NOTHING;
-        UPDATE ci.golden_profile gp SET changed_at = gp.changed_at WHERE gp.identity_id = ANY(v_ids);
+        ON CONFLICT (identity_id) DO UPDATE SET changed_at = gp.changed_at;
         DELETE FROM ci.golden_dirty d WHERE d.identity_id = ANY(v_ids);
         v_n := ci.golden_upsert(v_ids);
         DELETE FROM ci.golden_profile gp
