@@ -132,8 +132,9 @@ audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg)
 	st->vals = palloc(sizeof(JsonbValue) * Max(desc->natts, 1));
 	st->keys_sorted = palloc(sizeof(const char *) * Max(desc->natts, 1));
 	st->keylens_sorted = palloc(sizeof(int) * Max(desc->natts, 1));
-	st->last_time = palloc0(sizeof(Datum) * Max(desc->natts, 1));
-	st->last_time_text = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	st->last_time = palloc0(sizeof(Datum) * 2 * Max(desc->natts, 1));
+	st->last_time_text = palloc0(sizeof(char *) * 2 * Max(desc->natts, 1));
+	st->last_time_next = palloc0(sizeof(uint8) * Max(desc->natts, 1));
 	for (k = 0; k < desc->natts; k++)
 	{
 		st->names[k] = NameStr(TupleDescAttr(desc, k)->attname);
@@ -299,21 +300,34 @@ value_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
 				/*
 				 * What to_jsonb writes: ISO 8601, "infinity" for infinities.
 				 * Rows of one statement often share a time (now(), a
-				 * default), so the last text per column is kept.
+				 * default), so the two texts per column used last are kept:
+				 * an UPDATE alternates a column's old and new values.
 				 */
+				Datum	   *tv = &st->last_time[2 * i];
+				char	  **tt = &st->last_time_text[2 * i];
 				char	   *iso;
 
-				if (st->last_time_text[i] != NULL && st->last_time[i] == v)
-					iso = st->last_time_text[i];
+				if (tt[0] != NULL && tv[0] == v)
+				{
+					iso = tt[0];
+					st->last_time_next[i] = 1;
+				}
+				else if (tt[1] != NULL && tv[1] == v)
+				{
+					iso = tt[1];
+					st->last_time_next[i] = 0;
+				}
 				else
 				{
 					MemoryContext old = MemoryContextSwitchTo(st->cxt);
+					int			slot = st->last_time_next[i];
 
-					if (st->last_time_text[i])
-						pfree(st->last_time_text[i]);
+					if (tt[slot])
+						pfree(tt[slot]);
 					iso = JsonEncodeDateTime(NULL, v, TupleDescAttr(st->desc, i)->atttypid, NULL);
-					st->last_time[i] = v;
-					st->last_time_text[i] = iso;
+					tv[slot] = v;
+					tt[slot] = iso;
+					st->last_time_next[i] = slot ^ 1;
 					MemoryContextSwitchTo(old);
 				}
 
