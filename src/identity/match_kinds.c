@@ -260,7 +260,41 @@ match_flag_common_dates(MatchStore *st)
 			if ((v->flags & MATCH_VALUE_MISSING) || v->date % 100 == 0)
 				continue;		/* only dates with a day */
 			if ((double) v->count > limit)
-				v->flags |= MATCH_VALUE_MISSING;
+				v->flags |= MATCH_VALUE_MISSING | MATCH_VALUE_COMMON;
+		}
+	}
+}
+
+/*
+ * After a load of some records (ci.resolve_record, ci.explain_match), which
+ * cannot count how common a date is: the placeholders the last training
+ * found by frequency (its report's placeholder_dates) are missing too, so
+ * that a record scores against its candidates as in a full run.
+ */
+void
+match_flag_stored_placeholders(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		MatchDict  *d = &st->dicts[c->column];
+
+		if (c->nplaceholders == 0)
+			continue;
+		for (uint32 id = 1; id < d->nvalues; id++)
+		{
+			MatchValue *v = &d->values[id];
+
+			if ((v->flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL)) || !(v->flags & MATCH_VALUE_PARSED))
+				continue;
+			for (int i = 0; i < c->nplaceholders; i++)
+				if (v->date == c->placeholders[i])
+				{
+					v->flags |= MATCH_VALUE_MISSING | MATCH_VALUE_COMMON;
+					break;
+				}
 		}
 	}
 }
