@@ -79,6 +79,29 @@ SELECT records, links FROM ci.resolve_identities('kinds_ph', retrain => false);
 SELECT level FROM ci.explain_match((SELECT record_id FROM ci.source_record WHERE source_key = 'ph-3'),
                                    (SELECT record_id FROM ci.source_record WHERE source_key = 'ph-4'), 'kinds_ph')
 WHERE comparison = 'born';
+-- Training stores the placeholders it found in its report ...
+SELECT (ci.train_model('kinds_ph')->'placeholder_dates') AS placeholder_dates;
+-- ... and runs over a few records use them: the explanation above, and a
+-- new record with another given name that the date would otherwise link
+-- (the shipped m and u again, as before training)
+UPDATE ci.match_comparison c SET m = d.m, u = d.u
+  FROM (VALUES ('given', '{0.9,0,0,0.1}'::float8[], '{0.01,0,0,0.99}'::float8[]),
+               ('family', '{0.9,0,0,0.1}', '{0.0001,0,0,0.9999}'),
+               ('born', '{0.9,0.05,0.03,0.02}', '{0.0001,0.001,0.02,0.9789}'),
+               ('email', '{0.9,0,0,0.1}', '{0.0001,0,0,0.9999}')) AS d(comparison, m, u)
+ WHERE c.model = 'kinds_ph' AND c.comparison = d.comparison;
+UPDATE ci.match_model SET prior = 0.0001 WHERE model = 'kinds_ph';
+SELECT level FROM ci.explain_match((SELECT record_id FROM ci.source_record WHERE source_key = 'ph-3'),
+                                   (SELECT record_id FROM ci.source_record WHERE source_key = 'ph-4'), 'kinds_ph')
+WHERE comparison = 'born';
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, birth_date) VALUES
+    ('crm', 'ph-new', 'Zed', 'Placeholder', '1970-06-15'), ('crm', 'ph-new2', 'Zoe', 'Placeholder', '1970-06-15');
+SELECT ci.resolve_record((SELECT record_id FROM ci.source_record WHERE source_key = 'ph-new'), 'kinds_ph') AS iid \gset
+SELECT count(*) AS records_in_its_identity FROM ci.identity_link WHERE identity_id = :iid;
+-- (without the stored placeholders, the date would link it)
+UPDATE ci.match_model SET training = training - 'placeholder_dates' WHERE model = 'kinds_ph';
+SELECT ci.resolve_record((SELECT record_id FROM ci.source_record WHERE source_key = 'ph-new2'), 'kinds_ph') AS iid \gset
+SELECT count(*) > 1 AS joined_others FROM ci.identity_link WHERE identity_id = :iid;
 DELETE FROM ci.match_model WHERE model = 'kinds_ph';
 DROP VIEW kinds_sr;
 DELETE FROM ci.source_record WHERE source_key LIKE 'ph-%';
