@@ -122,9 +122,11 @@ ORDER BY array_position(ARRAY['no trigger', 'ci.audit', 'ci.audit + PII', 'PL/pg
 \echo '== sealing and verification (cpu ms, wall ms) =='
 SELECT count(*) AS audit_rows FROM ci.audit_log \gset
 SELECT * FROM bench.timed('SELECT ci.audit_seal()') s \gset seal_
-SELECT * FROM bench.timed('SELECT * FROM ci.audit_verify()') v \gset verify_
+SELECT * FROM bench.timed('CREATE TABLE bench.verified AS SELECT * FROM ci.audit_verify()') v \gset verify_
 SELECT :audit_rows AS rows, :seal_cpu_ms AS seal_cpu, :seal_wall_ms AS seal_wall,
+       round(:audit_rows / (:seal_cpu_ms / 1000.0)) AS "sealed rows/s (cpu)",
        round(:audit_rows / (:seal_wall_ms / 1000.0)) AS "sealed rows/s (wall)",
        :verify_cpu_ms AS verify_cpu, :verify_wall_ms AS verify_wall,
+       round(:audit_rows / (:verify_cpu_ms / 1000.0)) AS "verified rows/s (cpu)",
        round(:audit_rows / (:verify_wall_ms / 1000.0)) AS "verified rows/s (wall)";
-SELECT status, detail FROM ci.audit_verify() WHERE status <> 'redacted';
+SELECT status, detail FROM bench.verified WHERE status <> 'redacted';

@@ -38,6 +38,36 @@ SELECT jsonb_send(l.new) = jsonb_send(jsonb_build_object('t', k.t, 'arr', k.arr,
 FROM ci.audit_log l JOIN audit_b.kinds k ON k.id = 1
 WHERE l.relid = 'audit_b.kinds'::regclass AND l.operation = 'UPDATE';
 
+-- Integers are encoded as numerics by the trigger itself (not through
+-- int64_to_numeric): every base-10000 digit boundary, trailing zero digits,
+-- signs and the types' extremes give to_jsonb's bytes, in the image and in
+-- record_pk (an int8 key).  Then an UPDATE whose old and new times alternate
+-- between a few values (the trigger keeps the texts of the two used last).
+CREATE TABLE audit_b.ints (id int8 PRIMARY KEY, a int2, b int4, at timestamptz);
+SELECT ci.audit('audit_b.ints');
+INSERT INTO audit_b.ints
+SELECT v8, CASE WHEN v8 BETWEEN -32768 AND 32767 THEN v8::int2 END,
+       CASE WHEN v8 BETWEEN -2147483648 AND 2147483647 THEN v8::int4 END,
+       '2026-01-01 00:00:00+00'::timestamptz + (v8 % 3) * interval '1 hour'
+FROM (SELECT DISTINCT v8 FROM unnest(ARRAY[0, 1, -1, 9, 10, 9999, 10000, 10001, 99990000, 100000000,
+                                          123456789, 1000000000000, 32767, -32768, 2147483647, -2147483648,
+                                          -10000, -99999999, 9223372036854775807, -9223372036854775808,
+                                          4611686018427387904, -1000000000000000000]::int8[]) v8) s;
+SELECT count(*) AS rows, bool_and(jsonb_send(l.new) = jsonb_send(to_jsonb(i))) AS image_bytes_equal,
+       bool_and(jsonb_send(l.record_pk) = jsonb_send(jsonb_build_object('id', i.id))) AS pk_bytes_equal,
+       bool_and((l.new ->> 'id')::int8 = i.id AND (l.new ->> 'a')::int2 IS NOT DISTINCT FROM i.a
+                AND (l.new ->> 'b')::int4 IS NOT DISTINCT FROM i.b) AS values_equal
+FROM ci.audit_log l JOIN audit_b.ints i ON l.record_pk = jsonb_build_object('id', i.id)
+WHERE l.relid = 'audit_b.ints'::regclass;
+UPDATE audit_b.ints SET at = CASE WHEN id % 2 = 0 THEN at + interval '1 day' ELSE '2026-06-01 12:00:00+00' END;
+SELECT count(*) AS rows,
+       bool_and(jsonb_send(l.new) = jsonb_send(jsonb_build_object('at', i.at))) AS new_bytes_equal,
+       bool_and(l.old -> 'at' = to_jsonb(CASE WHEN i.id % 2 = 0 THEN i.at - interval '1 day'
+                                              ELSE '2026-01-01 00:00:00+00'::timestamptz + (i.id % 3) * interval '1 hour' END))
+         AS old_equal
+FROM ci.audit_log l JOIN audit_b.ints i ON l.record_pk = jsonb_build_object('id', i.id)
+WHERE l.relid = 'audit_b.ints'::regclass AND l.operation = 'UPDATE';
+
 -- Very wide rows: 80 columns, past jsonb's offset stride (every 32nd JEntry
 -- holds an offset); every key is found and the image equals to_jsonb.
 SELECT format('CREATE TABLE audit_b.wide (id int PRIMARY KEY, %s)',
@@ -136,6 +166,6 @@ WHERE l.relid = 'audit_b.pii'::regclass;
 SELECT ci.audit_seal() > 0 AS sealed;
 SELECT status FROM ci.audit_verify() WHERE status NOT IN ('redacted');
 
-SELECT ci.unaudit(t) FROM unnest(ARRAY['audit_b.kinds', 'audit_b.wide', 'audit_b.big', 'audit_b.many', 'audit_b.pii']::regclass[]) t;
+SELECT ci.unaudit(t) FROM unnest(ARRAY['audit_b.kinds', 'audit_b.ints', 'audit_b.wide', 'audit_b.big', 'audit_b.many', 'audit_b.pii']::regclass[]) t;
 DROP SCHEMA audit_b CASCADE;
 RESET client_min_messages;

@@ -70,8 +70,9 @@ typedef struct AuditValueState
 	JsonbValue *vals;			/* scratch for one object's values and keys */
 	const char **keys_sorted;
 	int		   *keylens_sorted;
-	Datum	   *last_time;		/* per date/time attribute: last value and its text */
+	Datum	   *last_time;		/* per date/time attribute: last two values, texts */
 	char	  **last_time_text;
+	uint8	   *last_time_next;	/* per attribute: the slot to replace next */
 	FmgrInfo   *to_jsonb;		/* per attribute, set up on first use */
 	bool	   *to_jsonb_ready;
 	AuditHmac  *hmac;			/* NULL until a PII column is met */

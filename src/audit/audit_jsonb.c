@@ -16,32 +16,34 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
 #include "audit.h"
 
-static void
-pad_to_int(StringInfo buf, uint32 *padlen)
+/* Bytes a value takes at offset off (from the varlena's start), its padding included. */
+static Size
+value_end(Size off, const JsonbValue *v)
 {
-	int			pad = INTALIGN(buf->len) - buf->len;
-
-	*padlen = pad;
-	if (pad > 0)
+	switch (v->type)
 	{
-		enlargeStringInfo(buf, pad);
-		memset(buf->data + buf->len, 0, pad);
-		buf->len += pad;
+		case jbvString:
+			return off + v->val.string.len;
+		case jbvNumeric:
+			return INTALIGN(off) + VARSIZE_ANY(v->val.numeric);
+		case jbvBinary:
+			return INTALIGN(off) + v->val.binary.len;
+		default:
+			return off;
 	}
 }
 
-/* Appends one scalar or binary-container value; returns its JEntry (type | length). */
+/* Writes one scalar or binary-container value at buf + *off; returns its JEntry (type | length). */
 static JEntry
-append_value(StringInfo buf, const JsonbValue *v)
+write_value(char *buf, Size *off, const JsonbValue *v)
 {
-	uint32		pad;
-	int			len;
+	Size		start = *off,
+				pad = INTALIGN(start) - start;
 
 	switch (v->type)
 	{
@@ -50,18 +52,20 @@ append_value(StringInfo buf, const JsonbValue *v)
 		case jbvBool:
 			return v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
 		case jbvString:
-			appendBinaryStringInfo(buf, v->val.string.val, v->val.string.len);
+			memcpy(buf + start, v->val.string.val, v->val.string.len);
+			*off = start + v->val.string.len;
 			return JENTRY_ISSTRING | v->val.string.len;
 		case jbvNumeric:
-			pad_to_int(buf, &pad);
-			len = VARSIZE_ANY(v->val.numeric);
-			appendBinaryStringInfo(buf, (const char *) v->val.numeric, len);
-			return JENTRY_ISNUMERIC | (pad + len);
+			memset(buf + start, 0, pad);
+			memcpy(buf + start + pad, v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			*off = start + pad + VARSIZE_ANY(v->val.numeric);
+			return JENTRY_ISNUMERIC | (*off - start);
 		case jbvBinary:
 			/* a container from to_jsonb(): position-independent once int-aligned */
-			pad_to_int(buf, &pad);
-			appendBinaryStringInfo(buf, (const char *) v->val.binary.data, v->val.binary.len);
-			return JENTRY_ISCONTAINER | (pad + v->val.binary.len);
+			memset(buf + start, 0, pad);
+			memcpy(buf + start + pad, v->val.binary.data, v->val.binary.len);
+			*off = start + pad + v->val.binary.len;
+			return JENTRY_ISCONTAINER | (*off - start);
 		default:
 			elog(ERROR, "audit: unexpected jsonb value type %d", (int) v->type);
 	}
@@ -71,47 +75,50 @@ append_value(StringInfo buf, const JsonbValue *v)
 /*
  * The object {keys[i]: vals[i]}.  The keys must be distinct and in jsonb's
  * order (shorter first, then bytewise); values are scalars or jbvBinary
- * containers.
+ * containers.  The size is computed first, so the result is one allocation
+ * of exactly its length (a row image per audit row adds up).
  */
 Jsonb *
 audit_jsonb_object(int n, const char *const *keys, const int *keylens,
 				   const JsonbValue *vals)
 {
-	StringInfoData buf;
-	int			jentries;
+	Size		jentries = VARHDRSZ + sizeof(uint32);
+	Size		base = jentries + 2 * (Size) n * sizeof(JEntry);	/* keys' start */
+	Size		off = base;
+	Size		len = base;
 	uint32		header = (uint32) n | JB_FOBJECT;
-	uint32		totallen = 0;
+	char	   *buf;
 	int			i;
 
-	initStringInfo(&buf);
-	/* varlena header, container header, then 2n JEntries, filled in below */
-	jentries = VARHDRSZ + sizeof(uint32);
-	enlargeStringInfo(&buf, jentries + 2 * n * sizeof(JEntry));
-	buf.len = jentries + 2 * n * sizeof(JEntry);
-	memcpy(buf.data + VARHDRSZ, &header, sizeof(uint32));
-
+	for (i = 0; i < n; i++)
+		len += keylens[i];
+	for (i = 0; i < n; i++)
+		len = value_end(len, &vals[i]);
+	/* the elements' total must fit a JEntry's offset field */
+	if (len - base > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("total size of jsonb object elements exceeds the maximum of %u bytes",
+						JENTRY_OFFLENMASK)));
+	buf = palloc(len);
+	memcpy(buf + VARHDRSZ, &header, sizeof(uint32));
 	for (i = 0; i < 2 * n; i++)
 	{
 		JEntry		meta;
-		int			start = buf.len;
 
 		if (i < n)
 		{
-			appendBinaryStringInfo(&buf, keys[i], keylens[i]);
+			memcpy(buf + off, keys[i], keylens[i]);
+			off += keylens[i];
 			meta = JENTRY_ISSTRING | keylens[i];
 		}
 		else
-			meta = append_value(&buf, &vals[i - n]);
-		totallen += buf.len - start;
-		if (totallen > JENTRY_OFFLENMASK)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("total size of jsonb object elements exceeds the maximum of %u bytes",
-							JENTRY_OFFLENMASK)));
+			meta = write_value(buf, &off, &vals[i - n]);
 		if ((i % JB_OFFSET_STRIDE) == 0)
-			meta = (meta & JENTRY_TYPEMASK) | totallen | JENTRY_HAS_OFF;
-		memcpy(buf.data + jentries + i * sizeof(JEntry), &meta, sizeof(JEntry));
+			meta = (meta & JENTRY_TYPEMASK) | (uint32) (off - base) | JENTRY_HAS_OFF;
+		memcpy(buf + jentries + i * sizeof(JEntry), &meta, sizeof(JEntry));
 	}
-	SET_VARSIZE(buf.data, buf.len);
-	return (Jsonb *) buf.data;
+	Assert(off == len);
+	SET_VARSIZE(buf, len);
+	return (Jsonb *) buf;
 }

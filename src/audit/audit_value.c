@@ -132,8 +132,9 @@ audit_value_init(AuditValueState *st, TupleDesc desc, AuditTableConfig *cfg)
 	st->vals = palloc(sizeof(JsonbValue) * Max(desc->natts, 1));
 	st->keys_sorted = palloc(sizeof(const char *) * Max(desc->natts, 1));
 	st->keylens_sorted = palloc(sizeof(int) * Max(desc->natts, 1));
-	st->last_time = palloc0(sizeof(Datum) * Max(desc->natts, 1));
-	st->last_time_text = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	st->last_time = palloc0(sizeof(Datum) * 2 * Max(desc->natts, 1));
+	st->last_time_text = palloc0(sizeof(char *) * 2 * Max(desc->natts, 1));
+	st->last_time_next = palloc0(sizeof(uint8) * Max(desc->natts, 1));
 	for (k = 0; k < desc->natts; k++)
 	{
 		st->names[k] = NameStr(TupleDescAttr(desc, k)->attname);
@@ -185,6 +186,50 @@ audit_value_done(AuditValueState *st)
 	st->hmac = NULL;
 }
 
+/*
+ * int64_to_numeric(v), built directly.  An integer's numeric is always in
+ * numeric's short on-disk format (numeric.c; being on disk, pg_upgrade
+ * keeps it stable): a 16-bit header holding the sign and the weight of the
+ * leading base-10000 digit, then the digits, most significant first, without
+ * trailing zero digits; dscale 0.  int64_to_numeric goes through a
+ * NumericVar and two allocations, a tenth of the trigger's time for a table
+ * with two integer columns.  The tests compare the bytes with to_jsonb's.
+ */
+#define AUDIT_NUMERIC_SHORT			0x8000
+#define AUDIT_NUMERIC_SHORT_NEG		0x2000
+#define AUDIT_NUMERIC_WEIGHT_MASK	0x003F
+
+static Numeric
+int64_numeric(int64 v)
+{
+	uint64		u = v < 0 ? (uint64) 0 - (uint64) v : (uint64) v;
+	int16		digit[5];		/* 2^63 has 19 decimal digits: 5 base-10000 ones */
+	int			n = 0,
+				low = 0,
+				k;
+	uint16		header;
+	char	   *res,
+			   *p;
+
+	while (u > 0)
+	{
+		digit[n++] = (int16) (u % 10000);	/* least significant first */
+		u /= 10000;
+	}
+	while (low < n && digit[low] == 0)
+		low++;
+	header = AUDIT_NUMERIC_SHORT | (v < 0 ? AUDIT_NUMERIC_SHORT_NEG : 0) |
+		((n > 0 ? n - 1 : 0) & AUDIT_NUMERIC_WEIGHT_MASK);
+	res = palloc(VARHDRSZ + sizeof(uint16) + (n - low) * sizeof(int16));
+	SET_VARSIZE(res, VARHDRSZ + sizeof(uint16) + (n - low) * sizeof(int16));
+	p = res + VARHDRSZ;
+	memcpy(p, &header, sizeof(uint16));
+	p += sizeof(uint16);
+	for (k = n - 1; k >= low; k--, p += sizeof(int16))
+		memcpy(p, &digit[k], sizeof(int16));
+	return (Numeric) res;
+}
+
 /* The to_jsonb() of one value, for types without a fast path. */
 static void
 value_via_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
@@ -228,15 +273,15 @@ value_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
 			return;
 		case INT2OID:
 			jv->type = jbvNumeric;
-			jv->val.numeric = int64_to_numeric(DatumGetInt16(v));
+			jv->val.numeric = int64_numeric(DatumGetInt16(v));
 			return;
 		case INT4OID:
 			jv->type = jbvNumeric;
-			jv->val.numeric = int64_to_numeric(DatumGetInt32(v));
+			jv->val.numeric = int64_numeric(DatumGetInt32(v));
 			return;
 		case INT8OID:
 			jv->type = jbvNumeric;
-			jv->val.numeric = int64_to_numeric(DatumGetInt64(v));
+			jv->val.numeric = int64_numeric(DatumGetInt64(v));
 			return;
 		case NUMERICOID:
 			{
@@ -255,21 +300,34 @@ value_to_jsonb(AuditValueState *st, int i, Datum v, JsonbValue *jv)
 				/*
 				 * What to_jsonb writes: ISO 8601, "infinity" for infinities.
 				 * Rows of one statement often share a time (now(), a
-				 * default), so the last text per column is kept.
+				 * default), so the two texts per column used last are kept:
+				 * an UPDATE alternates a column's old and new values.
 				 */
+				Datum	   *tv = &st->last_time[2 * i];
+				char	  **tt = &st->last_time_text[2 * i];
 				char	   *iso;
 
-				if (st->last_time_text[i] != NULL && st->last_time[i] == v)
-					iso = st->last_time_text[i];
+				if (tt[0] != NULL && tv[0] == v)
+				{
+					iso = tt[0];
+					st->last_time_next[i] = 1;
+				}
+				else if (tt[1] != NULL && tv[1] == v)
+				{
+					iso = tt[1];
+					st->last_time_next[i] = 0;
+				}
 				else
 				{
 					MemoryContext old = MemoryContextSwitchTo(st->cxt);
+					int			slot = st->last_time_next[i];
 
-					if (st->last_time_text[i])
-						pfree(st->last_time_text[i]);
+					if (tt[slot])
+						pfree(tt[slot]);
 					iso = JsonEncodeDateTime(NULL, v, TupleDescAttr(st->desc, i)->atttypid, NULL);
-					st->last_time[i] = v;
-					st->last_time_text[i] = iso;
+					tv[slot] = v;
+					tt[slot] = iso;
+					st->last_time_next[i] = slot ^ 1;
 					MemoryContextSwitchTo(old);
 				}
 
