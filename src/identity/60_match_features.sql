@@ -13,13 +13,7 @@ ALTER TABLE ci.source_record
     ADD COLUMN street_norm      text GENERATED ALWAYS AS (ci.normalize_name(street)) STORED,
     ADD COLUMN city_norm        text GENERATED ALWAYS AS (ci.normalize_name(city)) STORED,
     ADD COLUMN postcode_norm    text GENERATED ALWAYS AS (nullif(upper(regexp_replace(postcode, '\s', '', 'g')), '')) STORED,
-    ADD COLUMN birth_year       integer GENERATED ALWAYS AS (extract(year FROM birth_date)::integer) STORED,
-    ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (
-        least(ci.normalize_name(given_name), ci.normalize_name(family_name)) || ' ' ||
-        greatest(ci.normalize_name(given_name), ci.normalize_name(family_name))) STORED,
-    ADD COLUMN name_pair_dm     text GENERATED ALWAYS AS (
-        least(ci.dmetaphone(ci.normalize_name(given_name)), ci.dmetaphone(ci.normalize_name(family_name))) || ' ' ||
-        greatest(ci.dmetaphone(ci.normalize_name(given_name)), ci.dmetaphone(ci.normalize_name(family_name)))) STORED;
+    ADD COLUMN birth_year       integer GENERATED ALWAYS AS (extract(year FROM birth_date)::integer) STORED;
 
 COMMENT ON COLUMN ci.source_record.given_name_norm IS 'given_name normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.family_name_norm IS 'family_name normalised for matching (ci.normalize_name)';
@@ -29,8 +23,6 @@ COMMENT ON COLUMN ci.source_record.national_id_norm IS 'national_id with everyth
 COMMENT ON COLUMN ci.source_record.street_norm IS 'street normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.city_norm IS 'city normalised for matching (ci.normalize_name)';
 COMMENT ON COLUMN ci.source_record.postcode_norm IS 'postcode without white space, upper case';
-COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking)';
-COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking)';
 COMMENT ON COLUMN ci.source_record.birth_year IS 'year of birth_date (blocking)';
 
 -- Birth dates as written when they are not whole valid dates.  Added after
@@ -38,3 +30,23 @@ COMMENT ON COLUMN ci.source_record.birth_year IS 'year of birth_date (blocking)'
 -- table, so that both have one column order (dumps compare whole rows).
 ALTER TABLE ci.source_record ADD COLUMN birth_date_raw text;
 COMMENT ON COLUMN ci.source_record.birth_date_raw IS 'birth date as the source wrote it, year first, when it is not a whole valid date (1980, 1980-05, 1980-02-31, 1980-00-00): kept, and compared by its usable parts when birth_date is NULL';
+
+-- Swap-invariant name keys: both names (or their Double Metaphone codes) in
+-- sorted order, NULL unless the record has both (a NULL makes the test
+-- NULL, and the ELSE branch NULL too), so that a record with one
+-- name does not get the key of a person named twice ('hans hans'); nor a
+-- name without a phonetic code (an initial, 'H') a phonetic key.  Added
+-- last, where ALTER EXTENSION UPDATE re-adds them to a 0.1.0 table
+-- (PostgreSQL 15 cannot change a generation expression), for one column
+-- order.
+ALTER TABLE ci.source_record
+    ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (
+        CASE WHEN ci.normalize_name(given_name) < ci.normalize_name(family_name)
+             THEN ci.normalize_name(given_name) || ' ' || ci.normalize_name(family_name)
+             ELSE ci.normalize_name(family_name) || ' ' || ci.normalize_name(given_name) END) STORED,
+    ADD COLUMN name_pair_dm     text GENERATED ALWAYS AS (
+        CASE WHEN nullif(ci.dmetaphone(ci.normalize_name(given_name)), '') < nullif(ci.dmetaphone(ci.normalize_name(family_name)), '')
+             THEN ci.dmetaphone(ci.normalize_name(given_name)) || ' ' || ci.dmetaphone(ci.normalize_name(family_name))
+             ELSE nullif(ci.dmetaphone(ci.normalize_name(family_name)), '') || ' ' || nullif(ci.dmetaphone(ci.normalize_name(given_name)), '') END) STORED;
+COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking); NULL unless the record has both';
+COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking); NULL unless the record has both';

@@ -65,6 +65,7 @@ typedef enum MatchParse
 #define MATCH_VALUE_MISSING		0x01	/* unusable or placeholder: no evidence */
 #define MATCH_VALUE_PARTIAL		0x02	/* equal values are not an exact agreement */
 #define MATCH_VALUE_PARSED		0x04
+#define MATCH_VALUE_COMMON		0x08	/* a date too common to be a birthday (placeholder) */
 
 /* most fields one comparison reads (its field and its fields) */
 #define MATCH_MAX_FIELDS		8
@@ -117,6 +118,9 @@ typedef struct MatchComparison
 	int			part[MATCH_MAX_FIELDS];
 	bool		fuzzy_parts;	/* grouped: a part also agrees at Jaro-Winkler >= close */
 	int			role;			/* MATCH_ROLE_*: household-aware scoring */
+	/* date: the placeholders training found by frequency, as y*10000+m*100+d */
+	int			nplaceholders;
+	int		   *placeholders;
 } MatchComparison;
 
 #define MATCH_ROLE_NONE		0
@@ -304,6 +308,7 @@ extern void match_store_tf_from_counts(MatchStore *st);
 extern void match_store_tf_from_table(MatchStore *st);
 
 /* match_kinds.c */
+extern void match_flag_stored_placeholders(MatchStore *st);
 extern int	match_parse_date_parts(const char *s, int len, int *y, int *m, int *d);
 extern void match_value_parse(MatchValue *v, MatchParse parse);
 extern int	match_tokens_sorted(const char *s, int len, char **out);
@@ -322,7 +327,9 @@ extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 
 /* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */
 #define MATCH_TF_PSEUDO 100.0
-extern double match_tf_shrunk(double count, double nonnull, double u_exact);
+/* a value's own record, not counted in its term frequency (match_tf_shrunk) */
+#define MATCH_TF_SELF 1.0
+extern double match_tf_shrunk(const MatchModel *model, const MatchComparison *c, double count, double nonnull);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
 extern double match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern,

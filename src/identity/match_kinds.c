@@ -260,7 +260,41 @@ match_flag_common_dates(MatchStore *st)
 			if ((v->flags & MATCH_VALUE_MISSING) || v->date % 100 == 0)
 				continue;		/* only dates with a day */
 			if ((double) v->count > limit)
-				v->flags |= MATCH_VALUE_MISSING;
+				v->flags |= MATCH_VALUE_MISSING | MATCH_VALUE_COMMON;
+		}
+	}
+}
+
+/*
+ * After a load of some records (ci.resolve_record, ci.explain_match), which
+ * cannot count how common a date is: the placeholders the last training
+ * found by frequency (its report's placeholder_dates) are missing too, so
+ * that a record scores against its candidates as in a full run.
+ */
+void
+match_flag_stored_placeholders(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		MatchDict  *d = &st->dicts[c->column];
+
+		if (c->nplaceholders == 0)
+			continue;
+		for (uint32 id = 1; id < d->nvalues; id++)
+		{
+			MatchValue *v = &d->values[id];
+
+			if ((v->flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL)) || !(v->flags & MATCH_VALUE_PARSED))
+				continue;
+			for (int i = 0; i < c->nplaceholders; i++)
+				if (v->date == c->placeholders[i])
+				{
+					v->flags |= MATCH_VALUE_MISSING | MATCH_VALUE_COMMON;
+					break;
+				}
 		}
 	}
 }
@@ -285,6 +319,33 @@ same_bytes(const MatchValue *a, const MatchValue *b)
 	return a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0;
 }
 
+/* Days since a fixed epoch of a valid date (the proleptic Gregorian calendar). */
+static int
+date_days(int y, int m, int d)
+{
+	/* days_from_civil: March-based years, so that leap days come last */
+	int			yy = y - (m <= 2);
+	int			era = (yy >= 0 ? yy : yy - 399) / 400;
+	int			yoe = yy - era * 400;
+	int			doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int			doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe;
+}
+
+/* Years one apart, or written with one digit different (1975 / 1957 is not). */
+static bool
+one_year_slip(int ya, int yb)
+{
+	int			diff = 0;
+
+	if (abs(ya - yb) == 1)
+		return true;
+	for (; ya > 0 || yb > 0; ya /= 10, yb /= 10)
+		diff += (ya % 10) != (yb % 10);
+	return diff == 1;
+}
+
 static int
 date_level(const MatchValue *a, const MatchValue *b)
 {
@@ -294,25 +355,34 @@ date_level(const MatchValue *a, const MatchValue *b)
 	int			yb = b->date / 10000,
 				mb = b->date / 100 % 100,
 				db = b->date % 100;
+	bool		whole = !(a->flags & MATCH_VALUE_PARTIAL) && !(b->flags & MATCH_VALUE_PARTIAL);
 
-	if (!(a->flags & MATCH_VALUE_PARTIAL) && !(b->flags & MATCH_VALUE_PARTIAL) && a->date == b->date)
+	if (whole && a->date == b->date)
 		return MATCH_LEVEL_EXACT;
+	/*
+	 * close: the slips one person's date goes through — a wrong day (same
+	 * year and month), day and month transposed, a day or two off (a
+	 * time-zone shift across a month's end), a wrong year digit (same day
+	 * and month, years one apart or differing in one digit)
+	 */
 	if (ya == yb && ma != 0 && ma == mb)
-		return MATCH_LEVEL_CLOSE;	/* same year and month */
+		return MATCH_LEVEL_CLOSE;
 	if (ya == yb && ma != 0 && da != 0 && ma == db && da == mb)
-		return MATCH_LEVEL_CLOSE;	/* day and month transposed */
+		return MATCH_LEVEL_CLOSE;
+	if (whole && abs(date_days(ya, ma, da) - date_days(yb, mb, db)) <= 2)
+		return MATCH_LEVEL_CLOSE;
+	if (ma != 0 && da != 0 && ma == mb && da == db && one_year_slip(ya, yb))
+		return MATCH_LEVEL_CLOSE;
+	/*
+	 * loose: the year agrees (a partial date says no more); a year without
+	 * a month is a year or so either way.  Two whole dates merely within a
+	 * year of each other are else: that is as common between strangers.
+	 */
 	if (ya == yb)
-		return MATCH_LEVEL_LOOSE;	/* same year */
-	if (ma >= 1 && ma <= 12 && mb >= 1 && mb <= 12)
-	{
-		int			months = abs((ya * 12 + ma) - (yb * 12 + mb));
-
-		if (months < 12 || (months == 12 && da != 0 && db != 0 &&
-							(ya < yb ? da >= db : db >= da)))
-			return MATCH_LEVEL_LOOSE;	/* within a year */
-		return MATCH_LEVEL_ELSE;
-	}
-	return abs(ya - yb) <= 1 ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
+		return MATCH_LEVEL_LOOSE;
+	if ((ma == 0 || mb == 0) && abs(ya - yb) <= 1)
+		return MATCH_LEVEL_LOOSE;
+	return MATCH_LEVEL_ELSE;
 }
 
 /*

@@ -637,6 +637,46 @@ load_comparison_columns(MatchModel *model, MatchComparison *c, HeapTuple tup, Tu
 						   (c->sim == MATCH_SIM_BIRTHDATE || type == DATEOID), parse);
 }
 
+/*
+ * The placeholder dates of the model's date comparisons that the last
+ * training found by frequency (its report's placeholder_dates), for runs
+ * over a few records, which cannot count them (match_kinds.c).
+ */
+static void
+load_placeholders(MatchModel *model, Datum name, MemoryContext cxt)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+
+	args[0] = name;
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		MatchComparison *c = &model->comp[k];
+
+		if (c->sim != MATCH_SIM_DATE)
+			continue;
+		args[1] = CStringGetTextDatum(c->name);
+		if (SPI_execute_with_args("SELECT pg_catalog.jsonb_array_elements_text(m.training->'placeholder_dates'->$2)"
+								  " FROM ci.match_model m WHERE m.model = $1"
+								  " AND pg_catalog.jsonb_typeof(m.training->'placeholder_dates'->$2) = 'array'",
+								  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read ci.match_model");
+		if (SPI_processed == 0)
+			continue;
+		c->placeholders = MemoryContextAlloc(cxt, sizeof(int) * SPI_processed);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			char	   *s = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			int			y,
+						m,
+						d;
+
+			if (s != NULL && match_parse_date_parts(s, strlen(s), &y, &m, &d) == 2)
+				c->placeholders[c->nplaceholders++] = y * 10000 + m * 100 + d;
+		}
+	}
+}
+
 MatchModel *
 match_load_model(const char *name)
 {
@@ -780,6 +820,7 @@ match_load_model(const char *name)
 					model->comp[k].aliases = al;
 			break;
 		}
+	load_placeholders(model, args[0], cxt);
 
 	/* blocking rules */
 	if (SPI_execute_with_args(

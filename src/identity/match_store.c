@@ -412,21 +412,31 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 	}
 	SPI_cursor_close(portal);
 	ci_secure_end(&sc);
+	match_flag_stored_placeholders(st);
 }
 
 /*
- * The u of an exact agreement on one value: its share of the records with a
- * value, shrunk toward the comparison's exact-level u with a Dirichlet
- * prior worth MATCH_TF_PSEUDO records,
- *     u_tf = (count + K * u_exact) / (nonnull + K).
- * On a large table this is the plain share; on a tiny one (two of four
- * records share a phone) it stays near u_exact instead of reaching 1/2 or 1,
- * so an exact agreement keeps its evidence.
+ * The u of an exact agreement on one value: the share of the records with a
+ * value that carry it, not counting the copies of the person who holds it,
+ * shrunk toward the comparison's exact-level u with a Dirichlet prior worth
+ * MATCH_TF_PSEUDO records,
+ *     u_tf = (max(count - copies, 0) + K * u_exact) / (nonnull + K).
+ * u is about pairs of different people: a value's own record and the other
+ * records of its person (prior * (nonnull - 1) of them, agreeing with
+ * probability m_exact) share it whoever else does.  Counted in, they make a
+ * rare name held by one person with three records look three times as
+ * common as it is among other people, which costs a true pair agreeing on
+ * two such names a few bits.  On a large table with common values this is
+ * the plain share; on a tiny one (two of four records share a phone) it
+ * stays near u_exact instead of reaching 1/2 or 1, so an exact agreement
+ * keeps its evidence.
  */
 double
-match_tf_shrunk(double count, double nonnull, double u_exact)
+match_tf_shrunk(const MatchModel *model, const MatchComparison *c, double count, double nonnull)
 {
-	return (count + MATCH_TF_PSEUDO * u_exact) / (nonnull + MATCH_TF_PSEUDO);
+	double		copies = MATCH_TF_SELF + model->prior * Max(nonnull - 1.0, 0.0) * c->m[MATCH_LEVEL_EXACT];
+
+	return (Max(count - copies, 0.0) + MATCH_TF_PSEUDO * c->u[MATCH_LEVEL_EXACT]) / (nonnull + MATCH_TF_PSEUDO);
 }
 
 /* Term frequencies from the loaded data itself (match_tf_shrunk). */
@@ -442,8 +452,8 @@ match_store_tf_from_counts(MatchStore *st)
 		if (!model->comp[k].tf_adjust || d->nonnull == 0)
 			continue;
 		for (uint32 id = 1; id < d->nvalues; id++)
-			d->values[id].tf = (float) match_tf_shrunk((double) d->values[id].count, (double) d->nonnull,
-													   model->comp[k].u[MATCH_LEVEL_EXACT]);
+			d->values[id].tf = (float) match_tf_shrunk(model, &model->comp[k], (double) d->values[id].count,
+													   (double) d->nonnull);
 	}
 }
 

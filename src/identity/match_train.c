@@ -362,6 +362,44 @@ double_cmp(const void *x, const void *y)
 	return a < b ? -1 : (a > b ? 1 : 0);
 }
 
+/*
+ * The dates found to be placeholders by frequency (match_flag_common_dates),
+ * per date comparison, for ci.resolve_record and ci.explain_match, which
+ * see a few records only and cannot count them.
+ */
+static void
+report_placeholders(MatchStore *st, StringInfo report)
+{
+	MatchModel *model = st->model;
+	bool		first = true;
+
+	appendStringInfoString(report, ", \"placeholder_dates\": {");
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		MatchDict  *d = &st->dicts[model->comp[k].column];
+		bool		first_value = true;
+
+		if (model->comp[k].sim != MATCH_SIM_DATE)
+			continue;
+		appendStringInfoString(report, first ? "" : ", ");
+		escape_json(report, model->comp[k].name);
+		appendStringInfoString(report, ": [");
+		for (uint32 id = 1; id < d->nvalues; id++)
+		{
+			const MatchValue *v = &d->values[id];
+
+			if (!(v->flags & MATCH_VALUE_COMMON))
+				continue;
+			appendStringInfo(report, "%s\"%04d-%02d-%02d\"", first_value ? "" : ", ",
+							 v->date / 10000, v->date / 100 % 100, v->date % 100);
+			first_value = false;
+		}
+		appendStringInfoChar(report, ']');
+		first = false;
+	}
+	appendStringInfoChar(report, '}');
+}
+
 static void
 store_term_frequencies(MatchStore *st, StringInfo report)
 {
@@ -394,8 +432,8 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 		for (uint32 id = 1; id <= n; id++)
 		{
 			vals[id - 1] = PointerGetDatum(cstring_to_text_with_len(d->values[id].bytes, d->values[id].nbytes));
-			freqs[id - 1] = Float8GetDatum(match_tf_shrunk((double) d->values[id].count, (double) d->nonnull,
-														   c->u[MATCH_LEVEL_EXACT]));
+			freqs[id - 1] = Float8GetDatum(match_tf_shrunk(model, c, (double) d->values[id].count,
+														   (double) d->nonnull));
 		}
 		args[0] = CStringGetTextDatum(model->name);
 		args[1] = CStringGetTextDatum(c->name);
@@ -406,7 +444,7 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 								  4, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not write ci.match_term_frequency");
 		appendStringInfo(report, "%s\"%s\": %.17g", first ? "" : ", ", c->name,
-						 match_tf_shrunk(1.0, (double) d->nonnull, c->u[MATCH_LEVEL_EXACT]));
+						 match_tf_shrunk(model, c, 1.0, (double) d->nonnull));
 		first = false;
 		for (uint32 i = 0; i < n; i++)
 			pfree(DatumGetPointer(vals[i]));
@@ -718,6 +756,7 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 						   nmissing == 1 ? "it" : "them", nmissing == 1 ? "its" : "their"),
 				 errhint("Add a blocking rule that does not have the comparison's field as a key, or record steward decisions (ci.decide_match).")));
 	store_term_frequencies(st, &rep);
+	report_placeholders(st, &rep);
 	appendStringInfoChar(&rep, '}');
 	match_save_parameters(model, rep.data);
 	ci_progress_report(progress, 3, 3);
