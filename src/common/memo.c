@@ -4,9 +4,9 @@
  * A generated column of ci.source_record is computed for every row written,
  * and the same inputs come back again and again: one person's phone number
  * in each of its sources, a household's landline, the given name that
- * normalize_name sees five times per row (its own column, then twice each
- * in name_pair_norm and name_pair_dm), the Double Metaphone code of each
- * name twice.  A memo remembers the last results, keyed on the exact input
+ * normalize_name sees up to eight times per row (its own column, then again
+ * in each branch of name_pair_norm and name_pair_dm), the Double Metaphone
+ * code of each name four times.  A memo remembers the last results, keyed on the exact input
  * bytes (and whatever else the function depends on, put in the key by the
  * caller), so a repeat costs a hash and a memcmp.
  *

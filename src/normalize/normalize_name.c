@@ -622,7 +622,7 @@ name_normalize_text(text *name)
 
 /*
  * Memo of whole results (memo.c; name_memo above keeps ICU chunks): a generated row of ci.source_record
- * normalises each of its names five times, and names repeat across rows.
+ * normalises each of its names several times, and names repeat across rows.
  */
 static CiMemo name_result_memo = CI_MEMO_INIT(4096, 48, 48);
 

@@ -822,7 +822,7 @@ match_sql_double_metaphone(PG_FUNCTION_ARGS)
 
 /*
  * Memo of dmetaphone (memo.c): name_pair_dm computes each name's code
- * twice per row, and names repeat across rows.
+ * several times per row, and names repeat across rows.
  */
 static CiMemo dm_memo = CI_MEMO_INIT(4096, 48, 32);
 
