@@ -51,7 +51,7 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc -Isrc/common $(shell pkg-config --cflags icu-uc icu-i18n) \
               -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CXXFLAGS = -std=c++17 -fno-omit-frame-pointer
-SHLIB_LINK  = $(shell pkg-config --libs icu-uc icu-i18n libcrypto) -lphonenumber -lstdc++
+SHLIB_LINK  = $(shell pkg-config --libs icu-uc icu-i18n libcrypto) -lphonenumber -lprotobuf -lstdc++
 
 # No LLVM bitcode: the JIT gains nothing from inlining our entry points, and
 # the C++ phone shim must never be compiled into JIT-inlinable bitcode.

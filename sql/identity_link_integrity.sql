@@ -39,7 +39,8 @@ SELECT r.source_key, l.identity_id FROM ci.identity_link l JOIN r USING (record_
 -- Deleting an identity that still has links: 23503 (like NO ACTION); an
 -- identity without links can be deleted.
 DELETE FROM ci.identity WHERE identity_id = 9001;
-DELETE FROM ci.identity WHERE identity_id IN (9002, 9003) RETURNING identity_id;
+WITH d AS (DELETE FROM ci.identity WHERE identity_id IN (9002, 9003) RETURNING identity_id)
+SELECT identity_id FROM d ORDER BY 1;
 SELECT identity_id FROM ci.identity WHERE identity_id > 9000 ORDER BY 1;
 
 -- An identity's id never changes; other columns can.

@@ -67,6 +67,32 @@ extern void ci_progress_start(CiProgress *p, const char *task,
 							  const char *what, int interval_ms);
 extern void ci_progress_report(CiProgress *p, int64 done, int64 total);
 
+/*
+ * A bounded per-backend memo of a pure function's results (memo.c), keyed
+ * on exact bytes.  Declare one static per function:
+ *     static CiMemo memo = CI_MEMO_INIT(4096, 64, 64);
+ * nslots must be a power of two.  ci_memo_get: true when key is remembered,
+ * *value / *value_len (-1 for a NULL result) then point into the memo,
+ * valid until the next ci_memo_put; always sets *hash for ci_memo_put.
+ */
+typedef struct CiMemo
+{
+	uint32		nslots;
+	int			max_key;
+	int			max_value;
+	Size		slot_size;
+	bool		allocated;
+	char	   *slots;
+} CiMemo;
+
+#define CI_MEMO_INIT(nslots, max_key, max_value) \
+	{(nslots), (max_key), (max_value), 0, false, NULL}
+
+extern bool ci_memo_get(CiMemo *m, const char *key, int key_len, uint32 *hash,
+						const char **value, int *value_len);
+extern void ci_memo_put(CiMemo *m, const char *key, int key_len, uint32 hash,
+						const char *value, int value_len);
+
 /* Per-capability initialisation, called from _PG_init (src/common/module.c). */
 extern void ci_match_init(void);
 extern void ci_consent_init(void);

@@ -620,12 +620,35 @@ name_normalize_text(text *name)
 	return (text *) o.buf.data;
 }
 
+/*
+ * Memo of whole results (memo.c; name_memo above keeps ICU chunks): a generated row of ci.source_record
+ * normalises each of its names several times, and names repeat across rows.
+ */
+static CiMemo name_result_memo = CI_MEMO_INIT(4096, 48, 48);
+
 Datum
 match_normalize_name(PG_FUNCTION_ARGS)
 {
 	text	   *name = PG_GETARG_TEXT_PP(0);
-	text	   *result = name_normalize_text(name);
+	const char *key = VARDATA_ANY(name);
+	int			key_len = VARSIZE_ANY_EXHDR(name);
+	uint32		hash;
+	const char *value;
+	int			value_len;
+	text	   *result;
 
+	if (ci_memo_get(&name_result_memo, key, key_len, &hash, &value, &value_len))
+	{
+		if (value_len < 0)
+			PG_RETURN_NULL();
+		PG_RETURN_TEXT_P(cstring_to_text_with_len(value, value_len));
+	}
+	result = name_normalize_text(name);
+	if (result == NULL)
+		ci_memo_put(&name_result_memo, key, key_len, hash, NULL, -1);
+	else
+		ci_memo_put(&name_result_memo, key, key_len, hash,
+					VARDATA(result), VARSIZE(result) - VARHDRSZ);
 	PG_FREE_IF_COPY(name, 0);
 	if (result == NULL)
 		PG_RETURN_NULL();

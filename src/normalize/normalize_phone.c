@@ -197,20 +197,62 @@ match_phone_region(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }
 
+/*
+ * Memo of phone_e164's answers, keyed on the region (two letters, or two
+ * zero bytes for none) and the input's bytes: a number seen again (one
+ * person in several sources, a household's landline) skips libphonenumber.
+ */
+#define PHONE_MEMO_KEY	64
+static CiMemo phone_memo = CI_MEMO_INIT(8192, PHONE_MEMO_KEY, MATCH_PHONE_E164_SIZE);
+
+/*
+ * The E.164 form of a phone argument when libphonenumber parses it and
+ * finds it valid, else NULL: what normalize_phone returns and
+ * phone_is_valid tests.  Palloc'd.
+ */
+static char *
+phone_e164(text *phone, const char *region)
+{
+	int			len = VARSIZE_ANY_EXHDR(phone);
+	char		key[PHONE_MEMO_KEY];
+	int			key_len = 2 + len;
+	uint32		hash = 0;
+	const char *value;
+	int			value_len;
+	match_phone_result result;
+	char	   *e164 = NULL;
+
+	if (key_len <= PHONE_MEMO_KEY)
+	{
+		key[0] = region ? region[0] : '\0';
+		key[1] = region ? region[1] : '\0';
+		memcpy(key + 2, VARDATA_ANY(phone), len);
+		if (ci_memo_get(&phone_memo, key, key_len, &hash, &value, &value_len))
+			return value_len < 0 ? NULL : pnstrdup(value, value_len);
+	}
+	phone_parse(phone, region, false, &result);
+	if (result.parse_error == MATCH_PHONE_PARSED && result.valid)
+		e164 = pstrdup(result.e164);
+	if (key_len <= PHONE_MEMO_KEY)
+		ci_memo_put(&phone_memo, key, key_len, hash,
+					e164, e164 ? (int) strlen(e164) : -1);
+	return e164;
+}
+
 /* ci.normalize_phone(phone text, default_region text) */
 Datum
 match_normalize_phone(PG_FUNCTION_ARGS)
 {
 	char		regionbuf[3];
 	const char *region = phone_region_arg(fcinfo, 1, regionbuf);
-	match_phone_result result;
+	char	   *e164;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	phone_parse(PG_GETARG_TEXT_PP(0), region, false, &result);
-	if (result.parse_error != MATCH_PHONE_PARSED || !result.valid)
+	e164 = phone_e164(PG_GETARG_TEXT_PP(0), region);
+	if (e164 == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(result.e164));
+	PG_RETURN_TEXT_P(cstring_to_text(e164));
 }
 
 /* ci.phone_is_valid(phone text, default_region text) */
@@ -219,12 +261,10 @@ match_phone_is_valid(PG_FUNCTION_ARGS)
 {
 	char		regionbuf[3];
 	const char *region = phone_region_arg(fcinfo, 1, regionbuf);
-	match_phone_result result;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	phone_parse(PG_GETARG_TEXT_PP(0), region, false, &result);
-	PG_RETURN_BOOL(result.parse_error == MATCH_PHONE_PARSED && result.valid);
+	PG_RETURN_BOOL(phone_e164(PG_GETARG_TEXT_PP(0), region) != NULL);
 }
 
 /*

@@ -820,13 +820,26 @@ match_sql_double_metaphone(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, 2, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/*
+ * Memo of dmetaphone (memo.c): name_pair_dm computes each name's code
+ * several times per row, and names repeat across rows.
+ */
+static CiMemo dm_memo = CI_MEMO_INIT(4096, 48, 32);
+
 Datum
 match_sql_dmetaphone(PG_FUNCTION_ARGS)
 {
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	uint32		hash;
+	const char *value;
+	int			value_len;
 	DMCode		p,
 				a;
 
-	dm_text(PG_GETARG_TEXT_PP(0), &p, &a);
+	if (ci_memo_get(&dm_memo, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &hash, &value, &value_len))
+		PG_RETURN_TEXT_P(cstring_to_text_with_len(value, value_len));
+	dm_text(t, &p, &a);
+	ci_memo_put(&dm_memo, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), hash, p.s, p.len);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(p.s, p.len));
 }
 
