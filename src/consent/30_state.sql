@@ -90,17 +90,25 @@ CREATE TRIGGER consent_purpose_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
 CREATE TRIGGER consent_jurisdiction_noted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ci.consent_jurisdiction
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_note_change();
 
--- The identity an identity-level fact belongs to now: follow merged_into.
+-- The identity an identity-level fact belongs to now: follow merged_into,
+-- one identity row at a time (a lookup by the distribution column, which
+-- Citus routes to one shard; a recursive query over ci.identity it cannot
+-- plan).
 CREATE FUNCTION ci.consent_live_identity(p_identity_id bigint)
-RETURNS bigint LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURNS bigint LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH RECURSIVE chain(id, depth) AS (
-        SELECT p_identity_id, 0
-        UNION ALL
-        SELECT i.merged_into, c.depth + 1
-          FROM chain c JOIN ci.identity i ON i.identity_id = c.id
-         WHERE i.merged_into IS NOT NULL AND c.depth < 1000)
-    SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+DECLARE
+    v     bigint := p_identity_id;
+    v_nxt bigint;
+BEGIN
+    FOR depth IN 1 .. 1000 LOOP
+        SELECT i.merged_into INTO v_nxt FROM ci.identity i WHERE i.identity_id = v;
+        EXIT WHEN v_nxt IS NULL;
+        v := v_nxt;
+    END LOOP;
+    RETURN v;
+END
 $$;
 COMMENT ON FUNCTION ci.consent_live_identity(bigint) IS 'the live identity an identity id was merged into (itself when not merged)';
 
@@ -132,26 +140,189 @@ AS $$
 $$;
 COMMENT ON FUNCTION ci.contact_hash(text, text) IS 'HMAC-SHA-256 of kind:normalised contact point with the database''s key (NULL before the first contact suppression made the key)';
 
--- Consent is not computed on the Citus distributed layout yet: its
--- statements join these tables with the distributed links and records and
--- lock links across shards (doc/scaling.md).  Scale's parts come after this
--- one, and CREATE EXTENSION computes consent before they exist.
-CREATE FUNCTION ci.consent_refuse_distributed()
-RETURNS void LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- Whether the canonical tables are distributed (Citus): consent's own
+-- tables stay on the coordinator, and the statements that read the
+-- identity tables read them on their own (a set of ids at a time) instead
+-- of joining them with the consent tables (doc/scaling.md, "Consent, audit
+-- and retention on Citus").  Scale's parts come after this one, and
+-- CREATE EXTENSION computes consent before they exist.
+CREATE FUNCTION ci.consent_distributed()
+RETURNS boolean LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF pg_catalog.to_regprocedure('ci.scale_distributed()') IS NOT NULL THEN
-        IF ci.scale_distributed() THEN
-            RAISE EXCEPTION 'consent is not computed on the Citus distributed layout yet'
-                USING ERRCODE = 'feature_not_supported',
-                      DETAIL = 'The consent state joins the coordinator''s consent tables with the distributed identity tables.',
-                      HINT = 'See doc/scaling.md, "Consent, audit and retention on Citus".';
-        END IF;
+    IF pg_catalog.to_regprocedure('ci.scale_distributed()') IS NULL THEN
+        RETURN false;
     END IF;
+    RETURN ci.scale_distributed();
 END
 $$;
-COMMENT ON FUNCTION ci.consent_refuse_distributed() IS 'internal: raises 0A000 once the canonical tables are distributed (Citus), where consent is not computed yet; nothing on one node';
+COMMENT ON FUNCTION ci.consent_distributed() IS 'internal: whether the canonical tables are distributed (Citus), where consent reads the identity tables apart from its own';
+
+-- ci.consent_recompute on the distributed layout: the same state, computed
+-- in the coordinator's backend.  What it needs from the distributed
+-- identity tables is read first, by statements over those tables alone
+-- (which Citus pushes to the shards): the merge closure by rounds of
+-- merged_into, the identities' member records (links joined with records,
+-- co-located by record), which of them are retired.  The statements that
+-- write the state then read only the coordinator's consent tables and
+-- these arrays; contact points are hashed here, where the key is.
+CREATE FUNCTION ci.consent_recompute_distributed(p_identity_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
+AS $$
+DECLARE
+    v_all     boolean := p_identity_ids IS NULL;
+    v_ids     bigint[];
+    v_named   bigint[];
+    v_front   bigint[];
+    v_retired bigint[];
+    v_hash    boolean := EXISTS (SELECT 1 FROM ci.suppression WHERE contact_hash IS NOT NULL AND lifted_at IS NULL);
+    v_n       bigint;
+    v_fkind   text[];
+    v_fid     bigint[];
+    v_flive   bigint[];
+    m_live    bigint[];
+    m_rec     bigint[];
+    m_country text[];
+    m_email   text[];
+    m_phone   text[];
+BEGIN
+    IF v_all THEN
+        SELECT array_agg(s.identity_id) INTO v_ids FROM (SELECT DISTINCT l.identity_id FROM ci.identity_link l) s;
+        SELECT array_agg(DISTINCT x.id) INTO v_ids
+          FROM (SELECT unnest(v_ids)
+                UNION ALL SELECT live_identity_id FROM ci.consent_identity_fact
+                UNION ALL SELECT identity_id FROM ci.consent_state) x(id)
+         WHERE x.id IS NOT NULL;
+        DELETE FROM ci.consent_state;
+        DELETE FROM ci.consent_subject;
+    ELSE
+        SELECT array_agg(DISTINCT i ORDER BY i) INTO v_ids FROM unnest(p_identity_ids) i WHERE i IS NOT NULL;
+        DELETE FROM ci.consent_state WHERE identity_id IN (SELECT unnest(v_ids));
+        DELETE FROM ci.consent_subject WHERE identity_id IN (SELECT unnest(v_ids));
+    END IF;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    -- identity-level facts: named for these identities or for identities
+    -- merged into them (found round by round), mapped to their live identity
+    IF v_all THEN
+        SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live_identity_id), '{}')
+          INTO v_fkind, v_fid, v_flive
+          FROM ci.consent_identity_fact;
+    ELSE
+        v_named := v_ids;
+        v_front := v_ids;
+        FOR depth IN 1 .. 1000 LOOP
+            SELECT array_agg(i.identity_id) INTO v_front
+              FROM ci.identity i
+             WHERE i.merged_into = ANY (v_front) AND NOT i.identity_id = ANY (v_named);
+            EXIT WHEN v_front IS NULL;
+            v_named := v_named || v_front;
+        END LOOP;
+        WITH named AS (SELECT DISTINCT unnest(v_named) AS id),
+        f AS (
+            SELECT 'event'::text AS kind, e.event_id AS id, e.identity_id FROM ci.consent_event e JOIN named n ON e.identity_id = n.id
+            UNION ALL
+            SELECT 'suppression', s.suppression_id, s.identity_id FROM ci.suppression s JOIN named n ON s.identity_id = n.id
+            UNION ALL
+            SELECT 'override', o.identity_id, o.identity_id FROM ci.consent_jurisdiction_override o JOIN named n ON o.identity_id = n.id),
+        mapped AS (SELECT f.kind, f.id, ci.consent_live_identity(f.identity_id) AS live FROM f)
+        SELECT coalesce(array_agg(kind), '{}'), coalesce(array_agg(id), '{}'), coalesce(array_agg(live), '{}')
+          INTO v_fkind, v_fid, v_flive
+          FROM mapped WHERE live IN (SELECT unnest(v_ids));
+    END IF;
+
+    -- the identities' member records, from the record side's shards
+    SELECT array_agg(m.identity_id), array_agg(m.record_id), array_agg(m.country), array_agg(m.email_norm),
+           array_agg(m.phone_e164)
+      INTO m_live, m_rec, m_country, m_email, m_phone
+      FROM (SELECT l.identity_id, l.record_id, r.country, r.email_norm, r.phone_e164
+              FROM ci.identity_link l JOIN ci.source_record r ON r.record_id = l.record_id
+             WHERE l.identity_id = ANY (v_ids)) m;
+    SELECT coalesce(array_agg(i.identity_id), '{}') INTO v_retired
+      FROM ci.identity i WHERE i.identity_id = ANY (v_ids) AND i.retired_at IS NOT NULL;
+
+    -- from here on as ci.consent_recompute, on the arrays
+    INSERT INTO ci.consent_state (identity_id, purpose, channel, decision, decided_at, valid_from, valid_until, event_id)
+    SELECT DISTINCT ON (ev.live, ev.purpose, ev.channel)
+           ev.live, ev.purpose, ev.channel, ev.decision, ev.decided_at, ev.valid_from, ev.valid_until, ev.event_id
+      FROM (SELECT m.live, e.*
+              FROM unnest(m_live, m_rec) m(live, record_id) JOIN ci.consent_event e ON e.record_id = m.record_id
+            UNION ALL
+            SELECT f.live, e.*
+              FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live) JOIN ci.consent_event e ON e.event_id = f.id
+             WHERE f.kind = 'event' AND f.live IS NOT NULL) ev
+     ORDER BY ev.live, ev.purpose, ev.channel, ev.decided_at DESC, (ev.decision = 'granted'), ev.event_id DESC
+    ON CONFLICT (identity_id, purpose, channel) DO UPDATE
+       SET decision = EXCLUDED.decision, decided_at = EXCLUDED.decided_at, valid_from = EXCLUDED.valid_from,
+           valid_until = EXCLUDED.valid_until, event_id = EXCLUDED.event_id;
+
+    INSERT INTO ci.consent_subject (identity_id, jurisdiction, countries, suppressed_channels, blocked_reason)
+    WITH members AS MATERIALIZED (
+        SELECT * FROM unnest(m_live, m_country, m_email, m_phone) m(live, country, email_norm, phone_e164)),
+    by_jurisdiction AS (
+        SELECT DISTINCT ON (m.live) m.live, c.jurisdiction
+          FROM members m
+          JOIN ci.consent_jurisdiction_country c ON c.country = m.country
+          JOIN ci.consent_jurisdiction j ON j.jurisdiction = c.jurisdiction
+         ORDER BY m.live, j.strictness DESC, c.jurisdiction),
+    by_country AS (
+        SELECT x.live, array_agg(x.country) FILTER (WHERE x.country IS NOT NULL) AS countries, bj.jurisdiction
+          FROM (SELECT DISTINCT m.live, m.country FROM members m ORDER BY m.live, m.country) x
+          LEFT JOIN by_jurisdiction bj ON bj.live = x.live
+         GROUP BY x.live, bj.jurisdiction),
+    by_override AS (
+        SELECT f.live, (array_agg(o.jurisdiction ORDER BY j.strictness DESC))[1] AS jurisdiction
+          FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live)
+          JOIN ci.consent_jurisdiction_override o ON o.identity_id = f.id
+          JOIN ci.consent_jurisdiction j ON j.jurisdiction = o.jurisdiction
+         WHERE f.kind = 'override' AND f.live IS NOT NULL
+         GROUP BY f.live),
+    contact AS (
+        SELECT m.live, 'email' AS kind, ci.contact_hash('email', m.email_norm) AS h FROM members m
+         WHERE v_hash AND m.email_norm IS NOT NULL
+        UNION ALL
+        SELECT m.live, 'phone', ci.contact_hash('phone', m.phone_e164) FROM members m
+         WHERE v_hash AND m.phone_e164 IS NOT NULL),
+    supp AS (
+        SELECT f.live, s.reason, s.channel
+          FROM unnest(v_fkind, v_fid, v_flive) f(kind, id, live) JOIN ci.suppression s ON s.suppression_id = f.id
+         WHERE f.kind = 'suppression' AND s.lifted_at IS NULL AND f.live IS NOT NULL
+        UNION ALL
+        SELECT c.live, s.reason, s.channel
+          FROM contact c JOIN ci.suppression s ON s.contact_hash = c.h AND s.contact_kind = c.kind
+         WHERE s.lifted_at IS NULL),
+    by_supp AS (
+        SELECT live,
+               array_agg(DISTINCT channel ORDER BY channel) FILTER (WHERE reason NOT IN ('legal', 'erased')) AS channels,
+               max(reason) FILTER (WHERE reason IN ('legal', 'erased')) AS blocked
+          FROM supp GROUP BY live),
+    ids AS (
+        SELECT live FROM by_country
+        UNION SELECT live FROM unnest(v_flive) live WHERE live IS NOT NULL
+        UNION SELECT identity_id FROM ci.consent_state WHERE identity_id IN (SELECT unnest(v_ids)))
+    SELECT ids.live, coalesce(o.jurisdiction, c.jurisdiction, 'DEFAULT'), coalesce(c.countries, '{}'),
+           coalesce(s.channels, '{}'), s.blocked
+      FROM ids
+      LEFT JOIN by_country c ON c.live = ids.live
+      LEFT JOIN by_override o ON o.live = ids.live
+      LEFT JOIN by_supp s ON s.live = ids.live
+     WHERE NOT ids.live = ANY (v_retired)
+    ON CONFLICT (identity_id) DO UPDATE
+       SET jurisdiction = EXCLUDED.jurisdiction, countries = EXCLUDED.countries,
+           suppressed_channels = EXCLUDED.suppressed_channels, blocked_reason = EXCLUDED.blocked_reason,
+           computed_at = EXCLUDED.computed_at;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    DELETE FROM ci.consent_state s WHERE s.identity_id = ANY (v_retired);
+    RETURN v_n;
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_recompute_distributed(bigint[]) IS 'internal: ci.consent_recompute on the Citus distributed layout (reads the distributed identity tables apart from the coordinator''s consent tables)';
+REVOKE ALL ON FUNCTION ci.consent_recompute_distributed(bigint[]) FROM PUBLIC;
 
 -- Recomputes ci.consent_state and ci.consent_subject for the given live
 -- identities (NULL: all), set-based.  Returns how many identities it wrote.
@@ -169,7 +340,9 @@ DECLARE
     v_fid   bigint[];
     v_flive bigint[];
 BEGIN
-    PERFORM ci.consent_refuse_distributed();
+    IF ci.consent_distributed() THEN
+        RETURN ci.consent_recompute_distributed(p_identity_ids);
+    END IF;
     -- The identities are always an array joined through unnest(), never
     -- "= ANY": a generic plan then still probes indexes for a few ids and
     -- hashes for many.
@@ -432,9 +605,16 @@ AS $$
 DECLARE
     v_ids bigint[];
 BEGIN
-    SELECT array_agg(DISTINCT l.identity_id) INTO v_ids
-      FROM ci.identity_link l
-     WHERE NOT EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = l.identity_id);
+    IF ci.consent_distributed() THEN
+        -- the links are distributed: their identities first, then the local check
+        SELECT array_agg(d.identity_id) INTO v_ids FROM (SELECT DISTINCT l.identity_id FROM ci.identity_link l) d;
+        SELECT array_agg(u.id) INTO v_ids FROM unnest(v_ids) u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = u.id);
+    ELSE
+        SELECT array_agg(DISTINCT l.identity_id) INTO v_ids
+          FROM ci.identity_link l
+         WHERE NOT EXISTS (SELECT 1 FROM ci.consent_subject s WHERE s.identity_id = l.identity_id);
+    END IF;
     IF v_ids IS NULL THEN
         RETURN 0;   -- (NULL would mean "all" to ci.consent_recompute)
     END IF;

@@ -41,8 +41,8 @@ AS $$
 DECLARE
     v     bigint;
     v_nxt bigint;
+    v_dist constant boolean := ci.consent_distributed();
 BEGIN
-    PERFORM ci.consent_refuse_distributed();
     IF num_nonnulls(p_identity_id, p_record_id) <> 1 THEN
         RAISE EXCEPTION 'give exactly one of identity_id and record_id'
             USING ERRCODE = 'invalid_parameter_value',
@@ -58,7 +58,11 @@ BEGIN
     v := p_identity_id;
     FOR depth IN 1 .. 1000 LOOP
         -- links first, then the identity: the order a merge takes them in
-        PERFORM 1 FROM ci.identity_link WHERE identity_id = v FOR SHARE;
+        -- (on Citus the links are spread over the record side's shards,
+        -- where Citus locks rows only by writing: the identity row only)
+        IF NOT v_dist THEN
+            PERFORM 1 FROM ci.identity_link WHERE identity_id = v FOR SHARE;
+        END IF;
         SELECT merged_into INTO v_nxt FROM ci.identity WHERE identity_id = v FOR SHARE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'identity % does not exist', v USING ERRCODE = 'no_data_found';
@@ -226,6 +230,14 @@ BEGIN
     END IF;
     IF s.identity_id IS NOT NULL THEN
         v_ids := ARRAY[ci.consent_live_identity(s.identity_id)];
+    ELSIF ci.consent_distributed() THEN
+        -- the records' contact points would be hashed on the workers, which
+        -- have no key: every identity this suppression can have blocked
+        -- (its channel or reason in its subject) is recomputed instead
+        SELECT array_agg(c.identity_id) INTO v_ids
+          FROM ci.consent_subject c
+         WHERE CASE WHEN s.reason IN ('legal', 'erased') THEN c.blocked_reason IS NOT NULL
+                    ELSE s.channel = ANY (c.suppressed_channels) END;
     ELSE
         SELECT array_agg(DISTINCT l.identity_id) INTO v_ids
           FROM ci.source_record r JOIN ci.identity_link l ON l.record_id = r.record_id
@@ -273,15 +285,23 @@ REVOKE ALL ON FUNCTION ci.record_consent(text, text, bigint, bigint, text, text,
 CREATE FUNCTION ci.consent_state_at(p_at timestamptz, p_identity_id bigint DEFAULT NULL)
 RETURNS TABLE (identity_id bigint, purpose text, channel text, decision text, decided_at timestamptz,
                in_force boolean, event_id bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+DECLARE
+    -- (PL/pgSQL, not SQL: Citus plans its parameters; the live identity once)
+    v_live constant bigint := ci.consent_live_identity(p_identity_id);
+BEGIN
+    RETURN QUERY
     SELECT DISTINCT ON (e.live_identity_id, e.purpose, e.channel)
            e.live_identity_id, e.purpose, e.channel, e.decision, e.decided_at,
            (e.valid_from IS NULL OR e.valid_from <= p_at) AND (e.valid_until IS NULL OR e.valid_until > p_at),
            e.event_id
       FROM ci.consent_event_resolved e
      WHERE e.recorded_at <= p_at AND e.decided_at <= p_at AND e.live_identity_id IS NOT NULL
-       AND (p_identity_id IS NULL OR e.live_identity_id = ci.consent_live_identity(p_identity_id))
-     ORDER BY e.live_identity_id, e.purpose, e.channel, e.decided_at DESC, (e.decision = 'granted'), e.event_id DESC
+       AND (p_identity_id IS NULL OR e.live_identity_id = v_live)
+     ORDER BY e.live_identity_id, e.purpose, e.channel, e.decided_at DESC, (e.decision = 'granted'), e.event_id DESC;
+END
 $$;
 COMMENT ON FUNCTION ci.consent_state_at(timestamptz, bigint) IS 'the winning decision per identity, purpose and channel as the ledger stood at a past time (identities as resolved today)';

@@ -31,10 +31,12 @@ BEGIN
     END IF;
     -- the identities whose state the events fed: the live identity each
     -- named identity was merged into, and what the records are linked to now
+    -- (the links first, on their own: on Citus they are distributed)
+    SELECT array_agg(l.identity_id) INTO v_live FROM ci.identity_link l WHERE l.record_id = ANY (v_recs);
     SELECT array_agg(DISTINCT x) INTO v_live FROM (
         SELECT ci.consent_live_identity(u) FROM unnest(v_ids) u
         UNION ALL
-        SELECT l.identity_id FROM ci.identity_link l WHERE l.record_id = ANY (v_recs)
+        SELECT unnest(v_live)
         UNION ALL
         SELECT u FROM unnest(v_ids) u) s(x)
      WHERE x IS NOT NULL;

@@ -45,21 +45,38 @@ CREATE INDEX IF NOT EXISTS identity_merged_into_idx ON ci.identity (merged_into)
 
 -- Every identity merged, directly or not, into or from the given ones:
 -- all ids that are, or were, the same customer.
+-- By rounds (up the merges, then down), one set of ids per statement:
+-- Citus plans these over the distributed ci.identity, not a recursive query.
 CREATE FUNCTION ci.identity_family(p_identity_ids bigint[])
-RETURNS bigint[] LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURNS bigint[] LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH RECURSIVE up(id, depth) AS (
-        SELECT u, 0 FROM unnest(p_identity_ids) u
-        UNION
-        SELECT i.merged_into, up.depth + 1 FROM up JOIN ci.identity i ON i.identity_id = up.id
-         WHERE i.merged_into IS NOT NULL AND up.depth < 1000),
-    down(id, depth) AS (
-        SELECT id, 0 FROM up
-        UNION
-        SELECT i.identity_id, down.depth + 1 FROM down JOIN ci.identity i ON i.merged_into = down.id
-         WHERE down.depth < 1000)
-    SELECT coalesce(array_agg(DISTINCT id ORDER BY id), '{}') FROM down
+DECLARE
+    v_seen  bigint[] := ARRAY(SELECT DISTINCT u FROM unnest(p_identity_ids) u WHERE u IS NOT NULL);
+    v_front bigint[] := v_seen;
+BEGIN
+    FOR depth IN 1 .. 1000 LOOP
+        SELECT array_agg(x.id) INTO v_front
+          FROM (SELECT DISTINCT i.merged_into AS id FROM ci.identity i
+                 WHERE i.identity_id = ANY (v_front) AND i.merged_into IS NOT NULL
+                   AND NOT i.merged_into = ANY (v_seen)) x;
+        EXIT WHEN v_front IS NULL;
+        v_seen := v_seen || v_front;
+    END LOOP;
+    v_front := v_seen;
+    FOR depth IN 1 .. 1000 LOOP
+        SELECT array_agg(i.identity_id) INTO v_front
+          FROM ci.identity i
+         WHERE i.merged_into = ANY (v_front) AND NOT i.identity_id = ANY (v_seen);
+        EXIT WHEN v_front IS NULL;
+        v_seen := v_seen || v_front;
+    END LOOP;
+    -- a NULL given stays in the answer, as it did
+    IF array_position(p_identity_ids, NULL) IS NOT NULL THEN
+        v_seen := v_seen || NULL::bigint;
+    END IF;
+    RETURN ARRAY(SELECT DISTINCT u FROM unnest(v_seen) u ORDER BY u);
+END
 $$;
 COMMENT ON FUNCTION ci.identity_family(bigint[]) IS 'the given identities with every identity merged into or from them (the ids one customer has had)';
 

@@ -314,6 +314,7 @@ DECLARE
     v_suppress jsonb;
     v_consent jsonb;
     v_redact jsonb;
+    v_linked bigint[];
 BEGIN
     SELECT * INTO q FROM ci.erasure_request r WHERE r.request_id = process_erasure.request_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -341,8 +342,13 @@ BEGIN
         END IF;
         hf := ci.retention_hold_filter(t.table_name);
         cf := ci.retention_customer_filter(t.table_name);
+        -- an identity goes only once no record is linked to it (read as a
+        -- set first: on Citus links and identities are not co-located)
+        v_linked := CASE WHEN t.table_name = 'ci.identity'::regclass
+                         THEN ARRAY(SELECT DISTINCT l.identity_id FROM ci.identity_link l WHERE l.identity_id = ANY (v_ids))
+                         ELSE '{}' END;
         extra := CASE WHEN t.table_name = 'ci.identity'::regclass
-                      THEN ' AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = t.identity_id)' ELSE '' END
+                      THEN ' AND NOT t.identity_id = ANY ($2)' ELSE '' END
                  || CASE WHEN t.erasure_action = 'anonymise'
                          THEN format(' AND NOT (%s)', ci.retention_all_null(t.erasure_columns)) ELSE '' END;
         v_kept := 0;
@@ -365,11 +371,11 @@ BEGIN
             v_audit := v_audit || jsonb_build_object(t.table_name::text, to_jsonb(v_akeys::text[]));
         END IF;
         IF t.erasure_action = 'delete' THEN
-            EXECUTE format('DELETE FROM %s AS t WHERE %s AND %s%s', t.table_name, cf, hf, extra) USING v_ids;
+            EXECUTE format('DELETE FROM %s AS t WHERE %s AND %s%s', t.table_name, cf, hf, extra) USING v_ids, v_linked;
         ELSE
             EXECUTE format('UPDATE %s AS t SET %s WHERE %s AND %s%s', t.table_name,
                            (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(t.erasure_columns) c),
-                           cf, hf, extra) USING v_ids;
+                           cf, hf, extra) USING v_ids, v_linked;
         END IF;
         GET DIAGNOSTICS n = ROW_COUNT;
         v_kept_total := v_kept_total + v_kept;

@@ -336,6 +336,24 @@ BEGIN
     -- it deletes a removed record's pair decisions (tables with foreign keys
     -- to reference tables) in transactions that may have written those
     EXECUTE pg_catalog.format('ALTER FUNCTION ci.source_records_changed(bigint[]) SET citus.multi_shard_modify_mode = %L', 'sequential');
+    -- the member copy holds the customer's data on the identity side and
+    -- the key table the records' own keys: an erasure deletes them with the
+    -- profiles and the records (not shipped: they are in the registry only
+    -- on a distributed layout)
+    IF pg_catalog.to_regclass('ci.retention_table') IS NOT NULL THEN
+        INSERT INTO ci.retention_table (table_name, customer_kind, customer_columns, time_column, category,
+                                        email_columns, phone_columns, erase_order, policies_allowed, contacts_normalised)
+        VALUES ('ci.identity_member', 'identity', '{identity_id}', 'updated_at', 'identity',
+                '{email_norm}', '{phone_e164}', 105, false, true),
+               ('ci.source_record_key', 'record', '{record_id}', NULL, 'identity', '{}', '{}', 135, false, false)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    -- an erasure deletes the customer's rows on both sides, pair decisions
+    -- among them, possibly after a full run in the same transaction
+    IF pg_catalog.to_regprocedure('ci.process_erasure(bigint)') IS NOT NULL THEN
+        EXECUTE pg_catalog.format('ALTER FUNCTION ci.process_erasure(bigint) SET citus.multi_shard_modify_mode = %L', 'sequential');
+        EXECUTE pg_catalog.format('ALTER FUNCTION ci.verify_erasure(bigint) SET citus.multi_shard_modify_mode = %L', 'sequential');
+    END IF;
 
     -- DDL and copies over one connection per worker, so that the foreign keys
     -- added below in the same transaction see the shards just made.

@@ -12,12 +12,16 @@ BEGIN;
 SELECT last_value AS iseq, is_called AS icalled FROM ci.identity_identity_id_seq \gset
 SELECT last_value AS rseq, is_called AS rcalled FROM ci.source_record_record_id_seq \gset
 SELECT last_value AS eseq, is_called AS ecalled FROM ci.identity_event_event_id_seq \gset
+SELECT last_value AS ceseq, is_called AS cecalled FROM ci.consent_event_event_id_seq \gset
+SELECT last_value AS csseq, is_called AS cscalled FROM ci.suppression_suppression_id_seq \gset
+SELECT last_value AS erseq, is_called AS ercalled FROM ci.erasure_request_request_id_seq \gset
 -- the fixture's records, to put back what the pipeline changes and deletes
 CREATE TEMP TABLE ct_orig_records AS SELECT * FROM ci.source_record;
 SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS record_cols FROM pg_attribute
  WHERE attrelid = 'ci.source_record'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' \gset
 \set run single
 \ir include/pipeline.sql
+\ir include/consent.sql
 CREATE TABLE public.ct_single_counts AS SELECT :records AS records, :identities AS identities, :refreshed AS refreshed,
        :refreshed3 AS refreshed3;
 -- back to the fixture: the identity side and the new records go, the
@@ -27,10 +31,21 @@ DELETE FROM ci.match_review; DELETE FROM ci.match_decision; DELETE FROM ci.ident
 DELETE FROM ci.identity_event; DELETE FROM ci.identity; DELETE FROM ci.match_run;
 DELETE FROM ci.source_record WHERE source_key LIKE 'ct-new-%';
 DELETE FROM ci.source_record WHERE record_id = ANY (:'changed_records'::bigint[]);
-INSERT INTO ci.source_record (:record_cols) SELECT :record_cols FROM ct_orig_records
- WHERE record_id = ANY (:'changed_records'::bigint[] || :deleted_record::bigint);
+-- (the changed, the deleted and the erased records)
+INSERT INTO ci.source_record (:record_cols) SELECT :record_cols FROM ct_orig_records o
+ WHERE NOT EXISTS (SELECT 1 FROM ci.source_record r WHERE r.record_id = o.record_id);
+-- and consent and erasure (the ledgers are append-only: their guards
+-- are passed by, as a restore would)
+SET LOCAL session_replication_role = replica;
+DELETE FROM ci.consent_event; DELETE FROM ci.suppression; DELETE FROM ci.consent_jurisdiction_override;
+DELETE FROM ci.consent_state; DELETE FROM ci.consent_subject;
+DELETE FROM ci.erasure_certificate; DELETE FROM ci.erasure_request;
+RESET session_replication_role;
 SELECT setval('ci.identity_identity_id_seq', :iseq, :'icalled'), setval('ci.source_record_record_id_seq', :rseq, :'rcalled'),
-       setval('ci.identity_event_event_id_seq', :eseq, :'ecalled') \gset
+       setval('ci.identity_event_event_id_seq', :eseq, :'ecalled'),
+       setval('ci.consent_event_event_id_seq', :ceseq, :'cecalled'),
+       setval('ci.suppression_suppression_id_seq', :csseq, :'cscalled'),
+       setval('ci.erasure_request_request_id_seq', :erseq, :'ercalled') \gset
 COMMIT;
 
 CREATE TABLE public.ct_distribute AS SELECT * FROM ci.distribute();
@@ -41,12 +56,13 @@ SET client_min_messages = error;
 -- the refresh's upsert as it runs on Citus, for the EXPLAIN checks below
 SELECT ci.golden_upsert_sql(true, true) AS upsert_sql \gset
 BEGIN;
-SELECT plan(34);
+SELECT plan(42);
 -- the pipeline first: full resolution writes the model's parameters (reference
 -- tables) after reading the shards, which Citus allows only before any other
 -- multi-shard work in the transaction (doc/scaling.md)
 \set run dist
 \ir include/pipeline.sql
+\ir include/consent.sql
 
 SELECT is((SELECT count(*)::int FROM public.ct_distribute WHERE status = 'done'), 22,
           'ci.distribute() turns the installed 0.2.0 schema into the layout: 22 tables distributed or reference');
@@ -75,6 +91,25 @@ SELECT set_eq('SELECT * FROM public.ct_dist_golden', 'SELECT * FROM public.ct_si
 -- (values first: a query on one shard is sent whole to its worker)
 SELECT birth_date AS pinned_birth_date FROM ci.golden_profile WHERE identity_id = :pin_identity \gset
 SELECT is(:'pinned_birth_date'::text, '1970-01-01'::text, 'the pin holds on the distributed profile');
+
+-- consent and erasure on the distributed layout: the single-node state
+SELECT is(:consent_refreshed, (SELECT count(DISTINCT identity_id)::int FROM public.ct_single_links),
+          'ci.refresh_consent() computes every resolved identity on the distributed layout');
+SELECT set_eq('SELECT * FROM public.ct_dist_consent_state', 'SELECT * FROM public.ct_single_consent_state',
+              'consent decisions (record, live and merged identity, withdrawal, expiry) are the single-node ones');
+SELECT set_eq('SELECT * FROM public.ct_dist_consent_subject', 'SELECT * FROM public.ct_single_consent_subject',
+              'consent subjects (jurisdictions, countries, contact and identity suppressions, override) are the single-node ones');
+SELECT set_eq('SELECT * FROM public.ct_dist_consent_effective', 'SELECT * FROM public.ct_single_consent_effective',
+              'ci.consent_effective answers as on one node');
+SELECT set_eq('SELECT * FROM public.ct_dist_consent_at', 'SELECT * FROM public.ct_single_consent_at',
+              'ci.consent_state_at answers as on one node');
+SELECT set_eq('SELECT * FROM public.ct_dist_consent_ledger', 'SELECT * FROM public.ct_single_consent_ledger',
+              'the ledger, with the erased customer''s events erased, is the single-node one');
+SELECT set_eq('SELECT * FROM public.ct_dist_erasure', 'SELECT * FROM public.ct_single_erasure',
+              'the erasure completes with the single-node identities, records and contact points');
+SELECT is_empty(format('SELECT 1 FROM ci.identity_member WHERE identity_id = ANY (%L::bigint[])',
+                       (SELECT erased_identity_ids FROM public.ct_dist_erasure)),
+                'the erasure deletes the customer''s member copy on the identity side');
 
 -- where per-identity work runs
 SELECT ci.golden_profile_sql(true) AS gsql_one, ci.golden_profile_sql(false) AS gsql_all \gset
