@@ -96,7 +96,6 @@ CREATE TRIGGER consent_jurisdiction_noted AFTER INSERT OR UPDATE OR DELETE OR TR
 -- plan).
 CREATE FUNCTION ci.consent_live_identity(p_identity_id bigint)
 RETURNS bigint LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v     bigint := p_identity_id;
