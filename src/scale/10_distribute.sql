@@ -46,9 +46,11 @@ AS $$
         (40, 'ci.match_run',           'coordinator', NULL,          NULL),
         (41, 'ci.golden_stale',        'coordinator', NULL,          NULL),
         -- consent, audit and retention stay on the coordinator (doc/scaling.md):
-        -- the consent row filter reads the state in the backend that
-        -- evaluates the policy, the audit log and its chain are one node's,
-        -- and purges work in TID ranges of one node's heap
+        -- consent is computed in the coordinator's backend, which reads the
+        -- distributed identity tables apart, and its row filter reads the
+        -- state in the backend that evaluates the policy; the audit log and
+        -- its chain are one node's, and purges work in TID ranges of one
+        -- node's heap
         (50, 'ci.consent_purpose',     'coordinator', NULL,          NULL),
         (51, 'ci.consent_jurisdiction','coordinator', NULL,          NULL),
         (52, 'ci.consent_jurisdiction_country', 'coordinator', NULL, NULL),
