@@ -593,6 +593,28 @@ CREATE TRIGGER consent_country_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
 CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent_jurisdiction
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 
+-- On Citus, where the follow triggers are dropped: what they do for
+-- changed records, called by ci.source_records_changed.  Recomputes those
+-- of the given identities whose consent is computed (the others are left
+-- to ci.refresh_consent, as the trigger leaves them).  It only rewrites
+-- state derived from the ledger, so any role that may report changed
+-- records may call it.
+CREATE FUNCTION ci.consent_follow_identities(p_identity_ids bigint[])
+RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    SELECT array_agg(s.identity_id) INTO v_ids FROM ci.consent_subject s WHERE s.identity_id = ANY (p_identity_ids);
+    IF v_ids IS NULL THEN
+        RETURN 0;   -- (NULL would mean "all" to ci.consent_recompute)
+    END IF;
+    RETURN ci.consent_recompute(v_ids);
+END;
+$$;
+COMMENT ON FUNCTION ci.consent_follow_identities(bigint[]) IS 'recomputes the computed consent of the given identities after their records changed (Citus: called by ci.source_records_changed); returns how many';
+
 -- Identities resolved but not computed yet (a first resolution run leaves
 -- them to this): computes their consent subjects.  Run it after a bulk
 -- resolution run, or every minute from pg_cron; until then such identities

@@ -254,11 +254,16 @@ BEGIN
     END IF;
     v_ids := ci.scale_members_sync_records(v_records);
     INSERT INTO ci.golden_dirty (identity_id) SELECT i FROM pg_catalog.unnest(v_ids) i ORDER BY 1;
+    -- what consent's record trigger does on one node: the computed consent
+    -- of these identities follows their records' countries and contacts
+    IF pg_catalog.to_regprocedure('ci.consent_follow_identities(bigint[])') IS NOT NULL AND v_ids IS NOT NULL THEN
+        EXECUTE 'SELECT ci.consent_follow_identities($1)' USING v_ids;
+    END IF;
     RETURN cardinality(v_ids);
 END
 $$;
 COMMENT ON FUNCTION ci.source_records_changed(bigint[]) IS
-'On Citus, after updating or deleting ci.source_record rows directly: rewrites their member copies (ci.identity_member) and queues their identities for ci.refresh_golden_profiles(); returns how many identities it queued (0 on one node, where triggers queue)';
+'On Citus, after updating or deleting ci.source_record rows directly: rewrites their member copies (ci.identity_member), queues their identities for ci.refresh_golden_profiles() and recomputes their computed consent; returns how many identities it queued (0 on one node, where triggers do this)';
 
 -- Refuses a Citus distributed or reference table to the capabilities whose
 -- work on a table happens in the backend that touches its rows: on Citus

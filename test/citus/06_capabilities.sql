@@ -21,7 +21,7 @@ BEGIN;
 -- comes first in a transaction (doc/scaling.md)
 SELECT identities FROM ci.resolve_identities('default', true) \gset
 SELECT ci.build_golden_profiles() AS built \gset
-SELECT plan(14);
+SELECT plan(15);
 SELECT ok(ci.scale_distributed(), 'the canonical tables are distributed (05_pipeline.sql ran)');
 SELECT set_eq($$SELECT l.relation::text FROM ci.distribution_layout() l WHERE l.placement = 'coordinator'$$,
               $$SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -41,6 +41,12 @@ SELECT min(identity_id) AS a FROM ci.identity_link \gset
 SELECT lives_ok(format($q$SELECT ci.record_consent('marketing', 'granted', identity_id => %s)$q$, :a),
                 'recording consent on the distributed layout works');
 SELECT ok(ci.consent_allows(:a, 'marketing'), 'and the grant answers at once');
+-- a record changed by direct DML and reported: its identity's consent follows
+SELECT min(record_id) AS ra FROM ci.identity_link WHERE identity_id = :a \gset
+UPDATE ci.source_record SET country = 'DE' WHERE record_id = :ra;
+SELECT ci.source_records_changed(ARRAY[:ra]::bigint[]) AS reported \gset
+SELECT ok((SELECT 'DE' = ANY (countries) AND jurisdiction = 'GDPR' FROM ci.consent_subject WHERE identity_id = :a),
+          'ci.source_records_changed() recomputes the consent of the changed records'' identities (country, jurisdiction)');
 CREATE TABLE public.ct_order (order_id int PRIMARY KEY, identity_id bigint NOT NULL, amount numeric);
 INSERT INTO public.ct_order VALUES (1, :a, 10), (2, :a, 20), (3, :a + 1, 30);
 -- audit of the coordinator table
