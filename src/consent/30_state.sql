@@ -593,27 +593,59 @@ CREATE TRIGGER consent_country_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
 CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent_jurisdiction
     FOR EACH STATEMENT EXECUTE FUNCTION ci.consent_config_changed();
 
--- On Citus, where the follow triggers are dropped: what they do for
--- changed records, called by ci.source_records_changed.  Recomputes those
--- of the given identities whose consent is computed (the others are left
--- to ci.refresh_consent, as the trigger leaves them).  It only rewrites
--- state derived from the ledger, so any role that may report changed
--- records may call it.
-CREATE FUNCTION ci.consent_follow_identities(p_identity_ids bigint[])
+-- On Citus, where the follow triggers on links, identities and records are
+-- dropped: what they do, called by scale's member-copy writer
+-- (ci.scale_members_sync_records: incremental resolution, unmerge, records
+-- reported changed) with the identities whose members changed and the
+-- records that moved or changed.  As the triggers, it recomputes only
+-- identities consent has something to say about: those already computed
+-- (and the identity each was merged into), and those now linked to records
+-- that carry consent events or suppressed contact points; the others are
+-- left to ci.refresh_consent().  It only rewrites state derived from the
+-- ledger, so any role that may write links or records may call it.
+CREATE FUNCTION ci.consent_follow(p_identity_ids bigint[], p_record_ids bigint[])
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_ids bigint[];
+    v_ids  bigint[];
+    v_recs bigint[];
+    v_more bigint[];
+    v_crec  bigint[];
+    v_email text[];
+    v_phone text[];
+    v_hash boolean := EXISTS (SELECT 1 FROM ci.suppression WHERE contact_hash IS NOT NULL AND lifted_at IS NULL);
 BEGIN
     SELECT array_agg(s.identity_id) INTO v_ids FROM ci.consent_subject s WHERE s.identity_id = ANY (p_identity_ids);
+    SELECT array_agg(ci.consent_live_identity(i)) INTO v_more FROM unnest(v_ids) i;
+    v_ids := v_ids || v_more;
+    -- records with consent of their own, or with a suppressed contact point
+    -- (read by record id: one shard each on Citus, hashed here)
+    SELECT array_agg(DISTINCT e.record_id) INTO v_recs
+      FROM ci.consent_event e WHERE e.record_id = ANY (p_record_ids);
+    IF v_hash THEN
+        SELECT array_agg(r.record_id), array_agg(r.email_norm), array_agg(r.phone_e164) INTO v_crec, v_email, v_phone
+          FROM ci.source_record r WHERE r.record_id = ANY (p_record_ids);
+        SELECT array_agg(r.record_id) INTO v_more
+          FROM unnest(v_crec, v_email, v_phone) r(record_id, email_norm, phone_e164)
+         WHERE EXISTS (SELECT 1 FROM ci.suppression s
+                        WHERE s.lifted_at IS NULL
+                          AND ((s.contact_kind = 'email' AND s.contact_hash = ci.contact_hash('email', r.email_norm))
+                               OR (s.contact_kind = 'phone' AND s.contact_hash = ci.contact_hash('phone', r.phone_e164))));
+        v_recs := v_recs || v_more;
+    END IF;
+    IF v_recs IS NOT NULL THEN
+        SELECT array_agg(l.identity_id) INTO v_more FROM ci.identity_link l WHERE l.record_id = ANY (v_recs);
+        v_ids := v_ids || v_more;
+    END IF;
+    SELECT array_agg(DISTINCT i) INTO v_ids FROM unnest(v_ids) i WHERE i IS NOT NULL;
     IF v_ids IS NULL THEN
         RETURN 0;   -- (NULL would mean "all" to ci.consent_recompute)
     END IF;
     RETURN ci.consent_recompute(v_ids);
 END;
 $$;
-COMMENT ON FUNCTION ci.consent_follow_identities(bigint[]) IS 'recomputes the computed consent of the given identities after their records changed (Citus: called by ci.source_records_changed); returns how many';
+COMMENT ON FUNCTION ci.consent_follow(bigint[], bigint[]) IS 'recomputes consent after identities'' members changed (Citus, where the follow triggers are dropped: called by ci.scale_members_sync_records); returns how many identities it wrote';
 
 -- Identities resolved but not computed yet (a first resolution run leaves
 -- them to this): computes their consent subjects.  Run it after a bulk

@@ -182,7 +182,12 @@ BEGIN
      WHERE l.record_id = ANY (p_record_ids) AND r.record_id = ANY (p_record_ids);
     SELECT pg_catalog.array_agg(DISTINCT l.identity_id) INTO v_new
       FROM ci.identity_link l WHERE l.record_id = ANY (p_record_ids);
-    RETURN ARRAY(SELECT DISTINCT i FROM pg_catalog.unnest(coalesce(v_old, '{}') || coalesce(v_new, '{}')) i ORDER BY 1);
+    v_new := ARRAY(SELECT DISTINCT i FROM pg_catalog.unnest(coalesce(v_old, '{}') || coalesce(v_new, '{}')) i ORDER BY 1);
+    -- consent follows the members, as its triggers do on one node
+    IF pg_catalog.to_regprocedure('ci.consent_follow(bigint[],bigint[])') IS NOT NULL THEN
+        EXECUTE 'SELECT ci.consent_follow($1, $2)' USING v_new, p_record_ids;
+    END IF;
+    RETURN v_new;
 END
 $$;
 COMMENT ON FUNCTION ci.scale_members_sync_records(bigint[]) IS
@@ -256,14 +261,11 @@ BEGIN
     INSERT INTO ci.golden_dirty (identity_id) SELECT i FROM pg_catalog.unnest(v_ids) i ORDER BY 1;
     -- what consent's record trigger does on one node: the computed consent
     -- of these identities follows their records' countries and contacts
-    IF pg_catalog.to_regprocedure('ci.consent_follow_identities(bigint[])') IS NOT NULL AND v_ids IS NOT NULL THEN
-        EXECUTE 'SELECT ci.consent_follow_identities($1)' USING v_ids;
-    END IF;
     RETURN cardinality(v_ids);
 END
 $$;
 COMMENT ON FUNCTION ci.source_records_changed(bigint[]) IS
-'On Citus, after updating or deleting ci.source_record rows directly: rewrites their member copies (ci.identity_member), queues their identities for ci.refresh_golden_profiles() and recomputes their computed consent; returns how many identities it queued (0 on one node, where triggers do this)';
+'On Citus, after updating or deleting ci.source_record rows directly: rewrites their member copies (ci.identity_member; consent follows them), queues their identities for ci.refresh_golden_profiles(); returns how many identities it queued (0 on one node, where triggers do this)';
 
 -- Refuses a Citus distributed or reference table to the capabilities whose
 -- work on a table happens in the backend that touches its rows: on Citus

@@ -2,8 +2,8 @@
 -- twice by 05_pipeline.sql after include/pipeline.sql (once on one node,
 -- once on the distributed layout): every identity computed, decisions on a
 -- record, on a live and on a merged identity, a withdrawal, a contact
--- suppression, an identity suppression lifted, a jurisdiction override, an
--- erasure.  Fixed decision times, so that both runs write the same rows.
+-- suppression, an identity suppression lifted, a jurisdiction override, a
+-- merge and an unmerge after them, an erasure.  Fixed decision times, so that both runs write the same rows.
 -- :run names the copies of the results it leaves behind.
 SELECT ci.refresh_consent() AS consent_refreshed \gset
 SELECT min(identity_id) AS merged_identity FROM ci.identity WHERE merged_into IS NOT NULL \gset
@@ -20,6 +20,13 @@ SELECT ci.suppress('do_not_contact', identity_id => :big_identity) AS s2 \gset
 SELECT ci.lift_suppression(:s2, 'asked again') AS lifted \gset
 SELECT ci.suppress('sms_stop', identity_id => :merged_identity) AS s3 \gset
 SELECT ci.set_consent_jurisdiction(:pin_identity, 'GDPR', 'lives in Berlin') AS j1 \gset
+-- resolution after consent: a steward merge of record 30's identity (its
+-- contact suppressed) into record 20's (a record-level grant), then record
+-- 20 unmerged into an identity of its own (its grant goes with it); one
+-- node follows by triggers, Citus by the member-copy writer
+SELECT ci.decide_match(20, 30, 'link', 'same person') AS m1 \gset
+SELECT ci.resolve_record(30) AS merged30 \gset
+SELECT ci.unmerge_records(ARRAY[20::bigint], NULL, 'not the same person') AS unmerged20 \gset
 -- an erasure of the customer of record 40 (in its own pass: it deletes the
 -- records, links and identities on both sides)
 SELECT identity_id AS erased_identity FROM ci.identity_link WHERE record_id = 40 \gset
