@@ -602,9 +602,10 @@ CREATE TRIGGER consent_jurisdiction_changed AFTER UPDATE OR DELETE ON ci.consent
 -- (and the identity each was merged into), and those now linked to records
 -- that carry consent events or suppressed contact points; the others are
 -- left to ci.refresh_consent().  It only rewrites state derived from the
--- ledger, so any role that may write links or records may call it.
+-- ledger and returns nothing, so any role that may write links or records
+-- may call it.
 CREATE FUNCTION ci.consent_follow(p_identity_ids bigint[], p_record_ids bigint[])
-RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -639,13 +640,12 @@ BEGIN
         v_ids := v_ids || v_more;
     END IF;
     SELECT array_agg(DISTINCT i) INTO v_ids FROM unnest(v_ids) i WHERE i IS NOT NULL;
-    IF v_ids IS NULL THEN
-        RETURN 0;   -- (NULL would mean "all" to ci.consent_recompute)
+    IF v_ids IS NOT NULL THEN   -- (NULL would mean "all" to ci.consent_recompute)
+        PERFORM ci.consent_recompute(v_ids);
     END IF;
-    RETURN ci.consent_recompute(v_ids);
 END;
 $$;
-COMMENT ON FUNCTION ci.consent_follow(bigint[], bigint[]) IS 'recomputes consent after identities'' members changed (Citus, where the follow triggers are dropped: called by ci.scale_members_sync_records); returns how many identities it wrote';
+COMMENT ON FUNCTION ci.consent_follow(bigint[], bigint[]) IS 'recomputes consent after identities'' members changed (Citus, where the follow triggers are dropped: called by ci.scale_members_sync_records); returns nothing (callable by any role that writes links or records: it reveals nothing)';
 
 -- Identities resolved but not computed yet (a first resolution run leaves
 -- them to this): computes their consent subjects.  Run it after a bulk
