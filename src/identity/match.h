@@ -304,6 +304,7 @@ extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);
 extern void *match_alloc(MatchStore *st, Size size);
+extern int	match_store_find(const MatchStore *st, int64 record_id);
 extern void match_store_tf_from_counts(MatchStore *st);
 extern void match_store_tf_from_table(MatchStore *st);
 

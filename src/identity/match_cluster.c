@@ -61,26 +61,6 @@ uf_find(uint32 *parent, uint32 x)
 	return x;
 }
 
-static int
-find_record(MatchStore *st, int64 id)
-{
-	int			lo = 0,
-				hi = st->n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (st->ids[mid] == id)
-			return mid;
-		if (st->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /* Constraint lists per union-find root (forced non-links). */
 typedef struct Constraints
 {
@@ -567,8 +547,8 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		for (uint64 i = 0; i < nd; i++)
 		{
 			bool		isnull;
-			int			a = find_record(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull)));
-			int			b = find_record(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull)));
+			int			a = match_store_find(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull)));
+			int			b = match_store_find(st, DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull)));
 			bool		link = DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
 
 			if (a < 0 || b < 0)

@@ -248,6 +248,30 @@ date_iso(DateADT d, char *buf)
  * WHERE clause over alias t with parameters), ordered by id so that
  * sampling with a seed is repeatable.
  */
+/*
+ * Index of a record in the store by its id, or -1: the store is loaded in
+ * record-id order, so a binary search.
+ */
+int
+match_store_find(const MatchStore *st, int64 record_id)
+{
+	int			lo = 0,
+				hi = st->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->ids[mid] == record_id)
+			return mid;
+		if (st->ids[mid] < record_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 char *
 match_store_sql(MatchModel *model, const char *where, bool with_identity)
 {

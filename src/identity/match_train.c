@@ -454,26 +454,6 @@ store_term_frequencies(MatchStore *st, StringInfo report)
 	appendStringInfoChar(report, '}');
 }
 
-static int
-find_record(MatchStore *st, int64 id)
-{
-	int			lo = 0,
-				hi = st->n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (st->ids[mid] == id)
-			return mid;
-		if (st->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /*
  * Labelled matches: pairs of loaded records a steward linked
  * (ci.match_decision).  Where they exist, each comparison's m is fitted to
@@ -501,8 +481,8 @@ fit_m_to_decisions(MatchStore *st, int *counts)
 	for (uint64 i = 0; i < nd; i++)
 	{
 		bool		isnull;
-		int			a = find_record(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
-		int			b = find_record(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
+		int			a = match_store_find(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+		int			b = match_store_find(st, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
 		uint64		pattern;
 
 		if (a < 0 || b < 0)
