@@ -340,7 +340,10 @@ DECLARE
     v_flive bigint[];
 BEGIN
     IF ci.consent_distributed() THEN
-        RETURN ci.consent_recompute_distributed(p_identity_ids);
+        v_n := ci.consent_recompute_distributed(p_identity_ids);
+        -- the workers' row filters read copies (src/consent/80_node.sql)
+        PERFORM ci.consent_node_copy(p_identity_ids);
+        RETURN v_n;
     END IF;
     -- The identities are always an array joined through unnest(), never
     -- "= ANY": a generic plan then still probes indexes for a few ids and

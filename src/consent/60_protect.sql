@@ -42,6 +42,47 @@ END;
 $$;
 COMMENT ON FUNCTION ci.consent_exempt_policy(regclass) IS 'internal: recreates the exempt policy of a protected table from ci.consent_exempt_role';
 
+-- A Citus distributed or reference table is filtered on the workers, inside
+-- the shard queries (Citus puts the table's policies on every shard): they
+-- read the consent copies that ci.distribute() makes reference tables
+-- (80_node.sql).  Refused before that, and away from the coordinator,
+-- which alone writes the consent state.  A no-op without Citus; a Citus
+-- local table is filtered in the coordinator's backend, as on one node.
+CREATE FUNCTION ci.consent_protect_citus_check(p_table regclass)
+RETURNS void LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_kind text;
+    v_coordinator boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT CASE WHEN p.partmethod = ''n'' AND p.repmodel = ''t'' THEN ''reference'''
+            '            WHEN p.partmethod = ''n'' THEN ''local'' ELSE ''distributed'' END'
+            '  FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+        INTO v_kind USING p_table;
+    IF v_kind IS NULL OR v_kind = 'local' THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO v_coordinator;
+    IF NOT v_coordinator THEN
+        RAISE EXCEPTION 'ci.protect must run on the Citus coordinator'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('%s is a Citus %s table; its policy and the consent state are the coordinator''s to write.', p_table, v_kind),
+                  HINT = 'Connect to the coordinator and call ci.protect there.';
+    END IF;
+    IF NOT ci.consent_node_active() THEN
+        RAISE EXCEPTION 'ci.protect cannot filter %, a Citus % table, before ci.distribute()', p_table, v_kind
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Its rows are filtered on the workers, which read the consent state from the reference tables ci.distribute() makes (ci.consent_node_*).',
+                  HINT = 'Run SELECT ci.distribute(); on the coordinator first (doc/scaling.md).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ci.consent_protect_citus_check(regclass) IS 'internal: refuses to protect a Citus distributed or reference table away from the coordinator or before ci.distribute() made the consent copies the workers read; nothing without Citus';
+
 CREATE FUNCTION ci.protect(p_table regclass, p_customer_column name, VARIADIC p_purposes text[])
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -58,7 +99,7 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Protect the table a view reads; a view then shows what its owner (or, with security_invoker, its caller) may see.';
     END IF;
-    PERFORM ci.scale_refuse_citus_table(p_table, 'ci.protect');
+    PERFORM ci.consent_protect_citus_check(p_table);
     SELECT a.atttypid::regtype INTO v_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = p_table AND a.attname = p_customer_column AND a.attnum > 0 AND NOT a.attisdropped;

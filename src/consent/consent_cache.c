@@ -29,6 +29,17 @@
  * rule in SQL, ci.consent_allowed_one() and ci.consent_allowed_ids(), read
  * as the owner of ci.consent_state (like a foreign-key check): the querying
  * role needs no privilege on the consent tables.
+ *
+ * Where the tables are read: on one node and on a Citus coordinator, the
+ * coordinator's own tables.  On a Citus worker, where the filter of a
+ * distributed table runs inside the shard queries, the copies that
+ * ci.distribute() made reference tables (src/consent/80_node.sql), read
+ * through the worker's own shard of each (a query on the Citus table
+ * itself would be a distributed query from a shard query, which Citus
+ * refuses).  The queries are written with @name for each table
+ * (consent_expand); which relations they name is found once per
+ * transaction (consent_locate), and the prepared queries are dropped when
+ * it changes.
  */
 #include "ci_common.h"
 
@@ -37,6 +48,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -114,6 +126,27 @@ static SPIPlanPtr plan_all = NULL;
 static SPIPlanPtr plan_token = NULL;
 static SPIPlanPtr plan_expiry = NULL;
 
+/*
+ * The tables the queries read, as @name in their text, and the relation
+ * each names in this backend (consent_locate).
+ */
+enum
+{
+	CT_STATE, CT_SUBJECT, CT_PURPOSE, CT_DEFAULT, CT_BINDING, CT_CHANGE, CT_COUNT
+};
+static const char *const ct_names[CT_COUNT] = {
+	"consent_state", "consent_subject", "consent_purpose", "consent_default", "consent_purpose_binding",
+	"consent_change"
+};
+static const char *const ct_node_names[CT_COUNT] = {
+	"consent_node_state", "consent_node_subject", "consent_node_purpose", "consent_node_default",
+	"consent_node_binding", "consent_node_change"
+};
+static char ct_sql[CT_COUNT][2 * NAMEDATALEN + 8];	/* quoted, qualified */
+static Oid	ct_token_rel = InvalidOid;	/* the change notes' relation named now */
+static bool ct_located = false;	/* in this transaction */
+
+static void consent_locate(void);
 static void consent_read_token(int64 **ids, int *n);
 static void consent_load(ConsentSet *set, int64 customer, bool all);
 static Oid	consent_relid(const char *name);
@@ -143,6 +176,7 @@ consent_xact_callback(XactEvent event, void *arg)
 {
 	/* the next transaction checks its first statement again */
 	key_valid = false;
+	ct_located = false;
 	session_set = NULL;
 	session_set_none = false;
 	consent_key_epoch++;
@@ -173,12 +207,13 @@ consent_new_statement(void)
 	int64	   *ids;
 	int			n;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	Oid			rel = consent_relid("consent_change");
+	Oid			rel;
 
 	if (consent_cxt == NULL)
 		consent_cxt = AllocSetContextCreate(TopMemoryContext, "customer_intel consent cache",
 											ALLOCSET_SMALL_SIZES);
 	consent_read_token(&ids, &n);
+	rel = ct_token_rel;
 	if (rel != token_rel || n != token_n || (n > 0 && memcmp(ids, token, n * sizeof(int64)) != 0))
 	{
 		token_rel = rel;
@@ -261,6 +296,117 @@ consent_owner(void)
 	return owner;
 }
 
+/* The query text with each @name replaced by the relation it names here. */
+static char *
+consent_expand(const char *tmpl)
+{
+	StringInfoData buf;
+	const char *p = tmpl;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		const char *at = strchr(p, '@');
+		int			i;
+
+		if (at == NULL)
+		{
+			appendStringInfoString(&buf, p);
+			break;
+		}
+		appendBinaryStringInfo(&buf, p, at - p);
+		p = at + 1;
+		for (i = 0; i < CT_COUNT; i++)
+		{
+			size_t		len = strlen(ct_names[i]);
+
+			if (strncmp(p, ct_names[i], len) == 0 && !(p[len] == '_' || (p[len] >= 'a' && p[len] <= 'z')))
+			{
+				appendStringInfoString(&buf, ct_sql[i]);
+				p += len;
+				break;
+			}
+		}
+		if (i == CT_COUNT)
+			elog(ERROR, "unknown consent table in query: %s", p);
+	}
+	return buf.data;
+}
+
+static void
+consent_forget_plans(void)
+{
+	SPIPlanPtr *slots[] = {&plan_status, &plan_one, &plan_all, &plan_token, &plan_expiry};
+
+	for (int i = 0; i < (int) lengthof(slots); i++)
+		if (*slots[i] != NULL)
+		{
+			SPI_freeplan(*slots[i]);
+			*slots[i] = NULL;
+		}
+}
+
+/*
+ * Which relations the queries read, found once per transaction (SPI
+ * connected).  Without Citus (no pg_dist_partition): ci's own tables, with
+ * one catalog look-up.  With Citus, on a node other than the coordinator
+ * whose copies are reference tables with a shard here: those shards.
+ */
+static void
+consent_locate(void)
+{
+	Oid			ns;
+	Oid			rels[CT_COUNT];
+	bool		node = false;
+
+	if (ct_located)
+		return;
+	ns = get_namespace_oid("ci", false);
+	if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+	{
+		int			found = 0;
+
+		if (SPI_execute("SELECT c.relname::text, s.shardid FROM pg_catalog.pg_dist_shard s"
+						" JOIN pg_catalog.pg_class c ON c.oid = s.logicalrelid"
+						" JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+						" WHERE c.relnamespace = 'ci'::pg_catalog.regnamespace AND c.relname LIKE 'consent\\_node\\_%'"
+						"   AND p.groupid = (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)"
+						"   AND p.groupid <> 0",
+						true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the Citus placements of the consent copies");
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			char	   *relname = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+			int64		shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+
+			for (int i = 0; i < CT_COUNT; i++)
+				if (strcmp(relname, ct_node_names[i]) == 0)
+				{
+					char	   *shard = psprintf("%s_" INT64_FORMAT, relname, shardid);
+
+					rels[i] = get_relname_relid(shard, ns);
+					if (OidIsValid(rels[i]))
+					{
+						snprintf(ct_sql[i], sizeof(ct_sql[i]), "ci.%s", quote_identifier(shard));
+						found++;
+					}
+				}
+		}
+		node = (found == CT_COUNT);
+	}
+	if (!node)
+		for (int i = 0; i < CT_COUNT; i++)
+		{
+			rels[i] = get_relname_relid(ct_names[i], ns);
+			snprintf(ct_sql[i], sizeof(ct_sql[i]), "ci.%s", ct_names[i]);
+		}
+	if (rels[CT_CHANGE] != ct_token_rel)
+		consent_forget_plans();
+	ct_token_rel = rels[CT_CHANGE];
+	ct_located = true;
+}
+
 static SPIPlanPtr
 consent_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
@@ -270,7 +416,7 @@ consent_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 		 * Generic plans from the first execution: these run once per
 		 * statement, where planning would cost more than running.
 		 */
-		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+		SPIPlanPtr	p = SPI_prepare_cursor(consent_expand(sql), nargs, types, CURSOR_OPT_GENERIC_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "could not prepare consent query: %s", SPI_result_code_string(SPI_result));
@@ -301,6 +447,7 @@ as_owner_begin(AsOwner *a)
 	a->nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	consent_locate();
 }
 
 static void
@@ -332,14 +479,14 @@ purpose_status_internal(const char *purpose, Oid role1, Oid role2, bool *fallbac
 	as_owner_begin(&a);
 	plan = consent_plan(&plan_status,
 						/* plain SQL, planned once: no SQL-function calls to plan per execution */
-						"SELECT EXISTS (SELECT 1 FROM ci.consent_purpose WHERE purpose = $1),"
+						"SELECT EXISTS (SELECT 1 FROM @consent_purpose WHERE purpose = $1),"
 						" (SELECT bool_and(r.rolsuper"
-						"   OR NOT EXISTS (SELECT 1 FROM ci.consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
+						"   OR NOT EXISTS (SELECT 1 FROM @consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
 						"                   WHERE pg_catalog.pg_has_role(r.oid, br.oid, 'MEMBER'))"
-						"   OR EXISTS (SELECT 1 FROM ci.consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
+						"   OR EXISTS (SELECT 1 FROM @consent_purpose_binding b JOIN pg_catalog.pg_roles br ON br.rolname = b.role_name"
 						"               WHERE b.purpose = $1 AND pg_catalog.pg_has_role(r.oid, br.oid, 'MEMBER')))"
 						"    FROM pg_catalog.pg_roles r WHERE r.oid IN ($2, $3)),"
-						" (SELECT d.absent <> 'denied' FROM ci.consent_default d WHERE d.jurisdiction = 'DEFAULT' AND d.purpose = $1)",
+						" (SELECT d.absent <> 'denied' FROM @consent_default d WHERE d.jurisdiction = 'DEFAULT' AND d.purpose = $1)",
 						3, types);
 	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read ci.consent_purpose");
@@ -377,7 +524,7 @@ consent_read_token(int64 **ids, int *n)
 
 	as_owner_begin(&a);
 	if (SPI_execute_plan(consent_plan(&plan_token,
-									  "SELECT change_id, bumps FROM ci.consent_change ORDER BY change_id", 0, NULL),
+									  "SELECT change_id, bumps FROM @consent_change ORDER BY change_id", 0, NULL),
 						 NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ci.consent_change");
 	/* (change id, bumps) pairs: a transaction bumps its own row for each change */
@@ -592,10 +739,10 @@ consent_make_bitmap(ConsentSet *set)
  */
 #define CONSENT_RULE_SQL(subject_filter, state_filter) \
 	"WITH s AS (SELECT s.identity_id, s.jurisdiction, s.suppressed_channels, s.blocked_reason" \
-	"             FROM ci.consent_subject s" subject_filter ")," \
+	"             FROM @consent_subject s" subject_filter ")," \
 	" d AS (SELECT DISTINCT ON (st.identity_id) st.identity_id, st.decision = 'granted' AS granted," \
 	"              (st.valid_from IS NULL OR st.valid_from <= now()) AND (st.valid_until IS NULL OR st.valid_until > now()) AS in_force" \
-	"         FROM ci.consent_state st WHERE st.purpose = $1 AND st.channel IN ($2, 'all')" state_filter \
+	"         FROM @consent_state st WHERE st.purpose = $1 AND st.channel IN ($2, 'all')" state_filter \
 	"        ORDER BY st.identity_id, st.decided_at DESC, (st.decision = 'granted'), (st.channel = 'all'))," \
 	" r AS (SELECT coalesce(s.identity_id, d.identity_id) AS identity_id," \
 	"        CASE WHEN s.blocked_reason IS NOT NULL THEN false" \
@@ -603,9 +750,9 @@ consent_make_bitmap(ConsentSet *set)
 	"             WHEN d.in_force THEN d.granted" \
 	"             ELSE coalesce(coalesce(jd.absent, dd.absent) <> 'denied', false) END AS allowed" \
 	"   FROM s FULL JOIN d ON d.identity_id = s.identity_id" \
-	"  CROSS JOIN (SELECT contacts FROM ci.consent_purpose WHERE purpose = $1) p" \
-	"   LEFT JOIN ci.consent_default jd ON jd.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT') AND jd.purpose = $1" \
-	"   LEFT JOIN ci.consent_default dd ON dd.jurisdiction = 'DEFAULT' AND dd.purpose = $1)"
+	"  CROSS JOIN (SELECT contacts FROM @consent_purpose WHERE purpose = $1) p" \
+	"   LEFT JOIN @consent_default jd ON jd.jurisdiction = coalesce(s.jurisdiction, 'DEFAULT') AND jd.purpose = $1" \
+	"   LEFT JOIN @consent_default dd ON dd.jurisdiction = 'DEFAULT' AND dd.purpose = $1)"
 
 /* Looks one customer up (insert into the table) or, past the limit, loads all. */
 static void
@@ -675,8 +822,8 @@ consent_load(ConsentSet *set, int64 customer, bool all)
 		SPI_cursor_close(portal);
 		/* the answers hold until the first validity boundary after now() */
 		if (SPI_execute_plan(consent_plan(&plan_expiry,
-										  "SELECT min(t) FROM (SELECT valid_from FROM ci.consent_state WHERE purpose = $1 AND valid_from > now()"
-										  " UNION ALL SELECT valid_until FROM ci.consent_state WHERE purpose = $1 AND valid_until > now()) b(t)",
+										  "SELECT min(t) FROM (SELECT valid_from FROM @consent_state WHERE purpose = $1 AND valid_from > now()"
+										  " UNION ALL SELECT valid_until FROM @consent_state WHERE purpose = $1 AND valid_until > now()) b(t)",
 										  1, types),
 							 args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not read consent validity");

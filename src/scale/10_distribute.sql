@@ -28,6 +28,14 @@ AS $$
         (9,  'ci.role_privilege',      'reference',   NULL,          NULL),
         (10, 'ci.shipped_row',         'reference',   NULL,          NULL),
         (11, 'ci.shipped_row_deleted', 'reference',   NULL,          NULL),
+        -- what consent's row filter reads, copied for the workers, where the
+        -- filter of a protected distributed table runs (src/consent/80_node.sql)
+        (12, 'ci.consent_node_purpose','reference',   NULL,          NULL),
+        (13, 'ci.consent_node_default','reference',   NULL,          NULL),
+        (14, 'ci.consent_node_binding','reference',   NULL,          NULL),
+        (15, 'ci.consent_node_subject','reference',   NULL,          NULL),
+        (16, 'ci.consent_node_state',  'reference',   NULL,          NULL),
+        (17, 'ci.consent_node_change', 'reference',   NULL,          NULL),
         -- record side: records, which identity each belongs to, pair decisions
         (20, 'ci.source_record',       'distributed', 'record_id',   NULL),
         (21, 'ci.identity_link',       'distributed', 'record_id',   'ci.source_record'),
@@ -392,6 +400,11 @@ BEGIN
     FOREACH s IN ARRAY fks LOOP
         EXECUTE s;
     END LOOP;
+    -- the workers' copies of what consent's row filter reads: filled, and
+    -- following the coordinator's tables from now on
+    IF EXISTS (SELECT 1 FROM ci_distribute_ready r WHERE r.relation = 'ci.consent_node_change'::regclass) THEN
+        PERFORM ci.consent_node_setup();
+    END IF;
     -- identities that already exist have no member copy yet: the next
     -- refresh rebuilds every profile, copying the members once
     IF EXISTS (SELECT 1 FROM ci_distribute_ready r WHERE r.relation = 'ci.identity_member'::regclass) THEN
