@@ -55,8 +55,8 @@ AS $$
         (41, 'ci.golden_stale',        'coordinator', NULL,          NULL),
         -- consent, audit and retention stay on the coordinator (doc/scaling.md):
         -- consent is computed in the coordinator's backend, which reads the
-        -- distributed identity tables apart, and its row filter reads the
-        -- state in the backend that evaluates the policy; the audit log and
+        -- distributed identity tables apart (the workers' row filters read
+        -- the copies of steps 12-17); the audit log and
         -- its chain are one node's, and purges work in TID ranges of one
         -- node's heap
         (50, 'ci.consent_purpose',     'coordinator', NULL,          NULL),
