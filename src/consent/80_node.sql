@@ -53,7 +53,11 @@ $$;
 COMMENT ON FUNCTION ci.consent_node_active() IS 'internal: whether the consent copies the workers read are Citus reference tables (after ci.distribute())';
 
 -- Copies the state of some identities (NULL: all) to the workers' copies,
--- after ci.consent_recompute wrote it.  Nothing on one node.
+-- after ci.consent_recompute wrote it, as it writes it: the rows of the
+-- identities deleted, then inserted with ON CONFLICT.  (Citus serialises
+-- writers of a reference table, but a waiting DELETE has taken its
+-- snapshot before the first writer committed: a plain INSERT would then
+-- collide with that writer's rows.)  Nothing on one node.
 CREATE FUNCTION ci.consent_node_copy(p_identity_ids bigint[])
 RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -65,14 +69,21 @@ BEGIN
     IF p_identity_ids IS NULL THEN
         DELETE FROM ci.consent_node_state;
         DELETE FROM ci.consent_node_subject;
-        INSERT INTO ci.consent_node_state SELECT * FROM ci.consent_state;
-        INSERT INTO ci.consent_node_subject SELECT * FROM ci.consent_subject;
     ELSE
         DELETE FROM ci.consent_node_state WHERE identity_id = ANY (p_identity_ids);
         DELETE FROM ci.consent_node_subject WHERE identity_id = ANY (p_identity_ids);
-        INSERT INTO ci.consent_node_state SELECT * FROM ci.consent_state WHERE identity_id = ANY (p_identity_ids);
-        INSERT INTO ci.consent_node_subject SELECT * FROM ci.consent_subject WHERE identity_id = ANY (p_identity_ids);
     END IF;
+    INSERT INTO ci.consent_node_state
+    SELECT * FROM ci.consent_state WHERE p_identity_ids IS NULL OR identity_id = ANY (p_identity_ids)
+    ON CONFLICT (identity_id, purpose, channel) DO UPDATE
+       SET decision = EXCLUDED.decision, decided_at = EXCLUDED.decided_at, valid_from = EXCLUDED.valid_from,
+           valid_until = EXCLUDED.valid_until, event_id = EXCLUDED.event_id;
+    INSERT INTO ci.consent_node_subject
+    SELECT * FROM ci.consent_subject WHERE p_identity_ids IS NULL OR identity_id = ANY (p_identity_ids)
+    ON CONFLICT (identity_id) DO UPDATE
+       SET jurisdiction = EXCLUDED.jurisdiction, countries = EXCLUDED.countries,
+           suppressed_channels = EXCLUDED.suppressed_channels, blocked_reason = EXCLUDED.blocked_reason,
+           computed_at = EXCLUDED.computed_at;
 END
 $$;
 COMMENT ON FUNCTION ci.consent_node_copy(bigint[]) IS 'internal (Citus): copies the consent state of the given identities (NULL: all) to the reference tables the workers'' row filters read';
@@ -80,7 +91,9 @@ REVOKE ALL ON FUNCTION ci.consent_node_copy(bigint[]) FROM PUBLIC;
 
 -- Statement trigger (made by ci.consent_node_setup on Citus only) on the
 -- configuration and the change notes: replaces the table's copy (a few
--- hundred rows at most).
+-- hundred rows at most; ON CONFLICT as in ci.consent_node_copy).  The copy
+-- of the change notes need not be exact: what matters is that every
+-- transaction that changes consent writes its own note into it.
 CREATE FUNCTION ci.consent_node_copy_table()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -89,16 +102,23 @@ BEGIN
     CASE TG_TABLE_NAME
         WHEN 'consent_purpose' THEN
             DELETE FROM ci.consent_node_purpose;
-            INSERT INTO ci.consent_node_purpose SELECT * FROM ci.consent_purpose;
+            INSERT INTO ci.consent_node_purpose SELECT * FROM ci.consent_purpose
+            ON CONFLICT (purpose) DO UPDATE
+               SET contacts = EXCLUDED.contacts, shipped = EXCLUDED.shipped, description = EXCLUDED.description;
         WHEN 'consent_default' THEN
             DELETE FROM ci.consent_node_default;
-            INSERT INTO ci.consent_node_default SELECT * FROM ci.consent_default;
+            INSERT INTO ci.consent_node_default SELECT * FROM ci.consent_default
+            ON CONFLICT (jurisdiction, purpose) DO UPDATE
+               SET absent = EXCLUDED.absent, shipped = EXCLUDED.shipped, note = EXCLUDED.note;
         WHEN 'consent_purpose_binding' THEN
             DELETE FROM ci.consent_node_binding;
-            INSERT INTO ci.consent_node_binding SELECT * FROM ci.consent_purpose_binding;
+            INSERT INTO ci.consent_node_binding SELECT * FROM ci.consent_purpose_binding
+            ON CONFLICT (role_name, purpose) DO UPDATE
+               SET granted_by = EXCLUDED.granted_by, granted_at = EXCLUDED.granted_at;
         WHEN 'consent_change' THEN
             DELETE FROM ci.consent_node_change;
-            INSERT INTO ci.consent_node_change (change_id, bumps) SELECT change_id, bumps FROM ci.consent_change;
+            INSERT INTO ci.consent_node_change (change_id, bumps) SELECT change_id, bumps FROM ci.consent_change
+            ON CONFLICT (change_id) DO UPDATE SET bumps = EXCLUDED.bumps;
     END CASE;
     RETURN NULL;
 END
