@@ -145,6 +145,7 @@ static const char *const ct_node_names[CT_COUNT] = {
 static char ct_sql[CT_COUNT][2 * NAMEDATALEN + 8];	/* quoted, qualified */
 static Oid	ct_token_rel = InvalidOid;	/* the change notes' relation named now */
 static bool ct_located = false;	/* in this transaction */
+static bool ct_no_copies = false;	/* a Citus worker without the copies: no answers */
 
 static void consent_locate(void);
 static void consent_read_token(int64 **ids, int *n);
@@ -213,6 +214,17 @@ consent_new_statement(void)
 		consent_cxt = AllocSetContextCreate(TopMemoryContext, "customer_intel consent cache",
 											ALLOCSET_SMALL_SIZES);
 	consent_read_token(&ids, &n);
+	/*
+	 * A worker's own copies of the extension's tables are never written:
+	 * answering from them would answer by the DEFAULT jurisdiction for
+	 * everyone (allowing its opt-out purposes), so refuse instead.
+	 */
+	if (ct_no_copies)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("consent cannot be checked on this Citus worker yet"),
+				 errdetail("The workers read copies of the coordinator's consent state (ci.consent_node_*), which ci.distribute() makes."),
+				 errhint("Run SELECT ci.distribute(); on the coordinator.")));
 	rel = ct_token_rel;
 	if (rel != token_rel || n != token_n || (n > 0 && memcmp(ids, token, n * sizeof(int64)) != 0))
 	{
@@ -358,6 +370,7 @@ consent_locate(void)
 	Oid			ns;
 	Oid			rels[CT_COUNT];
 	bool		node = false;
+	bool		worker = false;
 
 	if (ct_located)
 		return;
@@ -366,20 +379,25 @@ consent_locate(void)
 	{
 		int			found = 0;
 
-		if (SPI_execute("SELECT c.relname::text, s.shardid FROM pg_catalog.pg_dist_shard s"
-						" JOIN pg_catalog.pg_class c ON c.oid = s.logicalrelid"
-						" JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
-						" WHERE c.relnamespace = 'ci'::pg_catalog.regnamespace AND c.relname LIKE 'consent\\_node\\_%'"
-						"   AND p.groupid = (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)"
-						"   AND p.groupid <> 0",
+		/* this node's group (0: the coordinator) and its shards of the copies */
+		if (SPI_execute("SELECT g.groupid <> 0, x.relname, x.shardid FROM pg_catalog.pg_dist_local_group g"
+						" LEFT JOIN (SELECT c.relname::text, s.shardid, p.groupid FROM pg_catalog.pg_dist_shard s"
+						"            JOIN pg_catalog.pg_class c ON c.oid = s.logicalrelid"
+						"            JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+						"           WHERE c.relnamespace = 'ci'::pg_catalog.regnamespace"
+						"             AND c.relname LIKE 'consent\\_node\\_%') x ON x.groupid = g.groupid AND g.groupid <> 0",
 						true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the Citus placements of the consent copies");
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			bool		isnull;
-			char	   *relname = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
-			int64		shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+			char	   *relname = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
+			int64		shardid;
 
+			worker = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+			if (relname == NULL)
+				continue;
+			shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 3, &isnull));
 			for (int i = 0; i < CT_COUNT; i++)
 				if (strcmp(relname, ct_node_names[i]) == 0)
 				{
@@ -404,6 +422,7 @@ consent_locate(void)
 	if (rels[CT_CHANGE] != ct_token_rel)
 		consent_forget_plans();
 	ct_token_rel = rels[CT_CHANGE];
+	ct_no_copies = worker && !node;
 	ct_located = true;
 }
 

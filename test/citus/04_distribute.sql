@@ -2,7 +2,7 @@
 -- the distributed layout: reference tables, a record side and an
 -- identity side, each co-located, foreign keys kept, idempotent.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 -- (Temporary views stay local to the coordinator; Citus would warn.)
 SET LOCAL client_min_messages = error;
 
@@ -11,6 +11,10 @@ SELECT is((SELECT array_agg(result ORDER BY nodeport) FROM run_command_on_worker
           ARRAY['ERROR:  ci.distribute() must run on the Citus coordinator',
                 'ERROR:  ci.distribute() must run on the Citus coordinator'],
           'ci.distribute() on a worker: refused, run it on the coordinator');
+SELECT is((SELECT array_agg(result ORDER BY nodeport) FROM run_command_on_workers($$SELECT ci.consent_allows(1, 'analytics')$$)),
+          ARRAY['ERROR:  consent cannot be checked on this Citus worker yet',
+                'ERROR:  consent cannot be checked on this Citus worker yet'],
+          'before ci.distribute() a worker refuses to answer consent (its own consent tables are never written)');
 
 SAVEPOINT no_workers;
 SELECT citus_set_node_property(nodename, nodeport, 'shouldhaveshards', false) FROM pg_dist_node WHERE groupid <> 0;
