@@ -49,8 +49,8 @@ AS $$
         -- consent is computed in the coordinator's backend, which reads the
         -- distributed identity tables apart, and its row filter reads the
         -- state in the backend that evaluates the policy; the audit log and
-        -- its chain are one node's, and purges work in TID ranges of one
-        -- node's heap
+        -- its chain are one node's, and the retention registry, holds and run
+        -- log are the coordinator's (purges reach the shards)
         (50, 'ci.consent_purpose',     'coordinator', NULL,          NULL),
         (51, 'ci.consent_jurisdiction','coordinator', NULL,          NULL),
         (52, 'ci.consent_jurisdiction_country', 'coordinator', NULL, NULL),
