@@ -498,6 +498,9 @@ DECLARE
     v_bound timestamptz;
     v_by_bound boolean := false;
     v_holds bigint[];
+    v_citus boolean;
+    v_limit text;
+    v_pages bigint;
 BEGIN
     SELECT inhparent::regclass INTO v_parent FROM pg_catalog.pg_inherits WHERE inhrelid = s.leaf;
     v_bound := ci.retention_partition_upper_bound(s.leaf, t.time_column);
@@ -508,14 +511,23 @@ BEGIN
           FROM ci.retention_run_step r WHERE r.run_id = s.run_id AND r.leaf = s.leaf AND r.kind = 'rows';
         v_by_bound := coalesce(v_by_bound, false);
     END IF;
-    q_all := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT coalesce((%2$s) AND (%3$s), false))',
-                    s.leaf_name, s.row_filter, hf);
-    q_held := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT (%2$s))', s.leaf_name, hf);
+    -- on Citus the shell is empty: the shards' pages count, and LIMIT 1 lets
+    -- each shard stop at its first row (Citus would otherwise fetch them all)
+    v_citus := ci.retention_citus_placement(s.leaf) IS NOT NULL;
+    v_limit := CASE WHEN v_citus THEN ' LIMIT 1' ELSE '' END;
+    q_all := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t%4$s) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT coalesce((%2$s) AND (%3$s), false)%4$s)',
+                    s.leaf_name, s.row_filter, hf, v_limit);
+    q_held := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t%3$s) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT (%2$s)%3$s)', s.leaf_name, hf, v_limit);
     v_holds := ARRAY(SELECT h.hold_id FROM ci.legal_hold_active h ORDER BY 1);
+    IF v_citus THEN
+        SELECT c.pages INTO v_pages FROM ci.retention_citus_shards(s.leaf) c;
+    ELSE
+        SELECT c.relpages INTO v_pages FROM pg_catalog.pg_class c WHERE c.oid = s.leaf;
+    END IF;
     -- a first look without locks; it stops at the first row that must stay
     IF v_by_bound THEN
         EXECUTE q_held INTO v_ok;
-    ELSIF (SELECT relpages FROM pg_catalog.pg_class WHERE oid = s.leaf) <= 1024 THEN
+    ELSIF v_pages <= 1024 THEN
         EXECUTE q_all INTO v_ok;
     ELSE
         v_ok := false;
