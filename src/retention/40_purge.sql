@@ -327,14 +327,21 @@ COMMENT ON FUNCTION ci.retention_start_run(integer, interval) IS 'internal: open
 -- $2 that the step's condition selects and no hold keeps, deleted or
 -- anonymised.  (A replicated Citus table: its copies' TIDs differ, the row
 -- condition alone.)
+CREATE FUNCTION ci.retention_change_sql(s ci.retention_run_step)
+RETURNS text LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
+                ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
+                            (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END
+$$;
+COMMENT ON FUNCTION ci.retention_change_sql(ci.retention_run_step) IS 'internal: DELETE FROM or UPDATE … SET (the anonymised columns to NULL) of a rows step''s leaf, as t';
+
 CREATE FUNCTION ci.retention_batch_sql(s ci.retention_run_step, hf text, p_placement text DEFAULT NULL)
 RETURNS text LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('%s WHERE %s AND %s AND %s',
-                  CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
-                       ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
-                                   (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END,
+    SELECT format('%s WHERE %s AND %s AND %s', ci.retention_change_sql(s),
                   CASE WHEN p_placement = 'replicated' THEN '$1 <= $2' ELSE 't.ctid >= $1 AND t.ctid < $2' END,
                   s.row_filter, hf)
 $$;
@@ -386,9 +393,7 @@ BEGIN
     v_to := least(s.next_block + s.window_blocks, s.end_block);
     -- the plain statement first; when a writer holds one of the rows for longer
     -- than lock_timeout, the same range again, skipping the rows writers hold
-    v_change := CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
-                     ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
-                                 (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END;
+    v_change := ci.retention_change_sql(s);
     v_placement := ci.retention_citus_placement(s.leaf);
     stmt := ci.retention_batch_sql(s, hf, v_placement);
     v_skip := format('WITH c AS (SELECT t.ctid FROM %1$s AS t WHERE t.ctid >= $1 AND t.ctid < $2 AND %2$s AND %3$s
