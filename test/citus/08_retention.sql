@@ -120,7 +120,7 @@ CALL ci.run_retention(batch_rows => 60, erasures => false);
 SET client_min_messages = error;
 
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 SELECT ok(ci.scale_distributed() AND ci.retention_citus_placement('public.ct_ticket_d') = 'sharded'
           AND ci.retention_citus_placement('public.ct_ticket_1') IS NULL,
           'a coordinator table and its distributed twin, on the distributed layout');
@@ -221,9 +221,14 @@ SELECT results_eq($$SELECT (e ->> 'kept_by_hold')::int FROM ci.erasure_certifica
                     WHERE e ->> 'table' = 'public.ct_ticket_d' ORDER BY c.request_id DESC LIMIT 1$$,
                   $$SELECT count(*)::int FROM public.ct_ticket_1 WHERE identity_id IN (900005, 900041)$$,
                   'keeping every row of the customer and of the identity merged into it');
-SELECT is(ci.subject_access_export(900008) -> 'tables' -> 'public.ct_ticket_d',
-          ci.subject_access_export(900008) -> 'tables' -> 'public.ct_ticket_1',
+SELECT ci.refresh_golden_profiles_for(ARRAY[900008]::bigint[]) AS refreshed \gset
+SELECT ci.subject_access_export(900008) AS export \gset
+SELECT is(:'export'::jsonb -> 'tables' -> 'public.ct_ticket_d', :'export'::jsonb -> 'tables' -> 'public.ct_ticket_1',
           'a subject-access export holds the same rows from both tables');
+SELECT ok((:'export'::jsonb -> 'golden_profile' ->> 'identity_id')::bigint = 900008
+          AND jsonb_typeof(:'export'::jsonb -> 'golden_profile' -> 'profile') = 'object'
+          AND (:'export'::jsonb -> 'golden_profile' ->> 'record_count')::int = (SELECT count(*)::int FROM ct_links WHERE identity_id = 900008),
+          'and the customer''s golden profile with its lineage (read from the identity''s shard)');
 SELECT * FROM finish();
 ROLLBACK;
 
