@@ -121,12 +121,21 @@ DECLARE
     parts text[] := '{}';
     c name;
     pred text;
+    ids bigint[];
 BEGIN
     SELECT * INTO t FROM ci.retention_table WHERE table_name = p_table;
     IF EXISTS (SELECT 1 FROM ci.legal_hold_active h WHERE h.table_name = p_table AND h.predicate IS NULL) THEN
         RETURN 'false';
     END IF;
-    IF EXISTS (SELECT 1 FROM ci.legal_hold_active h WHERE h.identity_id IS NOT NULL OR h.record_id IS NOT NULL) THEN
+    IF ci.retention_resolve_holds(p_table) THEN
+        -- on Citus: the held ids, listed (src/retention/35_citus.sql)
+        ids := ci.retention_held_ids(t.customer_kind);
+        IF cardinality(ids) > 0 THEN
+            FOREACH c IN ARRAY t.customer_columns LOOP
+                parts := parts || format('(t.%I IS NULL OR t.%I <> ALL (%L::bigint[]))', c, c, ids);
+            END LOOP;
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM ci.legal_hold_active h WHERE h.identity_id IS NOT NULL OR h.record_id IS NOT NULL) THEN
         FOREACH c IN ARRAY t.customer_columns LOOP
             parts := parts || format('NOT EXISTS (SELECT 1 FROM ci.%s h WHERE h.%s = t.%I)',
                                      CASE t.customer_kind WHEN 'identity' THEN 'held_identity' ELSE 'held_record' END,
@@ -221,6 +230,8 @@ DECLARE
     v_cutoff timestamptz;
     v_lo tid;
     v_hi tid;
+    v_placement text;
+    v_shards record;
 BEGIN
     IF p_batch_rows IS NULL OR p_batch_rows < 1 OR p_batch_rows > 10000000 THEN
         RAISE EXCEPTION 'batch_rows must be between 1 and 10000000' USING ERRCODE = 'invalid_parameter_value';
@@ -267,6 +278,22 @@ BEGIN
                     (SELECT least(16384, greatest(1, p_batch_rows / CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN 200.0
                                                                           ELSE greatest(1.0, c.reltuples / c.relpages) END))::integer
                        FROM pg_catalog.pg_class c WHERE c.oid = l.leaf));
+            -- on Citus the coordinator holds an empty shell: the ranges follow the shards
+            v_placement := ci.retention_citus_placement(l.leaf);
+            IF v_placement = 'sharded' THEN
+                SELECT * INTO v_shards FROM ci.retention_citus_shards(l.leaf);
+                UPDATE ci.retention_run_step
+                   SET end_block = v_shards.max_blocks,
+                       window_blocks = least(16384, greatest(1, p_batch_rows / greatest(1, v_shards.shards)
+                                           / CASE WHEN v_shards.pages = 0 THEN 200.0
+                                                  ELSE greatest(1.0, v_shards.tuples / v_shards.pages) END))::integer
+                 WHERE run_id = r.run_id AND step = n;
+            ELSIF v_placement = 'replicated' THEN
+                -- each copy has its own TIDs: one statement by the row condition alone
+                UPDATE ci.retention_run_step SET end_block = 1, window_blocks = 1
+                 WHERE run_id = r.run_id AND step = n;
+                CONTINUE;
+            END IF;
             -- with an index led by the time column, batches cover only the blocks
             -- that hold expired rows (old rows usually sit together)
             IF EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
@@ -296,6 +323,30 @@ END;
 $$;
 COMMENT ON FUNCTION ci.retention_start_run(integer, interval) IS 'internal: opens a retention run and plans its steps, or resumes the open one; NULL when another backend runs it';
 
+-- The statement of a batch of a rows step: the rows of the TID range $1 to
+-- $2 that the step's condition selects and no hold keeps, deleted or
+-- anonymised.  (A replicated Citus table: its copies' TIDs differ, the row
+-- condition alone.)
+CREATE FUNCTION ci.retention_change_sql(s ci.retention_run_step)
+RETURNS text LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
+                ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
+                            (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END
+$$;
+COMMENT ON FUNCTION ci.retention_change_sql(ci.retention_run_step) IS 'internal: DELETE FROM or UPDATE … SET (the anonymised columns to NULL) of a rows step''s leaf, as t';
+
+CREATE FUNCTION ci.retention_batch_sql(s ci.retention_run_step, hf text, p_placement text DEFAULT NULL)
+RETURNS text LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%s WHERE %s AND %s AND %s', ci.retention_change_sql(s),
+                  CASE WHEN p_placement = 'replicated' THEN '$1 <= $2' ELSE 't.ctid >= $1 AND t.ctid < $2' END,
+                  s.row_filter, hf)
+$$;
+COMMENT ON FUNCTION ci.retention_batch_sql(ci.retention_run_step, text, text) IS 'internal: the DELETE or UPDATE of one batch of a rows step, over TID bounds $1 and $2';
+
 -- One batch of one step; true when the step is finished.
 CREATE FUNCTION ci.retention_step_batch(p_run_id bigint, p_step integer)
 RETURNS boolean LANGUAGE plpgsql VOLATILE
@@ -314,6 +365,8 @@ DECLARE
     v_skip text;
     v_lo tid;
     v_hi tid;
+    v_placement text;
+    v_note text;
 BEGIN
     SELECT * INTO s FROM ci.retention_run_step WHERE run_id = p_run_id AND step = p_step;
     SELECT * INTO r FROM ci.retention_run WHERE run_id = p_run_id;
@@ -340,10 +393,9 @@ BEGIN
     v_to := least(s.next_block + s.window_blocks, s.end_block);
     -- the plain statement first; when a writer holds one of the rows for longer
     -- than lock_timeout, the same range again, skipping the rows writers hold
-    v_change := CASE WHEN s.action = 'delete' THEN format('DELETE FROM %s AS t', s.leaf_name)
-                     ELSE format('UPDATE %s AS t SET %s', s.leaf_name,
-                                 (SELECT string_agg(format('%I = NULL', c), ', ') FROM unnest(s.anonymise_columns) c)) END;
-    stmt := format('%s WHERE t.ctid >= $1 AND t.ctid < $2 AND %s AND %s', v_change, s.row_filter, hf);
+    v_change := ci.retention_change_sql(s);
+    v_placement := ci.retention_citus_placement(s.leaf);
+    stmt := ci.retention_batch_sql(s, hf, v_placement);
     v_skip := format('WITH c AS (SELECT t.ctid FROM %1$s AS t WHERE t.ctid >= $1 AND t.ctid < $2 AND %2$s AND %3$s
                                  FOR UPDATE OF t SKIP LOCKED) %4$s WHERE t.ctid = ANY (ARRAY(SELECT c.ctid FROM c))',
                      s.leaf_name, s.row_filter, hf, v_change);
@@ -352,7 +404,10 @@ BEGIN
     BEGIN
         -- a batch lost in a crash is redone by the resumed run (its progress row is lost with it)
         PERFORM set_config('synchronous_commit', 'off', true);
-        IF r.writer_wait > interval '0' THEN
+        IF v_placement IS NOT NULL THEN
+            -- on Citus: the same range of every shard, in one statement
+            n := ci.retention_citus_batch(s.leaf, stmt, v_lo, v_hi, r.writer_wait);
+        ELSIF r.writer_wait > interval '0' THEN
             -- neither side waits on the other for longer than this
             PERFORM set_config('lock_timeout', (extract(epoch FROM r.writer_wait) * 1000)::bigint::text, true);
             BEGIN
@@ -383,6 +438,10 @@ BEGIN
     END;
     -- aim for about batch_rows rows per batch: scale the range by what this
     -- one found (at most 4 times either way), 1 to 16384 blocks
+    IF n IS NULL THEN
+        v_note := format('blocks %s to %s: a writer held rows, left for the next run', s.next_block, v_to - 1);
+        n := 0;
+    END IF;
     v_window := least(16384, greatest(1, (s.window_blocks
                     * least(4.0, greatest(0.25, r.batch_rows::numeric / greatest(n, 1))))::integer));
     UPDATE ci.retention_run_step
@@ -390,7 +449,8 @@ BEGIN
            rows_deleted = rows_deleted + CASE WHEN s.action = 'delete' THEN n ELSE 0 END,
            rows_anonymised = rows_anonymised + CASE WHEN s.action = 'anonymise' THEN n ELSE 0 END,
            status = CASE WHEN v_to >= s.end_block THEN 'done' ELSE 'pending' END,
-           finished_at = CASE WHEN v_to >= s.end_block THEN now() END
+           finished_at = CASE WHEN v_to >= s.end_block THEN now() END,
+           note = coalesce(v_note, note)
      WHERE run_id = p_run_id AND step = p_step;
     RETURN v_to >= s.end_block;
 END;
@@ -443,6 +503,9 @@ DECLARE
     v_bound timestamptz;
     v_by_bound boolean := false;
     v_holds bigint[];
+    v_citus boolean;
+    v_limit text;
+    v_pages bigint;
 BEGIN
     SELECT inhparent::regclass INTO v_parent FROM pg_catalog.pg_inherits WHERE inhrelid = s.leaf;
     v_bound := ci.retention_partition_upper_bound(s.leaf, t.time_column);
@@ -453,14 +516,23 @@ BEGIN
           FROM ci.retention_run_step r WHERE r.run_id = s.run_id AND r.leaf = s.leaf AND r.kind = 'rows';
         v_by_bound := coalesce(v_by_bound, false);
     END IF;
-    q_all := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT coalesce((%2$s) AND (%3$s), false))',
-                    s.leaf_name, s.row_filter, hf);
-    q_held := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT (%2$s))', s.leaf_name, hf);
+    -- on Citus the shell is empty: the shards' pages count, and LIMIT 1 lets
+    -- each shard stop at its first row (Citus would otherwise fetch them all)
+    v_citus := ci.retention_citus_placement(s.leaf) IS NOT NULL;
+    v_limit := CASE WHEN v_citus THEN ' LIMIT 1' ELSE '' END;
+    q_all := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t%4$s) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT coalesce((%2$s) AND (%3$s), false)%4$s)',
+                    s.leaf_name, s.row_filter, hf, v_limit);
+    q_held := format('SELECT EXISTS (SELECT 1 FROM %1$s AS t%3$s) AND NOT EXISTS (SELECT 1 FROM %1$s AS t WHERE NOT (%2$s)%3$s)', s.leaf_name, hf, v_limit);
     v_holds := ARRAY(SELECT h.hold_id FROM ci.legal_hold_active h ORDER BY 1);
+    IF v_citus THEN
+        SELECT c.pages INTO v_pages FROM ci.retention_citus_shards(s.leaf) c;
+    ELSE
+        SELECT c.relpages INTO v_pages FROM pg_catalog.pg_class c WHERE c.oid = s.leaf;
+    END IF;
     -- a first look without locks; it stops at the first row that must stay
     IF v_by_bound THEN
         EXECUTE q_held INTO v_ok;
-    ELSIF (SELECT relpages FROM pg_catalog.pg_class WHERE oid = s.leaf) <= 1024 THEN
+    ELSIF v_pages <= 1024 THEN
         EXECUTE q_all INTO v_ok;
     ELSE
         v_ok := false;

@@ -329,9 +329,15 @@ BEGIN
     v_records := ARRAY(SELECT DISTINCT u FROM unnest(ARRAY(SELECT l.record_id FROM ci.identity_link l
                                                            WHERE l.identity_id = ANY (v_family)) || q.erased_record_ids) u ORDER BY 1);
     v_key := ci.retention_key();
-    v_holds := ARRAY(SELECT DISTINCT h FROM (
-                   SELECT hi.hold_id FROM ci.held_identity hi WHERE hi.identity_id = ANY (v_family)
-                   UNION ALL SELECT hr.hold_id FROM ci.held_record hr WHERE hr.record_id = ANY (v_records)) x(h) ORDER BY 1);
+    IF ci.retention_resolve_holds(NULL) THEN
+        -- on Citus (src/retention/35_citus.sql)
+        v_holds := ARRAY(SELECT h.hold_id FROM ci.retention_held() h
+                          WHERE h.identity_ids && v_family OR h.record_ids && v_records ORDER BY 1);
+    ELSE
+        v_holds := ARRAY(SELECT DISTINCT h FROM (
+                       SELECT hi.hold_id FROM ci.held_identity hi WHERE hi.identity_id = ANY (v_family)
+                       UNION ALL SELECT hr.hold_id FROM ci.held_record hr WHERE hr.record_id = ANY (v_records)) x(h) ORDER BY 1);
+    END IF;
 
     FOR t IN SELECT * FROM ci.retention_table r
               WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = r.table_name)

@@ -267,11 +267,10 @@ $$;
 COMMENT ON FUNCTION ci.source_records_changed(bigint[]) IS
 'On Citus, after updating or deleting ci.source_record rows directly: rewrites their member copies (ci.identity_member; consent follows them), queues their identities for ci.refresh_golden_profiles(); returns how many identities it queued (0 on one node, where triggers do this)';
 
--- Refuses a Citus distributed or reference table to the capabilities whose
--- work on a table happens in the backend that touches its rows: on Citus
--- that is a shard on a worker, which cannot read the coordinator's consent
--- state, and whose trigger would write that worker's own audit log.  A
--- no-op without Citus.
+-- Refuses a Citus distributed or reference table to ci.audit: its trigger
+-- would fire on the workers' shards and write each worker's own audit log,
+-- not the coordinator's chain (doc/scaling.md says how per-node chains
+-- would work).  A no-op without Citus.
 CREATE FUNCTION ci.scale_refuse_citus_table(p_table regclass, p_caller text)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -287,13 +286,10 @@ BEGIN
     IF v THEN
         RAISE EXCEPTION '% cannot work on %, a Citus distributed or reference table', p_caller, p_table
             USING ERRCODE = 'feature_not_supported',
-                  DETAIL = CASE p_caller
-                      WHEN 'ci.protect' THEN 'Its rows are read on the workers, where the consent state (a coordinator table) cannot be read.'
-                      WHEN 'ci.audit' THEN 'Its changes happen on the workers, whose triggers would write each worker''s own audit log, not the coordinator''s chain.'
-                      ELSE 'Its rows live on the workers.' END,
-                  HINT = 'On Citus, consent, audit and retention work on tables of the coordinator (doc/scaling.md).';
+                  DETAIL = 'Its changes happen on the workers, whose triggers would write each worker''s own audit log, not the coordinator''s chain.',
+                  HINT = 'On Citus, audit tables of the coordinator (doc/scaling.md).';
     END IF;
 END
 $$;
 COMMENT ON FUNCTION ci.scale_refuse_citus_table(regclass, text) IS
-'internal: raises 0A000 when the table is a Citus distributed or reference table, which ci.protect, ci.audit and ci.register_table cannot handle; nothing without Citus';
+'internal: raises 0A000 when the table is a Citus distributed or reference table, which ci.audit cannot handle; nothing without Citus';

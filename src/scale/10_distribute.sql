@@ -56,9 +56,9 @@ AS $$
         -- consent, audit and retention stay on the coordinator (doc/scaling.md):
         -- consent is computed in the coordinator's backend, which reads the
         -- distributed identity tables apart (the workers' row filters read
-        -- the copies of steps 12-17); the audit log and
-        -- its chain are one node's, and purges work in TID ranges of one
-        -- node's heap
+        -- the copies of steps 12-17); the audit log and its chain are one
+        -- node's, and the retention registry, holds and run log are the
+        -- coordinator's (purges reach the shards)
         (50, 'ci.consent_purpose',     'coordinator', NULL,          NULL),
         (51, 'ci.consent_jurisdiction','coordinator', NULL,          NULL),
         (52, 'ci.consent_jurisdiction_country', 'coordinator', NULL, NULL),

@@ -159,7 +159,12 @@ COMMENT ON VIEW ci.golden_conflict IS 'steward queue: identities whose records d
 CREATE FUNCTION ci.golden_lineage(p_identity_id bigint)
 RETURNS TABLE (attribute text, value text, pinned boolean, record_id bigint, source text, rule text,
                rule_id bigint, updated_at timestamptz, support integer, beaten jsonb, pinned_by text, pin_reason text)
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    -- PL/pgSQL, not SQL: on Citus the query is routed to the identity's
+    -- shard with the id bound, which an SQL function's plan cannot give
+    RETURN QUERY
     SELECT a.attribute,
            CASE WHEN f ? 'pinned' THEN f -> 'pinned' ->> 'value' ELSE f ->> 'value' END,
            coalesce(f ? 'pinned', false),
@@ -176,20 +181,29 @@ LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
      CROSS JOIN ci.golden_attribute a
      CROSS JOIN LATERAL (SELECT g.lineage -> a.attribute AS f) l
      WHERE g.identity_id = p_identity_id
-     ORDER BY a.position
+     ORDER BY a.position;
+END
 $$;
 COMMENT ON FUNCTION ci.golden_lineage(bigint) IS 'a golden profile field by field: value, whether pinned, the winning record, source and rule, how many records agree, and the candidates it beat';
 
 CREATE FUNCTION ci.golden_profile_json(p_identity_id bigint)
-RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT jsonb_build_object(
+RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g ci.golden_profile;
+BEGIN
+    -- the row first, then its lineage: on Citus each is one routed query
+    -- (a lineage call inside the profile's query would run on the shard)
+    SELECT p.* INTO g FROM ci.golden_profile p WHERE p.identity_id = p_identity_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN jsonb_build_object(
                'identity_id', g.identity_id,
                'record_count', g.record_count,
                'sources', to_jsonb(g.sources),
                'changed_at', g.changed_at,
                'profile', (SELECT jsonb_object_agg(l.attribute, l.value) FROM ci.golden_lineage(g.identity_id) l),
-               'lineage', g.lineage)
-      FROM ci.golden_profile g
-     WHERE g.identity_id = p_identity_id
+               'lineage', g.lineage);
+END
 $$;
 COMMENT ON FUNCTION ci.golden_profile_json(bigint) IS 'a golden profile with its lineage as one jsonb document (NULL when the identity has no profile)';
