@@ -195,6 +195,30 @@ int8_array(Datum *d, bool *nulls, int64 n)
 }
 
 /*
+ * A bulk writer (ci_bulk.h) for one of the run's tables, vouching for the
+ * foreign keys named; NULL when the rows must be written with SQL (then
+ * every check runs).  Only at READ COMMITTED: the run read its records
+ * under its lock on ci.identity_link, which every statement deleting
+ * records or changing their ids must take too (match_link_guard.c), and
+ * with a fresh snapshot taken after that lock.
+ */
+static CiBulkInsert *
+run_bulk_begin(const char *table, int ncols, const char *const *cols, const Oid *types,
+			   const char *const *fks, int nfks)
+{
+	Oid			relid;
+	Oid			vouched[4];
+
+	Assert(nfks <= lengthof(vouched));
+	if (IsolationUsesXactSnapshot())
+		return NULL;
+	relid = RangeVarGetRelid(makeRangeVar("ci", (char *) table, -1), NoLock, false);
+	for (int i = 0; i < nfks; i++)
+		vouched[i] = ci_bulk_constraint(relid, fks[i]);
+	return ci_bulk_begin(relid, ncols, cols, types, vouched, nfks);
+}
+
+/*
  * Cluster-level guard against transitive chaining: two components are not
  * joined when some record of one and some record of the other are, by the
  * model itself, almost surely different people (match_conflict_pair,
@@ -317,6 +341,46 @@ write_events(EventRows *e)
 	}
 	qsort(groups, ngroups, sizeof(EventGroup), event_group_cmp);
 
+	/* in bulk: one row per event, its records in order, events by their smallest record */
+	{
+		static const char *const cols[4] = {"event", "identity_id", "other_id", "record_ids"};
+		static const Oid ctypes[4] = {TEXTOID, INT8OID, INT8OID, INT8ARRAYOID};
+		CiBulkInsert *b = run_bulk_begin("identity_event", 4, cols, ctypes, NULL, 0);
+
+		if (b != NULL)
+		{
+			Datum	   *recs = palloc(sizeof(Datum) * 64);
+			int64		cap = 64;
+
+			for (g = 0; g < ngroups; g++)
+			{
+				int64		first = order[groups[g].start];
+				Datum		values[4];
+				bool		nulls[4] = {false, false, false, false};
+
+				if (groups[g].n > cap)
+				{
+					cap = groups[g].n;
+					recs = repalloc_huge(recs, sizeof(Datum) * cap);
+				}
+				for (int64 k = 0; k < groups[g].n; k++)
+					recs[k] = e->record[order[groups[g].start + k]];
+				values[0] = e->event[first];
+				values[1] = e->identity[first];
+				values[2] = e->other[first];
+				nulls[2] = e->other_null[first];
+				values[3] = PointerGetDatum(int8_array(recs, NULL, groups[g].n));
+				ci_bulk_put(b, values, nulls);
+				pfree(DatumGetPointer(values[3]));
+			}
+			(void) ci_bulk_end(b);
+			pfree(recs);
+			pfree(order);
+			pfree(groups);
+			return;
+		}
+	}
+
 	cev = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
 	cid = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
 	cother = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
@@ -416,6 +480,25 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	pfree(rw);
 }
 
+/* A record's link evidence: its best link's probability and rule (none: a singleton). */
+static void
+link_evidence(double best, int best_rule, const Datum *det_names, Datum rule_prob,
+			  Datum rule_single, Datum rule_steward, Datum *prob, bool *probnull, Datum *rule)
+{
+	if (best_rule == -3)
+	{
+		*probnull = true;
+		*prob = (Datum) 0;
+		*rule = rule_single;
+	}
+	else
+	{
+		*probnull = false;
+		*prob = Float8GetDatum(best_rule == -1 ? match_weight_to_probability(best) : 1.0);
+		*rule = best_rule == -1 ? rule_prob : best_rule == -2 ? rule_steward : det_names[best_rule];
+	}
+}
+
 /*
  * Cluster the scored pairs and write identities, links, events and the
  * review queue.  weights[i] is pair i's match weight.
@@ -470,6 +553,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		int64		rcap = 0;
 		Oid			types[5] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 		Datum		args[5];
+		int64		nreview_written = 0;
 
 		for (int64 i = 0; i < pairs->npairs; i++)
 		{
@@ -517,7 +601,37 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		args[0] = CStringGetTextDatum(model->name);
 		if (SPI_execute_with_args("DELETE FROM ci.match_review WHERE model = $1", 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not clear ci.match_review");
-		for (int64 off = 0; off < nreview; off += WRITE_CHUNK)
+		/*
+		 * The model's row is locked as its foreign key would lock it, once;
+		 * the records are the run's (see run_bulk_begin).
+		 */
+		if (SPI_execute_with_args("SELECT 1 FROM ci.match_model WHERE model = $1 FOR KEY SHARE",
+								  1, types, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not lock the row of match model \"%s\"", model->name);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("match model \"%s\" was deleted during the resolution run", model->name)));
+		if (nreview > 0)
+		{
+			static const char *const cols[5] = {"model", "record_a", "record_b", "match_probability", "match_weight"};
+			static const Oid ctypes[5] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
+			static const char *const fks[3] = {"match_review_model_fkey", "match_review_record_a_fkey", "match_review_record_b_fkey"};
+			CiBulkInsert *b = run_bulk_begin("match_review", 5, cols, ctypes, fks, 3);
+
+			if (b != NULL)
+			{
+				for (int64 i = 0; i < nreview; i++)
+				{
+					Datum		values[5] = {args[0], ra[i], rb[i], rp[i], rw[i]};
+
+					ci_bulk_put(b, values, NULL);
+				}
+				(void) ci_bulk_end(b);
+				nreview_written = nreview;
+			}
+		}
+		for (int64 off = nreview_written; off < nreview; off += WRITE_CHUNK)
 		{
 			int64		n = Min(WRITE_CHUNK, nreview - off);
 
@@ -745,6 +859,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			Datum	   *newids = palloc_extended(sizeof(Datum) * Max(ncomp, 1), MCXT_ALLOC_HUGE);
 			bool	   *is_new = palloc0(sizeof(bool) * Max(ncomp, 1));
 			int64		nnew = 0;
+			int64		nnew_sql = 0;
 			Oid			t1[1] = {INT8ARRAYOID};
 
 			for (uint32 c = 0; c < ncomp; c++)
@@ -754,7 +869,22 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 					newids[nnew++] = Int64GetDatum(comp_id[c]);
 					is_new[c] = true;
 				}
-			for (int64 off = 0; off < nnew; off += WRITE_CHUNK)
+			{
+				static const char *const cols[1] = {"identity_id"};
+				static const Oid ctypes[1] = {INT8OID};
+				static const char *const fks[1] = {"identity_merged_into_fkey"};	/* NULL: nothing to check */
+				CiBulkInsert *b = nnew > 0 ? run_bulk_begin("identity", 1, cols, ctypes, fks, 1) : NULL;
+
+				if (b != NULL)
+				{
+					for (int64 k = 0; k < nnew; k++)
+						ci_bulk_put(b, &newids[k], NULL);
+					(void) ci_bulk_end(b);
+				}
+				else
+					nnew_sql = nnew;
+			}
+			for (int64 off = 0; off < nnew_sql; off += WRITE_CHUNK)
 			{
 				Datum		a1[1];
 
@@ -842,6 +972,30 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			bool		inserting = pass == 0;
 			int			r = 0;
 
+			/* new links in bulk, one statement (see match_links_bulk_begin) */
+			if (inserting && plain_insert)
+			{
+				CiBulkInsert *b = match_links_bulk_begin();
+
+				if (b != NULL)
+				{
+					for (; r < st->n; r++)
+					{
+						Datum		values[4];
+						bool		nulls[4] = {false, false, false, false};
+
+						if (st->identity[r] != 0)
+							continue;
+						values[0] = Int64GetDatum(st->ids[r]);
+						values[1] = Int64GetDatum(comp_id[comp_of[r]]);
+						link_evidence(best[r], best_rule[r], det_names, rule_prob, rule_single, rule_steward,
+									  &values[2], &nulls[2], &values[3]);
+						ci_bulk_put(b, values, nulls);
+					}
+					changed += match_links_bulk_end(b);
+				}
+			}
+
 			while (r < st->n)
 			{
 				Oid			types[4] = {INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
@@ -862,18 +1016,8 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 						continue;
 					ids[n] = Int64GetDatum(st->ids[r]);
 					iid[n] = Int64GetDatum(comp_id[comp_of[r]]);
-					if (best_rule[r] == -3)
-					{
-						probnull[n] = true;
-						prob[n] = (Datum) 0;
-						rule[n] = rule_single;
-					}
-					else
-					{
-						probnull[n] = false;
-						prob[n] = Float8GetDatum(best_rule[r] == -1 ? match_weight_to_probability(best[r]) : 1.0);
-						rule[n] = best_rule[r] == -1 ? rule_prob : best_rule[r] == -2 ? rule_steward : det_names[best_rule[r]];
-					}
+					link_evidence(best[r], best_rule[r], det_names, rule_prob, rule_single, rule_steward,
+								  &prob[n], &probnull[n], &rule[n]);
 					n++;
 				}
 				if (n > 0)
