@@ -434,6 +434,57 @@ write_events(EventRows *e)
 }
 
 /*
+ * Review rows in bulk: true when written, false when they must go through
+ * SQL.  The model's row is locked as its foreign key would lock it, once;
+ * the records are the run's (see run_bulk_begin).  skip[i], when given,
+ * leaves row i out.
+ */
+static bool
+review_bulk(const char *model, const Datum *ra, const Datum *rb, const Datum *rp,
+			const Datum *rw, const bool *skip, int64 n)
+{
+	static const char *const cols[5] = {"model", "record_a", "record_b", "match_probability", "match_weight"};
+	static const Oid ctypes[5] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
+	static const char *const fks[3] = {"match_review_model_fkey", "match_review_record_a_fkey", "match_review_record_b_fkey"};
+	Oid			t1[1] = {TEXTOID};
+	Datum		name = CStringGetTextDatum(model);
+	CiBulkInsert *b;
+
+	if (n == 0)
+		return true;
+	b = run_bulk_begin("match_review", 5, cols, ctypes, fks, 3);
+	if (b == NULL)
+		return false;
+	if (SPI_execute_with_args("SELECT 1 FROM ci.match_model WHERE model = $1 FOR KEY SHARE",
+							  1, t1, &name, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the row of match model \"%s\"", model);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("match model \"%s\" was deleted during the resolution run", model)));
+	for (int64 i = 0; i < n; i++)
+	{
+		Datum		values[5] = {name, ra[i], rb[i], rp[i], rw[i]};
+
+		if (skip == NULL || !skip[i])
+			ci_bulk_put(b, values, NULL);
+	}
+	(void) ci_bulk_end(b);
+	return true;
+}
+
+static int
+edge_pair_cmp(const void *x, const void *y)
+{
+	const Edge *a = x;
+	const Edge *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : (a->b > b->b ? 1 : 0);
+}
+
+/*
  * Links the clustering guard refused go to the review queue with their own
  * weight (a steward decides; ci.decide_match 'link' then bypasses the
  * guard), as ci.resolve_record queues the links it refuses.
@@ -447,20 +498,35 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	Datum	   *rb = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	Datum	   *rp = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	Datum	   *rw = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+	bool	   *dup = palloc_extended(sizeof(bool) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64		written = 0;
 
+	/* a pair once (ON CONFLICT DO NOTHING does it below), in pair order */
 	for (int64 i = 0; i < n; i++)
 	{
 		uint32		a = Min(refused[i].a, refused[i].b);
-		uint32		b = Max(refused[i].a, refused[i].b);
+
+		refused[i].b = Max(refused[i].a, refused[i].b);
+		refused[i].a = a;
+	}
+	qsort(refused, n, sizeof(Edge), edge_pair_cmp);
+	for (int64 i = 0; i < n; i++)
+	{
+		uint32		a = refused[i].a;
+		uint32		b = refused[i].b;
 		double		w = match_pair_weight(st, a, b, match_pattern(st, a, b));
 
+		dup[i] = i > 0 && refused[i - 1].a == a && refused[i - 1].b == b;
 		ra[i] = Int64GetDatum(st->ids[a]);
 		rb[i] = Int64GetDatum(st->ids[b]);
 		rp[i] = Float8GetDatum(match_weight_to_probability(w));
 		rw[i] = Float8GetDatum(w);
 	}
+	/* refused links weigh at least the link threshold: no pair of the review band */
+	if (review_bulk(st->model->name, ra, rb, rp, rw, dup, n))
+		written = n;
 	args[0] = CStringGetTextDatum(st->model->name);
-	for (int64 off = 0; off < n; off += WRITE_CHUNK)
+	for (int64 off = written; off < n; off += WRITE_CHUNK)
 	{
 		int64		k = Min(WRITE_CHUNK, n - off);
 
@@ -478,6 +544,7 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	pfree(rb);
 	pfree(rp);
 	pfree(rw);
+	pfree(dup);
 }
 
 /* A record's link evidence: its best link's probability and rule (none: a singleton). */
@@ -535,6 +602,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	Datum		ev_create = CStringGetTextDatum("create");
 	Datum		ev_merge = CStringGetTextDatum("merge");
 	Datum		ev_split = CStringGetTextDatum("split");
+	bool		none_live_before = false;
 
 	for (int r = 0; r < model->nrules; r++)
 		det_names[r] = CStringGetTextDatum(psprintf("deterministic:%s", model->rule[r].name));
@@ -601,36 +669,8 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		args[0] = CStringGetTextDatum(model->name);
 		if (SPI_execute_with_args("DELETE FROM ci.match_review WHERE model = $1", 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not clear ci.match_review");
-		/*
-		 * The model's row is locked as its foreign key would lock it, once;
-		 * the records are the run's (see run_bulk_begin).
-		 */
-		if (SPI_execute_with_args("SELECT 1 FROM ci.match_model WHERE model = $1 FOR KEY SHARE",
-								  1, types, args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not lock the row of match model \"%s\"", model->name);
-		if (SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("match model \"%s\" was deleted during the resolution run", model->name)));
-		if (nreview > 0)
-		{
-			static const char *const cols[5] = {"model", "record_a", "record_b", "match_probability", "match_weight"};
-			static const Oid ctypes[5] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
-			static const char *const fks[3] = {"match_review_model_fkey", "match_review_record_a_fkey", "match_review_record_b_fkey"};
-			CiBulkInsert *b = run_bulk_begin("match_review", 5, cols, ctypes, fks, 3);
-
-			if (b != NULL)
-			{
-				for (int64 i = 0; i < nreview; i++)
-				{
-					Datum		values[5] = {args[0], ra[i], rb[i], rp[i], rw[i]};
-
-					ci_bulk_put(b, values, NULL);
-				}
-				(void) ci_bulk_end(b);
-				nreview_written = nreview;
-			}
-		}
+		if (review_bulk(model->name, ra, rb, rp, rw, NULL, nreview))
+			nreview_written = nreview;
 		for (int64 off = nreview_written; off < nreview; off += WRITE_CHUNK)
 		{
 			int64		n = Min(WRITE_CHUNK, nreview - off);
@@ -853,6 +893,18 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			i = j;
 		}
 
+		/*
+		 * No record had an identity and no identity is live (a first run):
+		 * afterwards every live identity is one of this run's, with links,
+		 * so the search for identities left without records is skipped.
+		 */
+		if (nclaims == 0)
+		{
+			if (SPI_execute("SELECT 1 FROM ci.identity WHERE retired_at IS NULL LIMIT 1", true, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not read ci.identity");
+			none_live_before = SPI_processed == 0;
+		}
+
 		/* new ids for components owning none */
 		seqoid = RangeVarGetRelid(makeRangeVar("ci", "identity_identity_id_seq", -1), NoLock, false);
 		{
@@ -1065,14 +1117,15 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	 * not co-located, and the set becomes an intermediate result every
 	 * identity shard reads; on one node it is a hashed anti-join as before.
 	 */
-	if (SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
+	if (!none_live_before &&
+		SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
 					" gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
 					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM live l WHERE l.identity_id = i.identity_id)"
 					" RETURNING i.identity_id)"
 					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
 					false, 0) < 0)
 		elog(ERROR, "could not retire empty identities");
-	stats->retired = SPI_processed;
+	stats->retired = none_live_before ? 0 : SPI_processed;
 	/*
 	 * Distributed (Citus): the link shards have no queue triggers; a run
 	 * that changed links marks every golden profile stale instead, so the
