@@ -1112,15 +1112,24 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	write_events(&ev);
 	/*
 	 * Identities left without any record (their records deleted) are
-	 * retired.  The linked identities are read first, as a materialised set:
-	 * on Citus the links (record side) and identities (identity side) are
-	 * not co-located, and the set becomes an intermediate result every
-	 * identity shard reads; on one node it is a hashed anti-join as before.
+	 * retired.  On one node, an anti-join probing ci.identity_link: any
+	 * plan of it is fine, a nested loop probes the identity_id index.  On
+	 * Citus the links (record side) and identities (identity side) are not
+	 * co-located: the linked identities are read first, as a materialised
+	 * set that becomes an intermediate result every identity shard reads
+	 * (on one node that form risks a nested loop rescanning the set per
+	 * identity when ci.identity's statistics are stale).
 	 */
 	if (!none_live_before &&
-		SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
+		SPI_execute(OidIsValid(get_extension_oid("citus", true))
+					? "WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
 					" gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
 					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM live l WHERE l.identity_id = i.identity_id)"
+					" RETURNING i.identity_id)"
+					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone"
+					: "WITH gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
+					" WHERE i.retired_at IS NULL"
+					" AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)"
 					" RETURNING i.identity_id)"
 					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
 					false, 0) < 0)
