@@ -299,6 +299,8 @@ ci_bulk_end(CiBulkInsert *b)
 	table_finish_bulk_insert(b->rel, 0);
 	for (int i = 0; i < BULK_BATCH; i++)
 		ExecDropSingleTupleTableSlot(b->slots[i]);
+	/* the slots the trigger machinery made in the estate (they pin the tuple descriptor) */
+	ExecResetTupleTable(b->estate->es_tupleTable, false);
 	ExecCloseResultRelations(b->estate);
 	ExecCloseRangeTableRelations(b->estate);
 	FreeExecutorState(b->estate);
