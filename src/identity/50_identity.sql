@@ -59,6 +59,22 @@ CREATE TRIGGER identity_truncate_check AFTER TRUNCATE ON ci.identity
 CREATE TRIGGER identity_id_fixed BEFORE UPDATE OF identity_id ON ci.identity
     FOR EACH ROW EXECUTE FUNCTION ci.identity_guard();
 
+-- A full resolution run writes its new links without the per-row check of
+-- the record_id foreign key (one query and one row lock per link): it holds
+-- ci.identity_link in SHARE ROW EXCLUSIVE mode and links only records it
+-- read under that lock.  So that no record it links can be deleted (or get
+-- another record_id) under it, such statements take ROW EXCLUSIVE on
+-- ci.identity_link when they start -- the lock their foreign-key actions
+-- would take anyway -- and so wait for a run in progress.  See
+-- doc/identity.md, "Integrity of links".
+CREATE FUNCTION ci.source_record_link_lock() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'match_source_record_lock'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.source_record_link_lock() IS
+'Statement trigger of ci.source_record: a DELETE or a change of record_id first locks ci.identity_link (ROW EXCLUSIVE), so it waits for a full resolution run in progress';
+CREATE TRIGGER source_record_link_lock BEFORE DELETE OR UPDATE OF record_id ON ci.source_record
+    FOR EACH STATEMENT EXECUTE FUNCTION ci.source_record_link_lock();
+
 CREATE TABLE ci.identity_event (
     event_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     event        text NOT NULL CHECK (event IN ('create', 'merge', 'split', 'unmerge', 'retire')),

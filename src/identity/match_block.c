@@ -408,6 +408,50 @@ free_entries(MatchStore *st, KeyEntry *e, Size size)
 	st->mem -= size;
 }
 
+/*
+ * The sorted entries of each rule, kept from counting to pairing (each
+ * rule's are built and sorted once, not twice) while they take at most a
+ * quarter of the run's memory limit; NULL: build them again.  Only while
+ * match_block_pairs runs.
+ */
+static bool keep_entries = false;
+static KeyEntry *kept[MATCH_MAX_RULES];
+static int	kept_n[MATCH_MAX_RULES];
+static Size kept_size[MATCH_MAX_RULES];
+
+static void
+entries_done(MatchStore *st, int r, KeyEntry *e, int n, Size size)
+{
+	Size		total = size;
+
+	for (int q = 0; q < r; q++)
+		total += kept[q] ? kept_size[q] : 0;
+	if (keep_entries && total <= (Size) match_work_mem_limit_kb() * 1024 / 4)
+	{
+		kept[r] = e;
+		kept_n[r] = n;
+		kept_size[r] = size;
+	}
+	else
+		free_entries(st, e, size);
+}
+
+/* Rule r's entries, the kept ones when there are. */
+static KeyEntry *
+rule_entries_again(MatchStore *st, int r, int *n, Size *size)
+{
+	if (kept[r] != NULL)
+	{
+		KeyEntry   *e = kept[r];
+
+		*n = kept_n[r];
+		*size = kept_size[r];
+		kept[r] = NULL;
+		return e;
+	}
+	return rule_entries(st, r, n, size);
+}
+
 /* Is a block of rule r with this many records over its max_block_size? */
 static inline bool
 block_skipped(const MatchModel *model, int r, int64 records)
@@ -492,7 +536,7 @@ match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
 		}
 		if (nskipped_hash[r] > 1)
 			qsort(skipped_hash[r], nskipped_hash[r], sizeof(uint64), u64_cmp);
-		free_entries(st, e, size);
+		entries_done(st, r, e, n, size);
 	}
 }
 
@@ -645,9 +689,19 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	 * that rule's, so a later rule still produces them.
 	 */
 	memset(nskipped_hash, 0, sizeof(nskipped_hash));	/* the arrays went with an earlier run's context */
+	memset(kept, 0, sizeof(kept));
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
 	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
-	match_block_count(st, per_rule, largest, p->rule_skipped_blocks, p->rule_skipped_pairs, in_skipped);
+	keep_entries = true;
+	PG_TRY();
+	{
+		match_block_count(st, per_rule, largest, p->rule_skipped_blocks, p->rule_skipped_pairs, in_skipped);
+	}
+	PG_FINALLY();
+	{
+		keep_entries = false;
+	}
+	PG_END_TRY();
 	for (int r = 0; r < model->nrules; r++)
 	{
 		total += per_rule[r];
@@ -686,7 +740,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	{
 		int			n;
 		Size		size;
-		KeyEntry   *e = rule_entries(st, r, &n, &size);
+		KeyEntry   *e = rule_entries_again(st, r, &n, &size);
 		bool		tokens = model->rule[r].has_tokens;
 		int			i = 0;
 

@@ -195,6 +195,30 @@ int8_array(Datum *d, bool *nulls, int64 n)
 }
 
 /*
+ * A bulk writer (ci_bulk.h) for one of the run's tables, vouching for the
+ * foreign keys named; NULL when the rows must be written with SQL (then
+ * every check runs).  Only at READ COMMITTED: the run read its records
+ * under its lock on ci.identity_link, which every statement deleting
+ * records or changing their ids must take too (match_link_guard.c), and
+ * with a fresh snapshot taken after that lock.
+ */
+static CiBulkInsert *
+run_bulk_begin(const char *table, int ncols, const char *const *cols, const Oid *types,
+			   const char *const *fks, int nfks)
+{
+	Oid			relid;
+	Oid			vouched[4];
+
+	Assert(nfks <= lengthof(vouched));
+	if (IsolationUsesXactSnapshot())
+		return NULL;
+	relid = RangeVarGetRelid(makeRangeVar("ci", (char *) table, -1), NoLock, false);
+	for (int i = 0; i < nfks; i++)
+		vouched[i] = ci_bulk_constraint(relid, fks[i]);
+	return ci_bulk_begin(relid, ncols, cols, types, vouched, nfks);
+}
+
+/*
  * Cluster-level guard against transitive chaining: two components are not
  * joined when some record of one and some record of the other are, by the
  * model itself, almost surely different people (match_conflict_pair,
@@ -317,6 +341,46 @@ write_events(EventRows *e)
 	}
 	qsort(groups, ngroups, sizeof(EventGroup), event_group_cmp);
 
+	/* in bulk: one row per event, its records in order, events by their smallest record */
+	{
+		static const char *const cols[4] = {"event", "identity_id", "other_id", "record_ids"};
+		static const Oid ctypes[4] = {TEXTOID, INT8OID, INT8OID, INT8ARRAYOID};
+		CiBulkInsert *b = run_bulk_begin("identity_event", 4, cols, ctypes, NULL, 0);
+
+		if (b != NULL)
+		{
+			Datum	   *recs = palloc(sizeof(Datum) * 64);
+			int64		cap = 64;
+
+			for (g = 0; g < ngroups; g++)
+			{
+				int64		first = order[groups[g].start];
+				Datum		values[4];
+				bool		nulls[4] = {false, false, false, false};
+
+				if (groups[g].n > cap)
+				{
+					cap = groups[g].n;
+					recs = repalloc_huge(recs, sizeof(Datum) * cap);
+				}
+				for (int64 k = 0; k < groups[g].n; k++)
+					recs[k] = e->record[order[groups[g].start + k]];
+				values[0] = e->event[first];
+				values[1] = e->identity[first];
+				values[2] = e->other[first];
+				nulls[2] = e->other_null[first];
+				values[3] = PointerGetDatum(int8_array(recs, NULL, groups[g].n));
+				ci_bulk_put(b, values, nulls);
+				pfree(DatumGetPointer(values[3]));
+			}
+			(void) ci_bulk_end(b);
+			pfree(recs);
+			pfree(order);
+			pfree(groups);
+			return;
+		}
+	}
+
 	cev = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
 	cid = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
 	cother = palloc_extended(sizeof(Datum) * e->n, MCXT_ALLOC_HUGE);
@@ -370,6 +434,57 @@ write_events(EventRows *e)
 }
 
 /*
+ * Review rows in bulk: true when written, false when they must go through
+ * SQL.  The model's row is locked as its foreign key would lock it, once;
+ * the records are the run's (see run_bulk_begin).  skip[i], when given,
+ * leaves row i out.
+ */
+static bool
+review_bulk(const char *model, const Datum *ra, const Datum *rb, const Datum *rp,
+			const Datum *rw, const bool *skip, int64 n)
+{
+	static const char *const cols[5] = {"model", "record_a", "record_b", "match_probability", "match_weight"};
+	static const Oid ctypes[5] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
+	static const char *const fks[3] = {"match_review_model_fkey", "match_review_record_a_fkey", "match_review_record_b_fkey"};
+	Oid			t1[1] = {TEXTOID};
+	Datum		name = CStringGetTextDatum(model);
+	CiBulkInsert *b;
+
+	if (n == 0)
+		return true;
+	b = run_bulk_begin("match_review", 5, cols, ctypes, fks, 3);
+	if (b == NULL)
+		return false;
+	if (SPI_execute_with_args("SELECT 1 FROM ci.match_model WHERE model = $1 FOR KEY SHARE",
+							  1, t1, &name, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the row of match model \"%s\"", model);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("match model \"%s\" was deleted during the resolution run", model)));
+	for (int64 i = 0; i < n; i++)
+	{
+		Datum		values[5] = {name, ra[i], rb[i], rp[i], rw[i]};
+
+		if (skip == NULL || !skip[i])
+			ci_bulk_put(b, values, NULL);
+	}
+	(void) ci_bulk_end(b);
+	return true;
+}
+
+static int
+edge_pair_cmp(const void *x, const void *y)
+{
+	const Edge *a = x;
+	const Edge *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : (a->b > b->b ? 1 : 0);
+}
+
+/*
  * Links the clustering guard refused go to the review queue with their own
  * weight (a steward decides; ci.decide_match 'link' then bypasses the
  * guard), as ci.resolve_record queues the links it refuses.
@@ -383,20 +498,35 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	Datum	   *rb = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	Datum	   *rp = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	Datum	   *rw = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
+	bool	   *dup = palloc_extended(sizeof(bool) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64		written = 0;
 
+	/* a pair once (ON CONFLICT DO NOTHING does it below), in pair order */
 	for (int64 i = 0; i < n; i++)
 	{
 		uint32		a = Min(refused[i].a, refused[i].b);
-		uint32		b = Max(refused[i].a, refused[i].b);
+
+		refused[i].b = Max(refused[i].a, refused[i].b);
+		refused[i].a = a;
+	}
+	qsort(refused, n, sizeof(Edge), edge_pair_cmp);
+	for (int64 i = 0; i < n; i++)
+	{
+		uint32		a = refused[i].a;
+		uint32		b = refused[i].b;
 		double		w = match_pair_weight(st, a, b, match_pattern(st, a, b));
 
+		dup[i] = i > 0 && refused[i - 1].a == a && refused[i - 1].b == b;
 		ra[i] = Int64GetDatum(st->ids[a]);
 		rb[i] = Int64GetDatum(st->ids[b]);
 		rp[i] = Float8GetDatum(match_weight_to_probability(w));
 		rw[i] = Float8GetDatum(w);
 	}
+	/* refused links weigh at least the link threshold: no pair of the review band */
+	if (review_bulk(st->model->name, ra, rb, rp, rw, dup, n))
+		written = n;
 	args[0] = CStringGetTextDatum(st->model->name);
-	for (int64 off = 0; off < n; off += WRITE_CHUNK)
+	for (int64 off = written; off < n; off += WRITE_CHUNK)
 	{
 		int64		k = Min(WRITE_CHUNK, n - off);
 
@@ -414,6 +544,26 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	pfree(rb);
 	pfree(rp);
 	pfree(rw);
+	pfree(dup);
+}
+
+/* A record's link evidence: its best link's probability and rule (none: a singleton). */
+static void
+link_evidence(double best, int best_rule, const Datum *det_names, Datum rule_prob,
+			  Datum rule_single, Datum rule_steward, Datum *prob, bool *probnull, Datum *rule)
+{
+	if (best_rule == -3)
+	{
+		*probnull = true;
+		*prob = (Datum) 0;
+		*rule = rule_single;
+	}
+	else
+	{
+		*probnull = false;
+		*prob = Float8GetDatum(best_rule == -1 ? match_weight_to_probability(best) : 1.0);
+		*rule = best_rule == -1 ? rule_prob : best_rule == -2 ? rule_steward : det_names[best_rule];
+	}
 }
 
 /*
@@ -452,6 +602,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	Datum		ev_create = CStringGetTextDatum("create");
 	Datum		ev_merge = CStringGetTextDatum("merge");
 	Datum		ev_split = CStringGetTextDatum("split");
+	bool		none_live_before = false;
 
 	for (int r = 0; r < model->nrules; r++)
 		det_names[r] = CStringGetTextDatum(psprintf("deterministic:%s", model->rule[r].name));
@@ -470,6 +621,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		int64		rcap = 0;
 		Oid			types[5] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 		Datum		args[5];
+		int64		nreview_written = 0;
 
 		for (int64 i = 0; i < pairs->npairs; i++)
 		{
@@ -517,7 +669,9 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 		args[0] = CStringGetTextDatum(model->name);
 		if (SPI_execute_with_args("DELETE FROM ci.match_review WHERE model = $1", 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not clear ci.match_review");
-		for (int64 off = 0; off < nreview; off += WRITE_CHUNK)
+		if (review_bulk(model->name, ra, rb, rp, rw, NULL, nreview))
+			nreview_written = nreview;
+		for (int64 off = nreview_written; off < nreview; off += WRITE_CHUNK)
 		{
 			int64		n = Min(WRITE_CHUNK, nreview - off);
 
@@ -739,12 +893,25 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			i = j;
 		}
 
+		/*
+		 * No record had an identity and no identity is live (a first run):
+		 * afterwards every live identity is one of this run's, with links,
+		 * so the search for identities left without records is skipped.
+		 */
+		if (nclaims == 0)
+		{
+			if (SPI_execute("SELECT 1 FROM ci.identity WHERE retired_at IS NULL LIMIT 1", true, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not read ci.identity");
+			none_live_before = SPI_processed == 0;
+		}
+
 		/* new ids for components owning none */
 		seqoid = RangeVarGetRelid(makeRangeVar("ci", "identity_identity_id_seq", -1), NoLock, false);
 		{
 			Datum	   *newids = palloc_extended(sizeof(Datum) * Max(ncomp, 1), MCXT_ALLOC_HUGE);
 			bool	   *is_new = palloc0(sizeof(bool) * Max(ncomp, 1));
 			int64		nnew = 0;
+			int64		nnew_sql = 0;
 			Oid			t1[1] = {INT8ARRAYOID};
 
 			for (uint32 c = 0; c < ncomp; c++)
@@ -754,7 +921,22 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 					newids[nnew++] = Int64GetDatum(comp_id[c]);
 					is_new[c] = true;
 				}
-			for (int64 off = 0; off < nnew; off += WRITE_CHUNK)
+			{
+				static const char *const cols[1] = {"identity_id"};
+				static const Oid ctypes[1] = {INT8OID};
+				static const char *const fks[1] = {"identity_merged_into_fkey"};	/* NULL: nothing to check */
+				CiBulkInsert *b = nnew > 0 ? run_bulk_begin("identity", 1, cols, ctypes, fks, 1) : NULL;
+
+				if (b != NULL)
+				{
+					for (int64 k = 0; k < nnew; k++)
+						ci_bulk_put(b, &newids[k], NULL);
+					(void) ci_bulk_end(b);
+				}
+				else
+					nnew_sql = nnew;
+			}
+			for (int64 off = 0; off < nnew_sql; off += WRITE_CHUNK)
 			{
 				Datum		a1[1];
 
@@ -842,6 +1024,30 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 			bool		inserting = pass == 0;
 			int			r = 0;
 
+			/* new links in bulk, one statement (see match_links_bulk_begin) */
+			if (inserting && plain_insert)
+			{
+				CiBulkInsert *b = match_links_bulk_begin();
+
+				if (b != NULL)
+				{
+					for (; r < st->n; r++)
+					{
+						Datum		values[4];
+						bool		nulls[4] = {false, false, false, false};
+
+						if (st->identity[r] != 0)
+							continue;
+						values[0] = Int64GetDatum(st->ids[r]);
+						values[1] = Int64GetDatum(comp_id[comp_of[r]]);
+						link_evidence(best[r], best_rule[r], det_names, rule_prob, rule_single, rule_steward,
+									  &values[2], &nulls[2], &values[3]);
+						ci_bulk_put(b, values, nulls);
+					}
+					changed += match_links_bulk_end(b);
+				}
+			}
+
 			while (r < st->n)
 			{
 				Oid			types[4] = {INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
@@ -862,18 +1068,8 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 						continue;
 					ids[n] = Int64GetDatum(st->ids[r]);
 					iid[n] = Int64GetDatum(comp_id[comp_of[r]]);
-					if (best_rule[r] == -3)
-					{
-						probnull[n] = true;
-						prob[n] = (Datum) 0;
-						rule[n] = rule_single;
-					}
-					else
-					{
-						probnull[n] = false;
-						prob[n] = Float8GetDatum(best_rule[r] == -1 ? match_weight_to_probability(best[r]) : 1.0);
-						rule[n] = best_rule[r] == -1 ? rule_prob : best_rule[r] == -2 ? rule_steward : det_names[best_rule[r]];
-					}
+					link_evidence(best[r], best_rule[r], det_names, rule_prob, rule_single, rule_steward,
+								  &prob[n], &probnull[n], &rule[n]);
 					n++;
 				}
 				if (n > 0)
@@ -916,19 +1112,29 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 	write_events(&ev);
 	/*
 	 * Identities left without any record (their records deleted) are
-	 * retired.  The linked identities are read first, as a materialised set:
-	 * on Citus the links (record side) and identities (identity side) are
-	 * not co-located, and the set becomes an intermediate result every
-	 * identity shard reads; on one node it is a hashed anti-join as before.
+	 * retired.  On one node, an anti-join probing ci.identity_link: any
+	 * plan of it is fine, a nested loop probes the identity_id index.  On
+	 * Citus the links (record side) and identities (identity side) are not
+	 * co-located: the linked identities are read first, as a materialised
+	 * set that becomes an intermediate result every identity shard reads
+	 * (on one node that form risks a nested loop rescanning the set per
+	 * identity when ci.identity's statistics are stale).
 	 */
-	if (SPI_execute("WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
+	if (!none_live_before &&
+		SPI_execute(OidIsValid(get_extension_oid("citus", true))
+					? "WITH live AS MATERIALIZED (SELECT DISTINCT l.identity_id FROM ci.identity_link l),"
 					" gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
 					" WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM live l WHERE l.identity_id = i.identity_id)"
+					" RETURNING i.identity_id)"
+					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone"
+					: "WITH gone AS (UPDATE ci.identity i SET retired_at = now(), updated_at = now()"
+					" WHERE i.retired_at IS NULL"
+					" AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)"
 					" RETURNING i.identity_id)"
 					" INSERT INTO ci.identity_event (event, identity_id) SELECT 'retire', identity_id FROM gone",
 					false, 0) < 0)
 		elog(ERROR, "could not retire empty identities");
-	stats->retired = SPI_processed;
+	stats->retired = none_live_before ? 0 : SPI_processed;
 	/*
 	 * Distributed (Citus): the link shards have no queue triggers; a run
 	 * that changed links marks every golden profile stale instead, so the

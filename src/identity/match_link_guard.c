@@ -27,10 +27,28 @@
  *
  * A full resolution run's own link statements skip the check
  * (match_execute_trusted_links, see match_link_guard.h).
+ *
+ * A full run at READ COMMITTED also writes its new links without the
+ * per-row check of the record_id foreign key (match_links_bulk_begin),
+ * which takes one query and one row lock on ci.source_record per link.
+ * The run answers for it: it holds ci.identity_link in SHARE ROW EXCLUSIVE
+ * mode from before it reads the records until it commits, and it links
+ * only records it read after taking that lock.  Every statement that
+ * deletes records or changes their record_id first takes ROW EXCLUSIVE
+ * on ci.identity_link (the statement trigger source_record_link_lock,
+ * match_source_record_lock below): it waits for a run in progress, or the
+ * run waits for it and then no longer reads its records.  After the run
+ * commits, the deleter's cascade sees the new links and removes them (and
+ * under REPEATABLE READ fails with a serialization error, as with any
+ * link committed after its snapshot), and a record_id change meets them
+ * in its foreign-key check.  The lock is taken by the statement trigger,
+ * before the deleter's foreign-key actions take their snapshots.
  */
 #include "ci_common.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -44,6 +62,7 @@
 
 PG_FUNCTION_INFO_V1(match_identity_link_check);
 PG_FUNCTION_INFO_V1(match_identity_guard);
+PG_FUNCTION_INFO_V1(match_source_record_lock);
 
 static SPIPlanPtr link_check_plan = NULL;
 
@@ -67,6 +86,40 @@ match_execute_trusted_links(const char *sql, int nargs, Oid *types, Datum *args)
 	}
 	PG_END_TRY();
 	return rc;
+}
+
+CiBulkInsert *
+match_links_bulk_begin(void)
+{
+	static const char *const cols[4] = {"record_id", "identity_id", "match_probability", "rule"};
+	static const Oid types[4] = {INT8OID, INT8OID, FLOAT8OID, TEXTOID};
+	Oid			links = RangeVarGetRelid(makeRangeVar("ci", "identity_link", -1), NoLock, false);
+	Oid			vouched[1];
+
+	/* under a transaction snapshot the records read may have been deleted since */
+	if (IsolationUsesXactSnapshot())
+		return NULL;
+	vouched[0] = ci_bulk_constraint(links, "identity_link_record_id_fkey");
+	return ci_bulk_begin(links, 4, cols, types, vouched, 1);
+}
+
+uint64
+match_links_bulk_end(CiBulkInsert *b)
+{
+	volatile uint64 n = 0;
+
+	Assert(!links_trusted);
+	links_trusted = true;
+	PG_TRY();
+	{
+		n = ci_bulk_end(b);
+	}
+	PG_FINALLY();
+	{
+		links_trusted = false;
+	}
+	PG_END_TRY();
+	return n;
 }
 
 static TriggerData *
@@ -270,4 +323,27 @@ match_identity_guard(PG_FUNCTION_ARGS)
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 			 errmsg("identity_guard was fired by an event it does not handle")));
 	PG_RETURN_NULL();
+}
+
+/*
+ * ci.source_record: BEFORE DELETE and BEFORE UPDATE OF record_id FOR EACH
+ * STATEMENT.  Takes the ROW EXCLUSIVE lock on ci.identity_link that the
+ * foreign-key actions would take later, at the start of the statement, so
+ * that it waits for a full resolution run in progress (see the top of this
+ * file).
+ */
+Datum
+match_source_record_lock(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = guard_trigger_data(fcinfo, "source_record_link_lock");
+
+	if (!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_DELETE(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("source_record_link_lock must run BEFORE DELETE or UPDATE FOR EACH STATEMENT")));
+	guard_check_table(td, "source_record");
+	LockRelationOid(RangeVarGetRelid(makeRangeVar("ci", "identity_link", -1), NoLock, false),
+					RowExclusiveLock);
+	return PointerGetDatum(NULL);
 }

@@ -334,6 +334,10 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 	int			ncol = model->ncolumns;
 	char		datebuf[32];
 	CiSecureContext sc;
+	Datum	   *rowvals = NULL;
+	bool	   *rownulls = NULL;
+
+#define ROW_VALUE(att, isnullp) (*(isnullp) = rownulls[(att) - 1], rowvals[(att) - 1])
 
 	/* the relation is read as the model's owner, restricted (secure_context.c) */
 	ci_secure_begin(&sc, model->owner);
@@ -349,14 +353,20 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 			break;
 		tt = SPI_tuptable;
 		desc = tt->tupdesc;
+		if (rowvals == NULL)
+		{
+			rowvals = palloc(sizeof(Datum) * desc->natts);
+			rownulls = palloc(sizeof(bool) * desc->natts);
+		}
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
-			HeapTuple	tup = tt->vals[i];
 			bool		isnull;
 			Datum		d;
 			int			r;
 
 			CHECK_FOR_INTERRUPTS();
+			/* all columns at once: one pass over the row, not one per column */
+			heap_deform_tuple(tt->vals[i], desc, rowvals, rownulls);
 			if (st->n >= st->capacity)
 			{
 				if (st->n >= (int) (PG_INT32_MAX / 2))
@@ -366,14 +376,14 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 				store_grow(st);
 			}
 			r = st->n;
-			d = SPI_getbinval(tup, desc, 1, &isnull);
+			d = ROW_VALUE(1, &isnull);
 			if (isnull)
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("id column \"%s\" of %s is NULL in a record",
 								model->id_column, model->relation)));
 			st->ids[r] = DatumGetInt64(d);
-			d = SPI_getbinval(tup, desc, 2, &isnull);
+			d = ROW_VALUE(2, &isnull);
 			if (isnull)
 				st->source[r] = 0;
 			else
@@ -387,7 +397,7 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 			{
 				uint32		id = 0;
 
-				d = SPI_getbinval(tup, desc, 3 + c, &isnull);
+				d = ROW_VALUE(3 + c, &isnull);
 				if (!isnull)
 				{
 					if (model->column[c].is_date)
@@ -426,7 +436,7 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 				}
 				MATCH_VAL(st, r, c) = id;
 			}
-			d = SPI_getbinval(tup, desc, 3 + ncol, &isnull);
+			d = ROW_VALUE(3 + ncol, &isnull);
 			st->identity[r] = isnull ? 0 : DatumGetInt64(d);
 			st->n++;
 		}
@@ -436,6 +446,12 @@ match_store_load_plan(MatchStore *st, SPIPlanPtr plan, Datum *args, const char *
 	}
 	SPI_cursor_close(portal);
 	ci_secure_end(&sc);
+	if (rowvals)
+	{
+		pfree(rowvals);
+		pfree(rownulls);
+	}
+#undef ROW_VALUE
 	match_flag_stored_placeholders(st);
 }
 
