@@ -2,7 +2,9 @@
 # Audit benchmark: builds and installs the extension (scripts/setup.sh,
 # scripts/build.sh), then in a throwaway cluster runs bench/audit.sql
 # (INSERT and UPDATE of ROWS rows: no trigger, ci.audit, ci.audit with a PII
-# column, the classic PL/pgSQL jsonb trigger; sealing and verification
+# column, the classic PL/pgSQL jsonb trigger, and two cases that split
+# ci.audit's cost: transition tables kept by do-nothing statement triggers,
+# ci.audit without the log's record_key index; sealing and verification
 # throughput) and pgbench -c 2 on audited against unaudited tables
 # (alternating, PGB_ROUNDS rounds of TXNS transactions each), and
 # pgbench -S with read logging on and off.
