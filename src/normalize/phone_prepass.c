@@ -26,7 +26,6 @@
 #include "tcop/dest.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
 
 PG_FUNCTION_INFO_V1(match_phone_prepass);
 
@@ -217,7 +216,6 @@ typedef struct PrepassReceiver
 {
 	DestReceiver pub;
 	PrepassMap *map;
-	uint64		rows;
 } PrepassReceiver;
 
 static bool
@@ -229,7 +227,6 @@ prepass_receive(TupleTableSlot *slot, DestReceiver *self)
 	int			len;
 
 	slot_getallattrs(slot);
-	r->rows++;
 	if (slot->tts_isnull[0])
 		return true;
 	phone = DatumGetTextPP(slot->tts_values[0]);
