@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # Loading speed of ci.source_record (issue 13, "Loading at the speed of
-# COPY").  Generates N records once (bench/generate_customers.sql), writes
+# COPY").  Generates N records once (bench/generate_customers.sql) and writes
 # their input columns to a file, then, ROUNDS times, interleaved:
 #   plain    COPY of the file into a bare table with the same columns (no key, no index)
 #   bulk     COPY into a staging table + ci.load_source_records() into an empty
 #            ci.source_record (normalised columns, constraints, every index built, ANALYZE)
 #   indexed  (INDEXED=1 only; slow) COPY straight into ci.source_record with every index in place
-# and prints times and ratios.  Then single-row inserts with every index in
-# place (pgbench, one INSERT per transaction, one client, SINGLE_SECONDS),
-# with the shipped index set and with 0.1.0's (18 blocking indexes).
+# and prints wall times, the server's CPU time (every process of the
+# cluster: the backend, its parallel workers, and whatever else ran), and
+# ratios to plain COPY.  Then single-row inserts with every index in place
+# (pgbench, one INSERT per transaction, one client, SINGLE_SECONDS): records
+# per second of wall time as the server is configured, and records per CPU
+# second of the server (which leaves out the wait for the WAL flush at each
+# commit, i.e. the disk).
+#
+# COMPARE_PORT: a second server (another build of the extension, e.g. a
+# dev sandbox of main) measured in the same run, round by round, on the
+# same file: "A" is COMPARE_PORT, "B" is PGPORT.
+# RECORDS_FILE: keep the generated file there and reuse it when it exists.
 #
 #   N=1000000 bench/load_speed.sh          against the server in PGHOST/PGPORT (a dev sandbox)
+#   N=1000000 ROUNDS=3 COMPARE_PORT=5543 RECORDS_FILE=/tmp/1m.copy bench/load_speed.sh
 #   N=200000 ROUNDS=3 INDEXED=1 bench/load_speed.sh
+#
+# The server must run on this machine (CPU time is read from /proc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000} ROUNDS=${ROUNDS:-2} SINGLE_SECONDS=${SINGLE_SECONDS:-20}
@@ -20,66 +32,113 @@ db=ci_load
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cols="record_id, source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country, attributes, updated_at"
+B=${PGPORT:-5432}
+ports="$B"
+[ -n "${COMPARE_PORT:-}" ] && ports="$COMPARE_PORT $B"
+label() { if [ "$1" = "${COMPARE_PORT:-}" ]; then echo "A:$1"; else echo "B:$1"; fi; }
+q() { local port=$1; shift; psql -X -q -p "$port" "$@"; }
 
-psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-psql -X -q -d $db -c "CREATE EXTENSION customer_intel"
-t0=$(date +%s.%N)
-psql -X -q -d $db -v n_records="$N" -v seed=1 -f bench/generate_customers.sql >/dev/null
-echo "generated $N records in $(echo "$(date +%s.%N) - $t0" | bc) s (the generator loads through ci.load_source_records; not a figure)"
-psql -X -q -d $db -c "\\copy (SELECT $cols FROM ci.source_record ORDER BY record_id) TO '$work/records.copy'"
-psql -X -q -d $db -c "CREATE TABLE bench_src AS SELECT $cols FROM ci.source_record" \
-     -c "TRUNCATE ci.source_record, ci.identity, ci.identity_event, ci.match_decision, ci.match_review, ci.golden_dirty CASCADE" \
-     -c "CREATE TABLE bare AS SELECT $cols FROM bench_src WITH NO DATA" \
-     -c "CREATE TABLE staging AS SELECT $cols FROM bench_src WITH NO DATA" \
-     -c "CHECKPOINT"
-ls -l "$work/records.copy" | awk '{printf "file: %.0f MB\n", $5 / 1e6}'
+# CPU seconds used so far by the server on port $1: the postmaster with its
+# reaped children (cutime, cstime) and every live child.
+cluster_cpu() {
+  local pm tck
+  pm=$(psql -X -At -p "$1" -d postgres -c "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\n', 1)")
+  tck=$(getconf CLK_TCK)
+  # a process may end while its file is read
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v tck="$tck" '
+    { pid = $1; sub(/^.*\) /, ""); }   # then $2 ppid, $12 utime, $13 stime, $14 cutime, $15 cstime
+    pid == pm { t += $12 + $13 + $14 + $15; next }
+    $2 == pm { t += $12 + $13 }
+    END { printf "%.2f", t / tck }'
+}
+secs() { echo "$2 - $1" | bc; }
 
-secs() { local t=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $t" | bc; }
-plain=() bulk=() indexed=()
-for round in $(seq 1 "$ROUNDS"); do
-  psql -X -q -d $db -c "TRUNCATE bare" -c "CHECKPOINT"
-  p=$(secs psql -X -q -d $db -c "\\copy bare FROM '$work/records.copy'")
-  psql -X -q -d $db -c "TRUNCATE staging" -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
-  b=$(secs psql -X -q -At -d $db -c "SET maintenance_work_mem = '256MB'" -c "\\copy staging FROM '$work/records.copy'" \
-           -c "\\o $work/split" -c "SELECT round((insert_ms / 1000)::numeric, 1) || ' s insert, ' || round((index_ms / 1000)::numeric, 1) || ' s index builds + ANALYZE' FROM ci.load_source_records('staging')")
-  plain+=("$p") bulk+=("$b")
-  line="round $round: plain COPY $(printf %.2f "$p") s; COPY to staging + ci.load_source_records $(printf %.2f "$b") s ($(cat "$work/split")), ratio $(echo "scale=2; $b / $p" | bc)"
-  if [ -n "${INDEXED:-}" ]; then
-    psql -X -q -d $db -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
-    i=$(secs psql -X -q -d $db -c "\\copy ci.source_record ($cols) FROM '$work/records.copy'")
-    indexed+=("$i")
-    line="$line; COPY into the indexed table $(printf %.2f "$i") s, ratio $(echo "scale=2; $i / $p" | bc)"
-  fi
-  echo "$line  (load average $(cut -d' ' -f1 /proc/loadavg))"
+file=${RECORDS_FILE:-$work/records.copy}
+if [ ! -s "$file" ]; then
+  first=${ports%% *}
+  q "$first" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  q "$first" -d $db -c "CREATE EXTENSION customer_intel"
+  t0=$(date +%s.%N)
+  q "$first" -d $db -v n_records="$N" -v seed=1 -f bench/generate_customers.sql >/dev/null
+  echo "generated $N records in $(secs "$t0" "$(date +%s.%N)") s (the generator loads through ci.load_source_records; not a figure)"
+  q "$first" -d $db -c "\\copy (SELECT $cols FROM ci.source_record ORDER BY record_id) TO '$file'"
+fi
+ls -l "$file" | awk '{printf "file: %.0f MB, ", $5 / 1e6}'; wc -l < "$file" | awk '{print $1 " records"}'
+
+for port in $ports; do
+  q "$port" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  q "$port" -d $db -c "CREATE EXTENSION customer_intel" \
+       -c "CREATE TABLE bench_src AS SELECT $cols FROM ci.source_record WITH NO DATA" \
+       -c "\\copy bench_src FROM '$file'" \
+       -c "CREATE UNIQUE INDEX bench_src_id ON bench_src (record_id)" \
+       -c "CREATE TABLE bare AS SELECT $cols FROM bench_src WITH NO DATA" \
+       -c "CREATE TABLE staging AS SELECT $cols FROM bench_src WITH NO DATA" \
+       -c "ALTER TABLE bare SET (autovacuum_enabled = false)" -c "ALTER TABLE staging SET (autovacuum_enabled = false)" \
+       -c "VACUUM ANALYZE bench_src" -c "CHECKPOINT"
+  echo "$(label "$port"): $(psql -X -At -p "$port" -d $db -c "SELECT extversion FROM pg_extension WHERE extname = 'customer_intel'") at $(psql -X -At -p "$port" -d $db -c "SELECT pg_catalog.pg_read_file('postmaster.pid')" | sed -n 2p)"
 done
-psql -X -q -d $db -c "TRUNCATE ci.source_record CASCADE" -c "TRUNCATE staging" -c "\\copy staging FROM '$work/records.copy'" \
-     -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record" >/dev/null
-psql -X -At -d $db -c "SELECT 'ci.source_record: ' || count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) || ' of index' FROM pg_index WHERE indrelid = 'ci.source_record'::regclass"
 
-# single-row inserts: one INSERT per transaction, values of a random generated record
-psql -X -q -d $db -c "CREATE SEQUENCE IF NOT EXISTS single_seq" -c "CREATE UNIQUE INDEX IF NOT EXISTS bench_src_id ON bench_src (record_id)"
+declare -A plain bulk bulkcpu plaincpu
+for round in $(seq 1 "$ROUNDS"); do
+  for port in $ports; do
+    q "$port" -d $db -c "TRUNCATE bare" -c "CHECKPOINT"
+    c0=$(cluster_cpu "$port"); t0=$(date +%s.%N)
+    q "$port" -d $db -c "\\copy bare FROM '$file'"
+    t1=$(date +%s.%N); c1=$(cluster_cpu "$port")
+    p=$(secs "$t0" "$t1") pc=$(secs "$c0" "$c1")
+    q "$port" -d $db -c "TRUNCATE staging" -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
+    c0=$(cluster_cpu "$port"); t0=$(date +%s.%N)
+    q "$port" -At -d $db -c "SET maintenance_work_mem = '256MB'" -c "\\copy staging FROM '$file'" \
+         -c "\\o $work/split" -c "SELECT round((insert_ms / 1000)::numeric, 1) || ' s insert, ' || round((index_ms / 1000)::numeric, 1) || ' s index builds + ANALYZE' FROM ci.load_source_records('staging')"
+    t1=$(date +%s.%N); c1=$(cluster_cpu "$port")
+    b=$(secs "$t0" "$t1") bc=$(secs "$c0" "$c1")
+    plain[$port]+="$p " bulk[$port]+="$b " plaincpu[$port]+="$pc " bulkcpu[$port]+="$bc "
+    line="round $round $(label "$port"): plain COPY $(printf %.2f "$p") s (CPU $pc s); COPY to staging + ci.load_source_records $(printf %.2f "$b") s (CPU $bc s; $(cat "$work/split")), ratio $(echo "scale=2; $b / $p" | bc)"
+    if [ -n "${INDEXED:-}" ]; then
+      q "$port" -d $db -c "TRUNCATE ci.source_record CASCADE" -c "CHECKPOINT"
+      t0=$(date +%s.%N)
+      q "$port" -d $db -c "\\copy ci.source_record ($cols) FROM '$file'"
+      i=$(secs "$t0" "$(date +%s.%N)")
+      line="$line; COPY into the indexed table $(printf %.2f "$i") s, ratio $(echo "scale=2; $i / $p" | bc)"
+    fi
+    echo "$line  (load average $(cut -d' ' -f1 /proc/loadavg))"
+  done
+done
+
+# single-row inserts into the loaded table: one INSERT per transaction, values of a random generated record
 cat > "$work/single.sql" <<EOF
 \\set i random(1, $N)
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country)
 SELECT source, 'single-' || nextval('single_seq'), given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country
 FROM bench_src WHERE record_id = :i;
 EOF
-single() { pgbench -n -c 1 -T "$SINGLE_SECONDS" -f "$work/single.sql" $db 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}'; }
-s_new=$(single)
-psql -X -q -d $db <<'EOF'
-DROP INDEX ci.source_record_postcode_idx;
-CREATE INDEX old_family_birth ON ci.source_record (family_name_norm, birth_date);
-CREATE INDEX old_given_birth ON ci.source_record (given_name_norm, birth_date);
-CREATE INDEX old_birth_city ON ci.source_record (birth_date, city_norm);
-CREATE INDEX old_street_city ON ci.source_record (street_norm, city_norm);
-CREATE INDEX old_dm_postcode ON ci.source_record (name_pair_dm, postcode_norm);
-CREATE INDEX old_dm_city ON ci.source_record (name_pair_dm, city_norm);
-CREATE INDEX old_given_postcode ON ci.source_record (given_name_norm, postcode_norm);
-CREATE INDEX old_family_postcode ON ci.source_record (family_name_norm, postcode_norm);
-EOF
-s_old=$(single)
-echo "single-row inserts, one per transaction, $N stored: shipped indexes $s_new records/s; 0.1.0's index set $s_old records/s (ratio $(echo "scale=2; $s_new / $s_old" | bc))"
+declare -A single_wall single_cpu single_async
+for port in $ports; do
+  q "$port" -d $db -c "TRUNCATE ci.source_record CASCADE" -c "TRUNCATE staging" -c "\\copy staging FROM '$file'" \
+       -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record" -c "CREATE SEQUENCE single_seq" \
+       -c "SELECT setval(pg_get_serial_sequence('ci.source_record', 'record_id'), max(record_id)) FROM ci.source_record" >/dev/null  # builds before load4 left it behind
+  echo "$(label "$port") ci.source_record: $(psql -X -At -p "$port" -d $db -c "SELECT count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) || ' of index' FROM pg_index WHERE indrelid = 'ci.source_record'::regclass")"
+done
+for round in 1 2; do
+  for port in $ports; do
+    for mode in sync async; do
+      opts=$PGOPTIONS; [ $mode = async ] && opts="$opts -c synchronous_commit=off"
+      c0=$(cluster_cpu "$port")
+      n=$(PGOPTIONS=$opts pgbench -n -p "$port" -c 1 -T "$SINGLE_SECONDS" -f "$work/single.sql" $db 2>"$work/pgbench.err" | awk '/actually processed/ {print $NF}' | cut -d/ -f1)
+      c1=$(cluster_cpu "$port")
+      [ "${n:-0}" -gt 0 ] || { echo "pgbench failed:"; cat "$work/pgbench.err"; exit 1; }
+      rate=$(echo "scale=0; $n / $SINGLE_SECONDS" | bc) per_cpu=$(echo "scale=0; $n / ($c1 - $c0)" | bc)
+      if [ $mode = sync ]; then single_wall[$port]+="$rate "; else single_async[$port]+="$rate "; fi
+      single_cpu[$port]+="$per_cpu "
+      echo "single-row round $round $(label "$port") synchronous_commit=$([ $mode = sync ] && echo on || echo off): $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
+    done
+  done
+done
+
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-echo "median of $ROUNDS: plain COPY $(med "${plain[@]}") s, bulk path $(med "${bulk[@]}") s${indexed:+, indexed COPY $(med "${indexed[@]}") s}"
+for port in $ports; do
+  # shellcheck disable=SC2086
+  echo "median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second"
+done
 echo "Targets: 1,000,000 records loaded (normalised, every index built) <= 30 s; single-row inserts >= 5,000 records/s."
-psql -X -q -c "DROP DATABASE $db"
+[ -n "${KEEP_DB:-}" ] || for port in $ports; do q "$port" -c "DROP DATABASE $db"; done

@@ -108,4 +108,27 @@ ROLLBACK TO s;
 SELECT records, indexes_rebuilt FROM ci.load_source_records('stage', false);
 RESET ROLE;
 SELECT count(*) AS indexes_kept FROM idx;
+-- phones parsed ahead (ci.phone_prepass): the parser's own answers, taken
+-- by the generated column; NULL releases them; no phone column, nothing
+SELECT ci.phone_prepass(NULL) AS released;
+SELECT ci.phone_prepass('stage') AS kept;
+SELECT phone, country, ci.normalize_phone(phone, ci.phone_region(country)) AS from_prepass,
+       (SELECT CASE WHEN i.valid THEN i.e164 END FROM ci.phone_info(phone, ci.phone_region(country)) i) AS parsed
+  FROM stage ORDER BY source_key;
+CREATE TEMP TABLE stage_nophone AS SELECT source, source_key FROM stage;
+CREATE TEMP TABLE stage_nocountry AS SELECT source, source_key, phone FROM stage;
+SELECT ci.phone_prepass('stage_nophone') AS no_phone, ci.phone_prepass('stage_nocountry') AS no_country;
+SELECT ci.normalize_phone('+61 412 345 678', NULL) AS international, ci.normalize_phone('0412 345 678', NULL) AS national;
+SAVEPOINT s;
+SELECT ci.phone_prepass(2147483647::oid::regclass);
+ROLLBACK TO s;
+SELECT ci.phone_prepass(NULL) AS released;
+
+-- record ids given by the staging rows move the identity sequence past
+-- them: a row inserted afterwards without one does not collide
+DELETE FROM ci.identity_link;
+DELETE FROM ci.source_record;
+CREATE TEMP TABLE stage_ids AS SELECT 900000 + row_number() OVER (ORDER BY source_key) AS record_id, * FROM stage;
+SELECT records FROM ci.load_source_records('stage_ids', true);
+INSERT INTO ci.source_record (source, source_key) VALUES ('crm', 'after-load') RETURNING record_id > 900004 AS past_loaded_ids;
 ROLLBACK;

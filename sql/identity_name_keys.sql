@@ -19,6 +19,22 @@ INSERT INTO ci.source_record (source, source_key, given_name, family_name, birth
     ('pos', 'blank',    '  ',   'Meier', '1980-05-17'),
     ('crm', 'none',     NULL,   NULL,    '1980-05-17');
 SELECT source_key, name_pair_norm, name_pair_dm FROM ci.source_record ORDER BY record_id;
+-- the columns are one C call each (ci.name_pair, ci.name_pair_dmetaphone),
+-- with the values of the CASE expressions over ci.normalize_name and
+-- ci.dmetaphone that 0.1.0 wrote them as
+WITH v(g, f) AS (VALUES ('Hans', 'Meier'), ('Meier', 'Hans'), ('Hans', NULL), (NULL, 'Hans'), ('Hans', 'Hans'),
+                        ('H', 'Meier'), ('  ', 'Meier'), ('', ''), ('Ådne', 'Ødegård'), ('Сергей', 'Иванов'),
+                        ('O''Brien', 'obrien'), ('Zoë', 'zoe'), ('1', 'a'), ('van der Berg', 'Anna-Lena'), ('Ng', 'Ng'))
+SELECT g, f, ci.name_pair(g, f), ci.name_pair_dmetaphone(g, f),
+       ci.name_pair(g, f) IS NOT DISTINCT FROM
+         (CASE WHEN ci.normalize_name(g) < ci.normalize_name(f)
+               THEN ci.normalize_name(g) || ' ' || ci.normalize_name(f)
+               ELSE ci.normalize_name(f) || ' ' || ci.normalize_name(g) END)
+       AND ci.name_pair_dmetaphone(g, f) IS NOT DISTINCT FROM
+         (CASE WHEN nullif(ci.dmetaphone(ci.normalize_name(g)), '') < nullif(ci.dmetaphone(ci.normalize_name(f)), '')
+               THEN ci.dmetaphone(ci.normalize_name(g)) || ' ' || ci.dmetaphone(ci.normalize_name(f))
+               ELSE nullif(ci.dmetaphone(ci.normalize_name(f)), '') || ' ' || nullif(ci.dmetaphone(ci.normalize_name(g)), '') END) AS as_before
+  FROM v;
 -- so only the swapped pair meets by the names + birth year rule
 SELECT a.source_key AS a, b.source_key AS b
   FROM ci.candidate_pairs('default') c

@@ -32,21 +32,29 @@ ALTER TABLE ci.source_record ADD COLUMN birth_date_raw text;
 COMMENT ON COLUMN ci.source_record.birth_date_raw IS 'birth date as the source wrote it, year first, when it is not a whole valid date (1980, 1980-05, 1980-02-31, 1980-00-00): kept, and compared by its usable parts when birth_date is NULL';
 
 -- Swap-invariant name keys: both names (or their Double Metaphone codes) in
--- sorted order, NULL unless the record has both (a NULL makes the test
--- NULL, and the ELSE branch NULL too), so that a record with one
+-- sorted order, NULL unless the record has both, so that a record with one
 -- name does not get the key of a person named twice ('hans hans'); nor a
--- name without a phonetic code (an initial, 'H') a phonetic key.  Added
--- last, where ALTER EXTENSION UPDATE re-adds them to a 0.1.0 table
+-- name without a phonetic code (an initial, 'H') a phonetic key.  One C call
+-- per column (src/identity/match_name_pair.c): PostgreSQL 15 reads and
+-- plans every generation expression again at each executor start, and the
+-- same keys written as CASE expressions over ci.normalize_name and
+-- ci.dmetaphone were most of that work on a single-row INSERT.
+CREATE FUNCTION ci.name_pair(given_name text, family_name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'match_name_pair_norm'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 20;
+COMMENT ON FUNCTION ci.name_pair(text, text) IS
+'ci.normalize_name of both names in sorted order (the collation''s), joined by a space; NULL unless both names normalise to something';
+CREATE FUNCTION ci.name_pair_dmetaphone(given_name text, family_name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'match_name_pair_dm'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 20;
+COMMENT ON FUNCTION ci.name_pair_dmetaphone(text, text) IS
+'ci.dmetaphone(ci.normalize_name(...)) of both names in sorted order (the collation''s), joined by a space; NULL unless both names have a phonetic code';
+
+-- Added last, where ALTER EXTENSION UPDATE re-adds them to a 0.1.0 table
 -- (PostgreSQL 15 cannot change a generation expression), for one column
 -- order.
 ALTER TABLE ci.source_record
-    ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (
-        CASE WHEN ci.normalize_name(given_name) < ci.normalize_name(family_name)
-             THEN ci.normalize_name(given_name) || ' ' || ci.normalize_name(family_name)
-             ELSE ci.normalize_name(family_name) || ' ' || ci.normalize_name(given_name) END) STORED,
-    ADD COLUMN name_pair_dm     text GENERATED ALWAYS AS (
-        CASE WHEN nullif(ci.dmetaphone(ci.normalize_name(given_name)), '') < nullif(ci.dmetaphone(ci.normalize_name(family_name)), '')
-             THEN ci.dmetaphone(ci.normalize_name(given_name)) || ' ' || ci.dmetaphone(ci.normalize_name(family_name))
-             ELSE nullif(ci.dmetaphone(ci.normalize_name(family_name)), '') || ' ' || nullif(ci.dmetaphone(ci.normalize_name(given_name)), '') END) STORED;
+    ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (ci.name_pair(given_name, family_name)) STORED,
+    ADD COLUMN name_pair_dm     text GENERATED ALWAYS AS (ci.name_pair_dmetaphone(given_name, family_name)) STORED;
 COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking); NULL unless the record has both';
 COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking); NULL unless the record has both';

@@ -1,11 +1,14 @@
 -- Bulk loading ci.source_record.  A row inserted one at a time pays for
 -- every index of the table at once: a B-tree insertion per index, in key
 -- order nowhere near the order of the rows.  A large load instead inserts
--- with only the constraint indexes (primary key, (source, source_key)) in
--- place and then builds the others in bulk, one sort each, as pg_restore
--- does.  The normalised columns are computed on the way in (they are
--- generated columns), so the table is ready for ci.resolve_identities()
--- and ci.resolve_record() when the call returns.
+-- with only the primary key in place (its keys arrive in order, and
+-- foreign keys of other tables reference it) and then builds the others,
+-- the unique (source, source_key) too, in bulk, one sort each, as
+-- pg_restore does.  The normalised columns are computed on the way in
+-- (they are generated columns), so the table is ready for
+-- ci.resolve_identities() and ci.resolve_record() when the call returns;
+-- their most expensive part, parsing phone numbers, is done ahead by a
+-- parallel query (ci.phone_prepass).
 --
 -- The same goes for the foreign key to ci.source: checked row by row, it
 -- runs a query per inserted row (a fifth of the load's cost besides the
@@ -15,6 +18,12 @@
 -- whose columns are named like ci.source_record's input columns), then
 -- calls this function; everything happens in the caller's transaction, so
 -- an error leaves the table and its indexes as they were.
+
+CREATE FUNCTION ci.phone_prepass(staging regclass) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'match_phone_prepass'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.phone_prepass(regclass) IS
+'for ci.load_source_records: computes ci.normalize_phone(phone, ci.phone_region(country)) of every row of a staging relation in one parallel query and keeps the answers, in this backend, for the rest of the transaction (at most maintenance_work_mem of them), so that inserting those rows into ci.source_record parses no phone again; returns how many numbers it keeps; NULL releases them';
 
 CREATE FUNCTION ci.load_source_records(staging regclass, rebuild_indexes boolean DEFAULT NULL)
 RETURNS TABLE (records bigint, indexes_rebuilt integer, insert_ms double precision, index_ms double precision)
@@ -30,6 +39,9 @@ DECLARE
     defs text[] := '{}';
     fks text[] := '{}';
     t0 timestamptz;
+    seq regclass;
+    top bigint;
+    staging_has_ids boolean;
 BEGIN
     IF staging IS NULL THEN
         RAISE EXCEPTION 'staging relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -60,6 +72,9 @@ BEGIN
         RAISE EXCEPTION 'staging relation % needs the columns source and source_key', staging
             USING ERRCODE = 'undefined_column';
     END IF;
+
+    staging_has_ids := EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                                WHERE a.attrelid = staging AND a.attname = 'record_id' AND NOT a.attisdropped);
 
     -- Writers wait for the load (and it for them); readers are blocked too
     -- when the indexes are rebuilt (DROP INDEX takes the table's strongest lock).
@@ -103,6 +118,21 @@ BEGIN
             END IF;
             EXECUTE pg_catalog.format('DROP INDEX %s', idx.name);
         END LOOP;
+        -- Unique constraints that no foreign key references ((source,
+        -- source_key)): a random-order B-tree insertion per row, where a
+        -- rebuild is one sort that checks uniqueness all the same (23505).
+        FOR idx IN
+            SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
+              FROM pg_catalog.pg_constraint k
+              JOIN pg_catalog.pg_index i ON i.indexrelid = k.conindid
+             WHERE k.conrelid = target AND k.contype = 'u' AND NOT i.indisreplident
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
+                                WHERE f.contype = 'f' AND f.conindid = k.conindid)
+             ORDER BY k.conname
+        LOOP
+            defs := pg_catalog.format('ALTER TABLE ci.source_record ADD CONSTRAINT %I %s', idx.conname, idx.def) || defs;
+            EXECUTE pg_catalog.format('ALTER TABLE ci.source_record DROP CONSTRAINT %I', idx.conname);
+        END LOOP;
         -- Foreign keys of the table's own (to ci.source, or a DBA's), as
         -- pg_dump writes them; they are checked again, in bulk, when added.
         FOR idx IN
@@ -118,8 +148,29 @@ BEGIN
         LOCK TABLE ci.source_record IN SHARE ROW EXCLUSIVE MODE;
     END IF;
 
+    -- Phone numbers are parsed ahead, in a parallel query, and the
+    -- generated column finds them parsed (src/normalize/phone_prepass.c).
+    IF rebuild_indexes THEN
+        PERFORM ci.phone_prepass(staging);
+    END IF;
     EXECUTE pg_catalog.format('INSERT INTO ci.source_record (%s) SELECT %s FROM %s', cols, cols, staging);
     GET DIAGNOSTICS records = ROW_COUNT;
+    PERFORM ci.phone_prepass(NULL);     -- its memory back before the index builds
+    -- Record ids given by the staging rows: the identity sequence moves
+    -- past them, so that rows inserted later without one do not collide
+    -- (as a restored dump's setval does).
+    IF staging_has_ids THEN
+        seq := pg_catalog.pg_get_serial_sequence('ci.source_record', 'record_id')::regclass;
+        SELECT pg_catalog.max(r.record_id) INTO top FROM ci.source_record r;
+        IF top > coalesce(pg_catalog.pg_sequence_last_value(seq), 0) THEN
+            IF pg_catalog.has_sequence_privilege(seq, 'UPDATE') THEN
+                PERFORM pg_catalog.setval(seq, top);
+            ELSE
+                RAISE WARNING 'the record ids loaded go up to %, past the sequence of ci.source_record.record_id', top
+                    USING HINT = 'Rows inserted without a record_id will collide until the sequence''s owner runs setval on it.';
+            END IF;
+        END IF;
+    END IF;
     insert_ms := 1000 * pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0);
 
     t0 := pg_catalog.clock_timestamp();
@@ -129,7 +180,7 @@ BEGIN
     indexes_rebuilt := 0;
     FOR i IN 1 .. coalesce(pg_catalog.array_length(defs, 1), 0) LOOP
         EXECUTE defs[i];
-        IF defs[i] LIKE 'CREATE %' THEN
+        IF defs[i] LIKE 'CREATE %' OR defs[i] LIKE '% UNIQUE %' THEN
             indexes_rebuilt := indexes_rebuilt + 1;
         END IF;
     END LOOP;

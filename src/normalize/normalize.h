@@ -130,4 +130,8 @@ match_icu_check(UErrorCode status, const char *operation)
 			 errmsg("ICU failed during %s: %s", operation, u_errorName(status))));
 }
 
+/* phone_prepass.c: a bulk load's answers of ci.normalize_phone, if any */
+extern bool phone_prepass_get(const char *key, int key_len,
+							  const char **value, int *value_len);
+
 #endif							/* MATCH_NORMALIZE_H */

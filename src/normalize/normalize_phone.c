@@ -227,6 +227,9 @@ phone_e164(text *phone, const char *region)
 		key[0] = region ? region[0] : '\0';
 		key[1] = region ? region[1] : '\0';
 		memcpy(key + 2, VARDATA_ANY(phone), len);
+		/* computed ahead by a bulk load's parallel pass (phone_prepass.c) */
+		if (phone_prepass_get(key, key_len, &value, &value_len))
+			return value_len < 0 ? NULL : pnstrdup(value, value_len);
 		if (ci_memo_get(&phone_memo, key, key_len, &hash, &value, &value_len))
 			return value_len < 0 ? NULL : pnstrdup(value, value_len);
 	}
