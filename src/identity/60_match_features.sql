@@ -3,16 +3,24 @@
 -- tools as plain columns, and indexable, so that incremental resolution
 -- finds candidates through ordinary B-tree indexes.  The match model's
 -- comparisons and blocking rules name these columns.
+--
+-- The text keys use the C collation: they are only ever compared for
+-- equality (blocking, the candidate search) or by the engine's own C code,
+-- never sorted for a reader, and byte order makes every B-tree insertion and
+-- every index build's sort a memcmp (with abbreviated keys) instead of a
+-- strcoll.  Equality is the same under every deterministic collation.  A
+-- default-collation value compared with them (a parameter, another table's
+-- column) takes their collation, so such queries still use the indexes.
 
 ALTER TABLE ci.source_record
-    ADD COLUMN given_name_norm  text GENERATED ALWAYS AS (ci.normalize_name(given_name)) STORED,
-    ADD COLUMN family_name_norm text GENERATED ALWAYS AS (ci.normalize_name(family_name)) STORED,
-    ADD COLUMN email_norm       text GENERATED ALWAYS AS (ci.normalize_email(email)) STORED,
-    ADD COLUMN phone_e164       text GENERATED ALWAYS AS (ci.normalize_phone(phone, ci.phone_region(country))) STORED,
-    ADD COLUMN national_id_norm text GENERATED ALWAYS AS (nullif(upper(regexp_replace(national_id, '[^0-9A-Za-z]', '', 'g')), '')) STORED,
-    ADD COLUMN street_norm      text GENERATED ALWAYS AS (ci.normalize_name(street)) STORED,
-    ADD COLUMN city_norm        text GENERATED ALWAYS AS (ci.normalize_name(city)) STORED,
-    ADD COLUMN postcode_norm    text GENERATED ALWAYS AS (nullif(upper(regexp_replace(postcode, '\s', '', 'g')), '')) STORED,
+    ADD COLUMN given_name_norm  text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_name(given_name)) STORED,
+    ADD COLUMN family_name_norm text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_name(family_name)) STORED,
+    ADD COLUMN email_norm       text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_email(email)) STORED,
+    ADD COLUMN phone_e164       text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_phone(phone, ci.phone_region(country))) STORED,
+    ADD COLUMN national_id_norm text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_national_id(national_id)) STORED,
+    ADD COLUMN street_norm      text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_name(street)) STORED,
+    ADD COLUMN city_norm        text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_name(city)) STORED,
+    ADD COLUMN postcode_norm    text COLLATE "C" GENERATED ALWAYS AS (ci.normalize_postcode(postcode)) STORED,
     ADD COLUMN birth_year       integer GENERATED ALWAYS AS (extract(year FROM birth_date)::integer) STORED;
 
 COMMENT ON COLUMN ci.source_record.given_name_norm IS 'given_name normalised for matching (ci.normalize_name)';
@@ -54,7 +62,7 @@ COMMENT ON FUNCTION ci.name_pair_dmetaphone(text, text) IS
 -- (PostgreSQL 15 cannot change a generation expression), for one column
 -- order.
 ALTER TABLE ci.source_record
-    ADD COLUMN name_pair_norm   text GENERATED ALWAYS AS (ci.name_pair(given_name, family_name)) STORED,
-    ADD COLUMN name_pair_dm     text GENERATED ALWAYS AS (ci.name_pair_dmetaphone(given_name, family_name)) STORED;
+    ADD COLUMN name_pair_norm   text COLLATE "C" GENERATED ALWAYS AS (ci.name_pair(given_name, family_name)) STORED,
+    ADD COLUMN name_pair_dm     text COLLATE "C" GENERATED ALWAYS AS (ci.name_pair_dmetaphone(given_name, family_name)) STORED;
 COMMENT ON COLUMN ci.source_record.name_pair_norm IS 'both normalised names in sorted order, so that a record with given and family name swapped has the same key (blocking); NULL unless the record has both';
 COMMENT ON COLUMN ci.source_record.name_pair_dm IS 'Double Metaphone codes of both names in sorted order: a key that survives typos and swapped names (blocking); NULL unless the record has both';

@@ -57,14 +57,18 @@ $$;
 COMMENT ON FUNCTION ci.golden_value_column(text) IS 'the ci.source_record column a golden attribute shows instead of the value as received (phone: phone_e164), or NULL; the value as received is shown when that column is NULL';
 
 -- The value expression of an attribute over source_record alias p_alias.
+-- Text values are ranked under the database's default collation (the tie
+-- break by value, src/survive/survive_rank.c): said explicitly, because the
+-- normalised columns (phone_e164, the keys) are COLLATE "C" and would
+-- otherwise give the aggregate their collation.
 CREATE FUNCTION ci.golden_value_sql(p_attribute text, p_is_text boolean, p_alias text DEFAULT 'r')
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN NOT coalesce(p_is_text, false) THEN format('%I.%I', p_alias, p_attribute)
         WHEN ci.golden_value_column(p_attribute) IS NOT NULL
-        THEN format(E'coalesce(nullif(%1$I.%2$I, \'\'), nullif(pg_catalog.btrim(%1$I.%3$I, E\' \\t\\n\\r\\f\\v\'), \'\'))',
+        THEN format(E'(coalesce(nullif(%1$I.%2$I, \'\'), nullif(pg_catalog.btrim(%1$I.%3$I, E\' \\t\\n\\r\\f\\v\'), \'\')) COLLATE pg_catalog."default")',
                     p_alias, ci.golden_value_column(p_attribute), p_attribute)
-        ELSE format(E'nullif(pg_catalog.btrim(%I.%I, E\' \\t\\n\\r\\f\\v\'), \'\')', p_alias, p_attribute)
+        ELSE format(E'(nullif(pg_catalog.btrim(%I.%I, E\' \\t\\n\\r\\f\\v\'), \'\') COLLATE pg_catalog."default")', p_alias, p_attribute)
     END
 $$;
 COMMENT ON FUNCTION ci.golden_value_sql(text, boolean, text) IS 'internal: the SQL expression of a golden attribute''s value over a ci.source_record alias (trimmed, blank as NULL, display column first)';
