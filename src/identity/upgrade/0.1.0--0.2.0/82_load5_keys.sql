@@ -6,7 +6,8 @@
 -- The first four keys change collation in place (their indexes are
 -- rebuilt).  PostgreSQL 15 cannot change a generation expression, so from
 -- national_id_norm on every column is dropped and added again in a fresh
--- install's order: the generated ones are recomputed by the table rewrite;
+-- install's order, the name-pair keys of 70_name_pair_null.sql with them
+-- (one rewrite of the table): the generated ones are recomputed;
 -- birth_date_raw (new in 0.2.0, empty when coming from 0.1.0) keeps its
 -- values.  Every index on a dropped column, the DBA's own too, is built
 -- again from its definition.  Runs before the survive part, whose
