@@ -45,7 +45,10 @@
 --                 sources voter1..voterN, as voter files: each person is
 --                 in each file with probability 0.6, as a copy of one of
 --                 their generated records, without e-mail or national id
---                 (voter files hold names, address, birth date, phone)     0
+--                 and with the names, birth date and address the record
+--                 lacks filled in from the person (a voter file holds
+--                 names, address and birth date for everyone, a phone
+--                 for some)                                                 0
 --   p_corrupt     share of fields (given and family name, birth date,
 --                 street, city, postcode, phone, e-mail) corrupted after
 --                 everything else: a typo (half), blanked (three tenths)
@@ -170,9 +173,13 @@ SELECT c.*, (SELECT max(record_id) FROM ci.source_record)
   FROM c;
 INSERT INTO ci.source_record (record_id, source, source_key, given_name, family_name, email, phone, birth_date, national_id,
                               street, city, postcode, country, attributes, updated_at)
-SELECT v.new_id, 'voter' || v.f, 'V' || v.f || '-' || lpad(v.new_id::text, 8, '0'), s.given_name, s.family_name, NULL, s.phone,
-       s.birth_date, NULL, s.street, s.city, s.postcode, s.country, '{}', s.updated_at
-  FROM vcopy v JOIN ci.source_record s ON s.record_id = v.from_id;
+SELECT v.new_id, 'voter' || v.f, 'V' || v.f || '-' || lpad(v.new_id::text, 8, '0'),
+       coalesce(s.given_name, p.given_name), coalesce(s.family_name, p.family_name), NULL, s.phone,
+       coalesce(s.birth_date, p.birth_date), NULL,
+       coalesce(s.street, CASE h.street_style WHEN 'de' THEN h.street_full || ' ' || h.house_no ELSE h.house_no || ' ' || h.street_full END),
+       coalesce(s.city, h.city), coalesce(s.postcode, h.postcode), coalesce(s.country, h.country), '{}', s.updated_at
+  FROM vcopy v JOIN ci.source_record s ON s.record_id = v.from_id
+  JOIN ci_bench.person p ON p.person_id = v.person_id JOIN ci_bench.household h ON h.household_id = p.household_id;
 DELETE FROM ci.source_record WHERE source NOT LIKE 'voter%';
 INSERT INTO ci_bench.truth (record_id, person_id, record_no)
 SELECT new_id, person_id, f FROM vcopy;

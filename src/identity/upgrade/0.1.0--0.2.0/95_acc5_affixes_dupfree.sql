@@ -1,0 +1,22 @@
+-- 0.1.0 -> 0.2.0 (issue 13, accuracy): ci.normalize_name drops leading
+-- titles and trailing suffixes (doc/normalisation.md, rule 4).  The C code
+-- is new with the library; its comment says so, and the stored generated
+-- columns computed with it (given_name_norm, family_name_norm, street_norm,
+-- city_norm, name_pair_norm, name_pair_dm) are recomputed.  Only the rows
+-- whose value changes are rewritten (an UPDATE recomputes every stored
+-- generated column of its rows); after 81_load4_name_pair.sql, which
+-- re-adds the name-pair columns.  Term frequencies trained before count
+-- the old keys: retrain.
+COMMENT ON FUNCTION ci.normalize_name(text) IS
+'Personal name as lower-case ASCII tokens: NFKC, case folding, transliteration to Latin then ASCII (ICU); apostrophes removed, hyphens kept between letters, other punctuation and white space folded to one space; leading titles (Mr, Dr, Sir …) and trailing suffixes (Jr, III, PhD …) dropped; NULL when no letter or digit (or only an honorific) remains';
+
+UPDATE ci.source_record
+   SET given_name = given_name
+ WHERE given_name_norm IS DISTINCT FROM ci.normalize_name(given_name)
+    OR family_name_norm IS DISTINCT FROM ci.normalize_name(family_name)
+    OR street_norm IS DISTINCT FROM ci.normalize_name(street)
+    OR city_norm IS DISTINCT FROM ci.normalize_name(city);
+
+-- A full run finds duplicate-free sources by itself (src/identity/match_dupfree.c).
+ALTER TABLE ci.match_model ADD COLUMN detect_duplicate_free boolean NOT NULL DEFAULT true;
+COMMENT ON COLUMN ci.match_model.detect_duplicate_free IS 'a full run also treats as duplicate-free the sources whose records link across sources but almost never within (at least 100 links across, at most 2 % within), reported in ci.match_run.summary; false: only duplicate_free_sources';
