@@ -18,9 +18,10 @@
 #               issue 13 (households and twins, sparse records, swapped
 #               names, place levels, corrupted postcodes, partial dates,
 #               two duplicate-free sources): the script's defaults
-#   historical  person records without contact fields: names with titles
-#               and suffixes, nicknames, partial dates, places named at
-#               other levels
+#   historical  person records with names, birth date and place (filled in
+#               where the generator left them out) and no contact fields:
+#               names with titles and suffixes, nicknames, partial dates,
+#               places named at other levels
 #   voters      five duplicate-free voter files, 20 % of fields corrupted
 #               (typos, blanks, swapped fields)
 set -euo pipefail
@@ -31,7 +32,7 @@ export SETS=${SETS:-crm historical voters}
 set_opts() {
   case $1 in
     crm) echo "" ;;
-    historical) echo "-v contact=false -v p_title=0.15 -v p_suffix=0.05 -v p_nickname=0.15 -v p_date=0.15 -v p_place=0.25 -v p_sparse=0 -v dupfree=false" ;;
+    historical) echo "-v fill=true -v contact=false -v p_title=0.15 -v p_suffix=0.05 -v p_nickname=0.15 -v p_date=0.15 -v p_place=0.25 -v p_sparse=0 -v dupfree=false" ;;
     voters) echo "-v voters=5 -v p_corrupt=0.2 -v p_sparse=0 -v p_swap=0 -v p_date=0 -v p_placeholder=0 -v dupfree=false" ;;
     *) echo "bench/accuracy.sh: unknown set $1 (crm, historical, voters)" >&2; return 1 ;;
   esac

@@ -39,6 +39,10 @@
 --   p_nickname    share of records whose given name is replaced by one of
 --                 the person's nicknames (Bill for William), on top of
 --                 the base generator's own nicknames                       0
+--   fill          true: names, birth date and address a record lacks are
+--                 filled in from its person (registries that hold them
+--                 for everyone; the patterns below then take them away
+--                 again where they apply)                               false
 --   contact       false: no e-mail, phone, national id or street at all
 --                 (records that hold names, a birth date and a place)   true
 --   voters        N > 0: the records are re-cut into N duplicate-free
@@ -108,6 +112,10 @@
 \if :{?p_nickname}
 \else
 \set p_nickname 0
+\endif
+\if :{?fill}
+\else
+\set fill false
 \endif
 \if :{?contact}
 \else
@@ -186,6 +194,17 @@ SELECT new_id, person_id, f FROM vcopy;
 SELECT setval(pg_get_serial_sequence('ci.source_record', 'record_id'), (SELECT max(record_id) FROM ci.source_record));
 INSERT INTO ci_bench.pattern SELECT record_id, 'dupfree_source' FROM ci.source_record;
 DROP TABLE vcopy;
+\endif
+-- complete records: what the base generator left out, from the person
+\if :fill
+UPDATE ci.source_record r
+   SET given_name = coalesce(r.given_name, p.given_name), family_name = coalesce(r.family_name, p.family_name),
+       birth_date = coalesce(r.birth_date, p.birth_date),
+       street = coalesce(r.street, CASE h.street_style WHEN 'de' THEN h.street_full || ' ' || h.house_no ELSE h.house_no || ' ' || h.street_full END),
+       city = coalesce(r.city, h.city), postcode = coalesce(r.postcode, h.postcode)
+  FROM ci_bench.truth t, ci_bench.person p, ci_bench.household h
+ WHERE t.record_id = r.record_id AND p.person_id = t.person_id AND h.household_id = p.household_id
+   AND (r.given_name IS NULL OR r.family_name IS NULL OR r.birth_date IS NULL OR r.street IS NULL OR r.city IS NULL OR r.postcode IS NULL);
 \endif
 -- 6. duplicate-free sources: crm and web keep one record per person
 \if :dupfree
