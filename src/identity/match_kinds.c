@@ -522,6 +522,7 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 				x,
 				y,
 				cross;
+	bool		one_initial;
 
 	if (swapped)
 		*swapped = false;
@@ -550,16 +551,17 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	 * Crosswise, each name must be close to the other's partner, or be its
 	 * initial (B. Phillips against Phillips, Benjamin): a swap with an
 	 * initial counts as a swap with a slip, as long as the other side
-	 * agrees.
+	 * agrees and no other of the four names is a lone letter (P. B.
+	 * against B. Phillips is too little to call a swap).
 	 */
+	one_initial = (d->values[va].nbytes == 1) + (d->values[vb].nbytes == 1) +
+		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1) == 1;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
-	if (x > MATCH_LEVEL_CLOSE && !initial_pair(&d->values[va], &pd->values[pb]))
+	if (x > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
 		return level;
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
-	if (y > MATCH_LEVEL_CLOSE && !initial_pair(&pd->values[pa], &d->values[vb]))
+	if (y > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&pd->values[pa], &d->values[vb])))
 		return level;
-	if (x > MATCH_LEVEL_CLOSE && y > MATCH_LEVEL_CLOSE)
-		return level;			/* two initials: too little to call a swap */
 	/* a record whose two names are one name says nothing crosswise */
 	if (same_bytes(&d->values[va], &pd->values[pa]) || same_bytes(&d->values[vb], &pd->values[pb]))
 		return level;
