@@ -122,3 +122,12 @@ FROM unnest(ARRAY['Dr. John', 'MR', 'Mrs Smith', 'Mrs.', 'Prof. Dr. Hans', 'Sir 
                   'Misses', 'Drake', 'Missy Jr']) AS n;
 -- so the default model's keys and comparisons see the name itself
 SELECT ci.name_pair('Dr. John', 'Smith Jr') AS name_pair, ci.name_pair('Mr', 'Smith') AS one_name_only;
+-- Normalising a normalised name gives it back unchanged with titles and
+-- suffixes too: every arrangement of up to three words drawn from titles,
+-- suffixes, a name and an initial.
+WITH w(x) AS (VALUES ('Mr'), ('Dr.'), ('Sir'), ('Lady'), ('Jr'), ('III'), ('PhD'), ('Senior'), ('Ann'), ('J.'), ('Frau'), ('Major')),
+names AS (SELECT concat_ws(' ', a.x, b.x, c.x) AS n FROM w a CROSS JOIN w b CROSS JOIN (SELECT x FROM w UNION ALL SELECT NULL) c)
+SELECT count(*) AS names,
+       count(*) FILTER (WHERE ci.normalize_name(ci.normalize_name(n)) IS DISTINCT FROM ci.normalize_name(n)) AS not_idempotent,
+       count(*) FILTER (WHERE ci.normalize_name(n) IS NULL) AS no_name
+FROM names;
