@@ -26,7 +26,7 @@ CREATE TABLE ci.match_model (
     max_block_size      integer DEFAULT 1000,
     duplicate_free_sources text[] NOT NULL DEFAULT '{}',
     household_weight_cap double precision,
-    guard_weight        double precision NOT NULL DEFAULT -10,
+    guard_weight        double precision NOT NULL DEFAULT -14,
     guard_against       double precision NOT NULL DEFAULT -6,
     guard_max_pairs     integer NOT NULL DEFAULT 10000,
     m_prior_pairs       double precision NOT NULL DEFAULT 20,

@@ -4,7 +4,7 @@
 -- columns computed with it (given_name_norm, family_name_norm, street_norm,
 -- city_norm, name_pair_norm, name_pair_dm) are recomputed.  Only the rows
 -- whose value changes are rewritten (an UPDATE recomputes every stored
--- generated column of its rows); after 81_load4_name_pair.sql, which
+-- generated column of its rows); after 70_name_pair_null.sql, which
 -- re-adds the name-pair columns.  Term frequencies trained before count
 -- the old keys: retrain.
 COMMENT ON FUNCTION ci.normalize_name(text) IS
@@ -20,3 +20,9 @@ UPDATE ci.source_record
 -- A full run finds duplicate-free sources by itself (src/identity/match_dupfree.c).
 ALTER TABLE ci.match_model ADD COLUMN detect_duplicate_free boolean NOT NULL DEFAULT true;
 COMMENT ON COLUMN ci.match_model.detect_duplicate_free IS 'a full run also treats as duplicate-free the sources whose records link across sources but almost never within (at least 100 links across, at most 2 % within), reported in ci.match_run.summary; false: only duplicate_free_sources';
+
+-- The clustering guard's default weight is -14 (doc/identity.md, "The
+-- clustering guard's settings" says why).  60_training.sql added the column
+-- in this same update with -10, so no model holds a value of its own yet.
+ALTER TABLE ci.match_model ALTER COLUMN guard_weight SET DEFAULT -14;
+UPDATE ci.match_model SET guard_weight = -14 WHERE guard_weight = -10;
