@@ -342,7 +342,7 @@ extern double match_weight_to_probability(double w);
 
 /* the clustering guard (full run and ci.resolve_record): defaults of the
  * model's guard_weight, guard_against and guard_max_pairs */
-#define MATCH_CONFLICT_WEIGHT (-10.0)
+#define MATCH_CONFLICT_WEIGHT (-14.0)
 #define MATCH_CONFLICT_AGAINST (-6.0)
 #define MATCH_CONFLICT_MAX_PAIRS 10000
 extern bool match_conflict_pair(MatchStore *st, uint32 a, uint32 b);
