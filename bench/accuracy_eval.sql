@@ -33,3 +33,9 @@ SELECT CASE WHEN pa.household_id <> pb.household_id THEN 'different households'
 \set QUIET on
 DROP TABLE acc_true, acc_pred, acc_pairs, acc_tagged;
 \set QUIET off
+-- identities holding two records of one duplicate-free source (a source
+-- tagged dupfree_source holds each person at most once)
+SELECT count(DISTINCT identity_id) AS identities_with_two_records_of_one_dupfree_source
+  FROM (SELECT l.identity_id FROM ci.identity_link l JOIN ci.source_record r USING (record_id)
+          JOIN ci_bench.pattern x ON x.record_id = r.record_id AND x.pattern = 'dupfree_source'
+         GROUP BY l.identity_id, r.source HAVING count(*) > 1) d;

@@ -152,6 +152,21 @@ WHERE level IS DISTINCT FROM 'null' AND comparison NOT IN ('prior', 'total');
 SELECT comparison, value_a, value_b, level FROM ci.explain_match(
     (SELECT record_id FROM ci.source_record WHERE source_key = 'k-1'), (SELECT record_id FROM ci.source_record WHERE source_key = 'k-3'))
 WHERE level IS DISTINCT FROM 'null' AND comparison NOT IN ('prior', 'total');
+-- Swapped with an initial on one side (B. Phillips against Phillips,
+-- Benjamin; a title in the given name field goes too): loose (swapped) on
+-- both names, not else twice, so the initial's record is no conflict that
+-- keeps it out of Benjamin's identity.  Two lone letters are too little
+-- (P. B. against B. Phillips: the levels of the names as they stand).
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, birth_date) VALUES
+ ('crm', 'k-4', 'B.', 'Phillips', '1956-07-30'),
+ ('web', 'k-5', 'Dr Phillips', 'Benjamin', '1956-07-30'),
+ ('web', 'k-6', 'P.', 'B.', '1956-07-30');
+SELECT comparison, value_a, value_b, level FROM ci.explain_match(
+    (SELECT record_id FROM ci.source_record WHERE source_key = 'k-4'), (SELECT record_id FROM ci.source_record WHERE source_key = 'k-5'))
+WHERE comparison IN ('given_name', 'family_name');
+SELECT comparison, value_a, value_b, level FROM ci.explain_match(
+    (SELECT record_id FROM ci.source_record WHERE source_key = 'k-4'), (SELECT record_id FROM ci.source_record WHERE source_key = 'k-6'))
+WHERE comparison IN ('given_name', 'family_name');
 DELETE FROM ci.source_record WHERE source_key LIKE 'k-%';
 DELETE FROM ci.match_model WHERE model = 'kinds';
 DROP TABLE kinds_rec CASCADE;

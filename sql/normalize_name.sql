@@ -108,3 +108,26 @@ CREATE INDEX ON norm_name_t USING gin (ci.name_tokens(name));
 INSERT INTO norm_name_t (name) VALUES ('Jean-Luc Müller'), ('Дмитрий Иванов'), (NULL);
 SELECT name, name_norm FROM norm_name_t ORDER BY name;
 DROP TABLE norm_name_t;
+
+-- Honorifics before a name and suffixes after it are dropped (a person's
+-- records show them one day and not the next), whole tokens only: a title
+-- goes while another token follows, a suffix while another precedes.  A
+-- lone honorific (Mr, Dr) is no name; a lone word that can be a name (Sir,
+-- Lord, Junior) stays; words that are also names (King, Major) and St
+-- (street, saint) are never touched, nor a street's trailing Dr (Drive).
+SELECT n AS name, ci.normalize_name(n) AS normalized, ci.name_tokens(n) AS tokens
+FROM unnest(ARRAY['Dr. John', 'MR', 'Mrs Smith', 'Mrs.', 'Prof. Dr. Hans', 'Sir Isaac Newton', 'Sir', 'Lord',
+                  'Smith, Jr.', 'John Smith III PhD', 'Junior', 'Mr Jr', 'King George III', 'Major Tom',
+                  'St Albans', '12 Oak Dr', 'Dr-Jones', 'Frau Müller-Lüdenscheidt, Sr.', 'Ｍｒ． Иванов',
+                  'Misses', 'Drake', 'Missy Jr']) AS n;
+-- so the default model's keys and comparisons see the name itself
+SELECT ci.name_pair('Dr. John', 'Smith Jr') AS name_pair, ci.name_pair('Mr', 'Smith') AS one_name_only;
+-- Normalising a normalised name gives it back unchanged with titles and
+-- suffixes too: every arrangement of up to three words drawn from titles,
+-- suffixes, a name and an initial.
+WITH w(x) AS (VALUES ('Mr'), ('Dr.'), ('Sir'), ('Lady'), ('Jr'), ('III'), ('PhD'), ('Senior'), ('Ann'), ('J.'), ('Frau'), ('Major')),
+names AS (SELECT concat_ws(' ', a.x, b.x, c.x) AS n FROM w a CROSS JOIN w b CROSS JOIN (SELECT x FROM w UNION ALL SELECT NULL) c)
+SELECT count(*) AS names,
+       count(*) FILTER (WHERE ci.normalize_name(ci.normalize_name(n)) IS DISTINCT FROM ci.normalize_name(n)) AS not_idempotent,
+       count(*) FILTER (WHERE ci.normalize_name(n) IS NULL) AS no_name
+FROM names;

@@ -26,11 +26,12 @@ CREATE TABLE ci.match_model (
     max_block_size      integer DEFAULT 1000,
     duplicate_free_sources text[] NOT NULL DEFAULT '{}',
     household_weight_cap double precision,
-    guard_weight        double precision NOT NULL DEFAULT -10,
+    guard_weight        double precision NOT NULL DEFAULT -14,
     guard_against       double precision NOT NULL DEFAULT -6,
     guard_max_pairs     integer NOT NULL DEFAULT 10000,
     m_prior_pairs       double precision NOT NULL DEFAULT 20,
     train_on_decisions  boolean NOT NULL DEFAULT true,
+    detect_duplicate_free boolean NOT NULL DEFAULT true,
     CONSTRAINT match_model_link_threshold_range CHECK (link_threshold > 0 AND link_threshold < 1),
     CONSTRAINT match_model_review_threshold_range CHECK (review_threshold > 0 AND review_threshold <= link_threshold),
     CONSTRAINT match_model_prior_range CHECK (prior > 0 AND prior < 1),
@@ -63,6 +64,7 @@ COMMENT ON COLUMN ci.match_model.seed IS 'seed of the random pair sample: traini
 COMMENT ON COLUMN ci.match_model.owner IS 'role whose privileges read the relation (in a security-restricted operation), whoever runs the model; only its members or a superuser may change what the model reads';
 COMMENT ON COLUMN ci.match_model.max_block_size IS 'blocks (records sharing one key value of a rule) with more records are skipped and reported: a value that common (a placeholder, a very common name) says little; NULL: no limit';
 COMMENT ON COLUMN ci.match_model.duplicate_free_sources IS 'sources that hold each person at most once: an identity never gets two of their records (strongest links first; refused links go to review)';
+COMMENT ON COLUMN ci.match_model.detect_duplicate_free IS 'a full run also treats as duplicate-free the sources whose records link across sources but almost never within (at least 100 links across, at most 2 % within), reported in ci.match_run.summary; false: only duplicate_free_sources';
 COMMENT ON COLUMN ci.match_model.training IS 'report of the last training: records, sampled pairs, EM sessions with their iterations and convergence';
 
 CREATE TABLE ci.match_comparison (

@@ -14,6 +14,7 @@
 #include "ci_common.h"
 
 #include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "portability/instr_time.h"
 #include "utils/date.h"
@@ -172,6 +173,7 @@ typedef struct MatchModel
 	int64		max_block;		/* blocks of more records are skipped (0: none) */
 	int			nunique_sources;	/* duplicate-free sources */
 	char	  **unique_sources;
+	bool		detect_duplicate_free;	/* a full run adds the ones it finds */
 	int			u_sample;
 	int			em_max_iterations;
 	double		em_tolerance;
@@ -340,7 +342,7 @@ extern double match_weight_to_probability(double w);
 
 /* the clustering guard (full run and ci.resolve_record): defaults of the
  * model's guard_weight, guard_against and guard_max_pairs */
-#define MATCH_CONFLICT_WEIGHT (-10.0)
+#define MATCH_CONFLICT_WEIGHT (-14.0)
 #define MATCH_CONFLICT_AGAINST (-6.0)
 #define MATCH_CONFLICT_MAX_PAIRS 10000
 extern bool match_conflict_pair(MatchStore *st, uint32 a, uint32 b);
@@ -351,6 +353,10 @@ extern uint32 match_rule_mask(MatchStore *st, uint32 a, uint32 b);
 extern void match_block_met(MatchStore *st, bool *met);
 extern int	match_value_tokens(const MatchValue *v, const char **tok, int *len);
 extern bool match_same_unique_source(MatchStore *st, uint32 a, uint32 b);
+
+/* match_dupfree.c */
+extern void match_detect_duplicate_free(MatchStore *st, MatchPairs *pairs,
+										const double *weights, StringInfo report);
 extern void match_block_count(MatchStore *st, int64 *per_rule, int64 *largest,
 							  int64 *skipped_blocks, int64 *skipped_pairs, uint32 *in_skipped);
 extern MatchPairs *match_block_pairs(MatchStore *st, CiProgress *progress);

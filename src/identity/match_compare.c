@@ -425,7 +425,8 @@ match_same_unique_source(MatchStore *st, uint32 a, uint32 b)
  * Are records a and b, by the model itself, almost surely different people?
  * (Two records of one duplicate-free source always are.)
  * Their own match weight (prior included) is the model's guard_weight or
- * less (default -10: a match probability under 1/1000), and that comes from
+ * less (default -14: below the prior, so the comparisons themselves say
+ * "different", not merely too little), and that comes from
  * evidence against (the comparisons with negative weight sum to
  * guard_against or less, default -6), not from missing values and the
  * prior alone.  The clustering guard of the full run and of

@@ -491,6 +491,17 @@ grouped_level(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b)
 	return MATCH_LEVEL_ELSE;
 }
 
+/* Is one of two normalised names a lone letter that begins the other? */
+static bool
+initial_pair(const MatchValue *x, const MatchValue *y)
+{
+	if (x->nbytes == 1 && y->nbytes > 1)
+		return x->bytes[0] == y->bytes[0];
+	if (y->nbytes == 1 && x->nbytes > 1)
+		return y->bytes[0] == x->bytes[0];
+	return false;
+}
+
 /*
  * Level of a comparison that reads more than its own column (c->nparts >
  * 0) for records a and b: grouped fields, or a name compared crosswise
@@ -511,6 +522,7 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 				x,
 				y,
 				cross;
+	bool		one_initial;
 
 	if (swapped)
 		*swapped = false;
@@ -534,11 +546,21 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	if (pa == 0 || pb == 0)
 		return level;
 	pd = &st->dicts[c->part[0]];
+
+	/*
+	 * Crosswise, each name must be close to the other's partner, or be its
+	 * initial (B. Phillips against Phillips, Benjamin): a swap with an
+	 * initial counts as a swap with a slip, as long as the other side
+	 * agrees and no other of the four names is a lone letter (P. B.
+	 * against B. Phillips is too little to call a swap).
+	 */
+	one_initial = (d->values[va].nbytes == 1) + (d->values[vb].nbytes == 1) +
+		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1) == 1;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
-	if (x > MATCH_LEVEL_CLOSE)
+	if (x > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
 		return level;
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
-	if (y > MATCH_LEVEL_CLOSE)
+	if (y > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&pd->values[pa], &d->values[vb])))
 		return level;
 	/* a record whose two names are one name says nothing crosswise */
 	if (same_bytes(&d->values[va], &pd->values[pa]) || same_bytes(&d->values[vb], &pd->values[pb]))

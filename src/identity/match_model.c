@@ -272,6 +272,7 @@ load_block_options(MatchModel *model, Datum name, MemoryContext cxt)
 	model->max_block = 0;
 	model->nunique_sources = 0;
 	model->unique_sources = NULL;
+	model->detect_duplicate_free = false;
 	for (int r = 0; r < model->nrules; r++)
 		model->rule[r].max_block = 0;
 	if (get_attnum(rel, "max_block_size") == InvalidAttrNumber ||
@@ -297,6 +298,17 @@ load_block_options(MatchModel *model, Datum name, MemoryContext cxt)
 			if (!nulls[i])
 				model->unique_sources[model->nunique_sources++] = TextDatumGetCString(elems[i]);
 		MemoryContextSwitchTo(old);
+	}
+
+	/* detect_duplicate_free (0.2.0, later than the two above) */
+	model->detect_duplicate_free = false;
+	if (get_attnum(rel, "detect_duplicate_free") != InvalidAttrNumber)
+	{
+		if (SPI_execute_with_args("SELECT detect_duplicate_free FROM ci.match_model WHERE model = $1",
+								  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not read ci.match_model");
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		model->detect_duplicate_free = !isnull && DatumGetBool(d);
 	}
 
 	/* each rule's limit: its own, else the model's */

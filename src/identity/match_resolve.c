@@ -76,6 +76,7 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	Datum		values[16];
 	bool		nulls[16];
 	TimestampTz started = GetCurrentTimestamp();
+	StringInfoData dupfree;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -142,8 +143,14 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 	}
 
 	INSTR_TIME_SET_CURRENT(t);
+	initStringInfo(&dupfree);
 	if (st->n > 0)
+	{
+		match_detect_duplicate_free(st, pairs, weights, &dupfree);
 		match_cluster_and_write(st, pairs, weights, &stats);
+	}
+	else
+		appendStringInfoString(&dupfree, "{}");
 	cluster_ms = match_elapsed_ms(t);
 
 	/*
@@ -172,16 +179,18 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 
 	{
 		HeapTuple	tup = heap_form_tuple(tupdesc, values, nulls);
-		Oid			types[3] = {TEXTOID, TIMESTAMPTZOID, tupdesc->tdtypeid};
-		Datum		args[3];
+		Oid			types[4] = {TEXTOID, TIMESTAMPTZOID, tupdesc->tdtypeid, TEXTOID};
+		Datum		args[4];
 
 		args[0] = values[0];
 		args[1] = TimestampTzGetDatum(started);
 		args[2] = HeapTupleGetDatum(tup);
-		/* the run's summary is kept in ci.match_run */
+		args[3] = CStringGetTextDatum(dupfree.data);
+		/* the run's summary is kept in ci.match_run, with what it found of duplicate-free sources */
 		if (SPI_execute_with_args("INSERT INTO ci.match_run (model, started_at, summary)"
-								  " SELECT $1, $2, to_jsonb($3)",
-								  3, types, args, NULL, false, 0) != SPI_OK_INSERT)
+								  " SELECT $1, $2, to_jsonb($3)"
+								  " || pg_catalog.jsonb_build_object('duplicate_free_sources', $4::pg_catalog.jsonb)",
+								  4, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not write ci.match_run");
 		ci_secure_end(&sc);
 		SPI_finish();

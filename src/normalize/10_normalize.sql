@@ -12,7 +12,7 @@ CREATE FUNCTION ci.normalize_name(name text) RETURNS text
     AS 'MODULE_PATHNAME', 'match_normalize_name'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION ci.normalize_name(text) IS
-'Personal name as lower-case ASCII tokens: NFKC, case folding, transliteration to Latin then ASCII (ICU); apostrophes removed, hyphens kept between letters, other punctuation and white space folded to one space; NULL when no letter or digit remains';
+'Personal name as lower-case ASCII tokens: NFKC, case folding, transliteration to Latin then ASCII (ICU); apostrophes removed, hyphens kept between letters, other punctuation and white space folded to one space; leading titles (Mr, Dr, Sir …) and trailing suffixes (Jr, III, PhD …) dropped; NULL when no letter or digit (or only an honorific) remains';
 
 CREATE FUNCTION ci.name_tokens(name text) RETURNS text[]
     AS 'MODULE_PATHNAME', 'match_name_tokens'

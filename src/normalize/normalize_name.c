@@ -15,7 +15,15 @@
  *   4. Letters the transliterator leaves non-ASCII are kept, in
  *      NFKC_Casefold form; combining marks are kept only on letters of
  *      scripts other than Latin (Latin-ASCII drops those on Latin letters).
- *   5. A name with no letter or digit normalises to NULL.
+ *   5. Honorifics before a name and suffixes after it are dropped, as a
+ *      person's records show them one day and not the next: leading tokens
+ *      of name_titles while another token follows (Dr John -> john, Sir
+ *      Isaac Newton -> isaac newton), trailing tokens of name_suffixes
+ *      while another precedes (Smith Jr. -> smith, King George III -> king
+ *      george).  A lone honorific that is never a name (Mr, Mrs, Dr) is no
+ *      name at all; a lone word that may be one (Sir, Lord, Senior) stays.
+ *      Only whole tokens count, so hyphenated names are never cut.
+ *   6. A name with no letter or digit normalises to NULL.
  *
  * Pure-ASCII input never reaches ICU: step 3 is done on its bytes directly,
  * which gives what ICU would (steps 1 and 2 only lower-case ASCII).  Other
@@ -592,8 +600,81 @@ name_normalize_utf8(NameOut *o, const char *s, int32_t len)
 }
 
 /*
+ * Step 5's word lists, in normalised form.  Titles are dropped before a
+ * name; the honorifics among them are never names themselves, so one alone
+ * is dropped too.  Suffixes are dropped after a name.  Words that are also
+ * given or family names in their own right (King, Prince, Major, Dean,
+ * Earl, Don, Saint) are left alone: dropping a real name would cost more
+ * than keeping a rare title.  St is not here either (street, saint).
+ */
+static const char *const name_honorifics[] = {
+	"mr", "mrs", "ms", "mx", "miss", "mstr", "messrs", "dr", "prof", "revd",
+	"herr", "frau", "frl", "mme", "mlle", "sra", "srta", NULL
+};
+static const char *const name_titles[] = {
+	"mr", "mrs", "ms", "mx", "miss", "mstr", "messrs", "dr", "prof", "revd",
+	"herr", "frau", "frl", "mme", "mlle", "sra", "srta",
+	"mister", "missus", "master", "madam", "madame", "mademoiselle",
+	"monsieur", "doctor", "professor", "rev", "reverend", "fr", "sir",
+	"dame", "lady", "lord", "hon", "capt", "captain", "col", "maj", "lt",
+	"sgt", NULL
+};
+static const char *const name_suffixes[] = {
+	"jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv",
+	"phd", "dphil", "md", "esq", "dds", "mba", "obe", "mbe", "cbe", "kbe",
+	NULL
+};
+
+static bool
+name_word_in(const char *w, int len, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if ((int) strlen(*list) == len && memcmp(*list, w, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Step 5 on the normalised tokens in o (separated by single spaces; a
+ * hyphen joins the parts of one token).
+ */
+static void
+name_strip_affixes(NameOut *o)
+{
+	char	   *s = o->buf.data + VARHDRSZ;
+	int			len = o->buf.len - VARHDRSZ;
+	int			start = 0;
+
+	for (;;)
+	{
+		char	   *sp = memchr(s + start, ' ', len - start);
+
+		if (sp == NULL || !name_word_in(s + start, sp - (s + start), name_titles))
+			break;
+		start = sp - s + 1;
+	}
+	for (;;)
+	{
+		int			i = len - 1;
+
+		while (i > start && s[i] != ' ')
+			i--;
+		if (i <= start || !name_word_in(s + i + 1, len - i - 1, name_suffixes))
+			break;
+		len = i;
+	}
+	if (memchr(s + start, ' ', len - start) == NULL &&
+		name_word_in(s + start, len - start, name_honorifics))
+		len = start;
+	if (start > 0)
+		memmove(s, s + start, len - start);
+	o->buf.len = VARHDRSZ + len - start;
+	o->buf.data[o->buf.len] = '\0';
+}
+
+/*
  * The normalised name of a text datum, as text in the server encoding, or
- * NULL when it has no letter or digit.
+ * NULL when it has no letter or digit (or only an honorific).
  */
 static text *
 name_normalize_text(text *name)
@@ -610,6 +691,7 @@ name_normalize_text(text *name)
 	o.keep_marks = false;
 
 	name_normalize_utf8(&o, s, len);
+	name_strip_affixes(&o);
 
 	if (o.buf.len == VARHDRSZ)
 		return NULL;

@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(29);
+SELECT plan(33);
 
 SELECT has_function('ci', 'blocking_coverage', ARRAY['text']);
 SELECT has_function('ci', 'match_weight_histogram', ARRAY['text', 'double precision']);
@@ -37,6 +37,10 @@ SELECT col_default_is('ci', 'match_model', 'max_block_size', '1000'::text, 'max_
 SELECT has_column('ci', 'match_model', 'duplicate_free_sources', 'duplicate_free_sources option');
 SELECT col_type_is('ci', 'match_model', 'duplicate_free_sources', 'text[]', 'duplicate_free_sources is text[]');
 SELECT col_not_null('ci', 'match_model', 'duplicate_free_sources', 'duplicate_free_sources is NOT NULL');
+SELECT has_column('ci', 'match_model', 'detect_duplicate_free', 'detect_duplicate_free option');
+SELECT col_type_is('ci', 'match_model', 'detect_duplicate_free', 'boolean', 'detect_duplicate_free is boolean');
+SELECT col_not_null('ci', 'match_model', 'detect_duplicate_free', 'detect_duplicate_free is NOT NULL');
+SELECT col_default_is('ci', 'match_model', 'detect_duplicate_free', 'true'::text, 'detect_duplicate_free defaults to true');
 SELECT throws_ok($$UPDATE ci.match_model SET max_block_size = 1 WHERE model = 'default'$$, '23514', NULL, 'max_block_size below 2: check_violation');
 SELECT throws_ok($$UPDATE ci.match_model SET duplicate_free_sources = '{crm,NULL}' WHERE model = 'default'$$, '23514', NULL, 'a NULL duplicate-free source: check_violation');
 SELECT lives_ok($$UPDATE ci.match_model SET max_block_size = NULL WHERE model = 'default'$$, 'max_block_size NULL: no limit');

@@ -8,7 +8,7 @@ SELECT has_column('ci', 'match_model', 'household_weight_cap', 'household_weight
 SELECT has_column('ci', 'match_comparison', 'role', 'match_comparison.role exists');
 SELECT results_eq($$SELECT guard_weight, guard_against, guard_max_pairs, m_prior_pairs, train_on_decisions
                      FROM ci.match_model WHERE model = 'default'$$,
-                  $$VALUES (-10::float8, -6::float8, 10000, 20::float8, true)$$, 'guard and training defaults');
+                  $$VALUES (-14::float8, -6::float8, 10000, 20::float8, true)$$, 'guard and training defaults');
 SELECT results_eq($$SELECT comparison::text, role FROM ci.match_comparison WHERE model = 'default' AND role IS NOT NULL ORDER BY ordinal$$,
                   $$VALUES ('given_name', 'personal'), ('family_name', 'household'), ('birth_date', 'personal'),
                            ('phone', 'household'), ('street', 'household'), ('place', 'household')$$,

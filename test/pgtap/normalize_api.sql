@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(67);
+SELECT plan(70);
 
 -- Signatures and return types.
 SELECT has_function('ci', 'normalize_name', ARRAY['text']);
@@ -90,6 +90,9 @@ SELECT ok(ci.phone_info(NULL) IS NULL, 'phone_info(NULL) is NULL');
 
 -- A few results (the regression tests have the rest).
 SELECT is(ci.normalize_name('ŁUKASZ Müller-Ærø'), 'lukasz muller-aero', 'normalize_name transliterates to ASCII');
+SELECT is(ci.normalize_name('Prof. Dr. Ｊöhn Smith, Jr.'), 'john smith', 'normalize_name drops leading titles and trailing suffixes');
+SELECT is(ci.normalize_name('Mrs.'), NULL, 'a lone honorific is no name');
+SELECT is(ci.normalize_name('12 Oak Dr'), '12 oak dr', 'a trailing Dr (Drive) stays');
 SELECT is(ci.name_tokens('Jean-Luc O''Brien'), ARRAY['jean', 'luc', 'obrien'], 'name_tokens splits at spaces and hyphens');
 SELECT is(ci.normalize_email('a@bücher.de'), 'a@xn--bcher-kva.de', 'normalize_email: IDN domain to punycode');
 SELECT is(ci.email_is_valid('a@b'), false, 'email_is_valid: a one-label domain is refused');
