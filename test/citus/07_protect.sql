@@ -15,7 +15,7 @@
 -- identity side and consent back as it found them (empty).
 \set QUIET 1
 SET client_min_messages = error;
-SELECT plan(101);
+SELECT plan(102);
 
 -- identities, computed consent, and facts that make the purposes differ
 BEGIN;
@@ -160,6 +160,17 @@ SET citus.max_adaptive_executor_pool_size = 1;
 SET ROLE cp_reader;
 SET ci.purpose = 'marketing';
 SELECT public.cp_dist_rows() AS s_mk_d, public.cp_ref_rows() AS s_mk_r \gset
+-- other query shapes Citus plans differently: a join with a reference and
+-- with a coordinator table, a subquery, an outer join, a materialised CTE
+-- (an intermediate result), a repartition join
+SELECT (SELECT count(*) FROM public.cp_dist d JOIN public.cp_ref r USING (order_id)) AS sh_ref \gset
+SELECT (SELECT count(*) FROM public.cp_local l JOIN public.cp_dist d USING (order_id)) AS sh_local \gset
+SELECT count(*) AS sh_in FROM public.cp_local WHERE order_id IN (SELECT order_id FROM public.cp_dist) \gset
+SELECT count(*) AS sh_outer FROM public.cp_ref r LEFT JOIN public.cp_dist d USING (order_id) WHERE d.order_id IS NOT NULL \gset
+WITH x AS MATERIALIZED (SELECT * FROM public.cp_dist) SELECT count(*) AS sh_cte FROM x \gset
+SET citus.enable_repartition_joins = on;
+SELECT count(*) AS sh_repart FROM public.cp_dist a JOIN public.cp_dist b ON a.order_id = b.order_id \gset
+RESET citus.enable_repartition_joins;
 SET ci.purpose = 'analytics';
 SELECT public.cp_dist_rows() AS s_an_d, public.cp_ref_rows() AS s_an_r \gset
 SET ci.purpose = 'marketing';
@@ -201,6 +212,9 @@ RESET citus.max_adaptive_executor_pool_size;
 DEALLOCATE cp_q;
 SELECT is(:'s_mk_d'::text, :'ok_mk'::text, 'SET ci.purpose for the session: the distributed table shows the orders marketing allows');
 SELECT is(:'s_mk_r'::text, :'ok_mk'::text, 'and the reference table');
+SELECT is(ARRAY[:sh_ref, :sh_local, :sh_in, :sh_outer, :sh_cte, :sh_repart]::bigint[],
+          array_fill(array_length(string_to_array(:'ok_mk', ','), 1)::bigint, ARRAY[6]),
+          'joins with reference and coordinator tables, a subquery, an outer join, a materialised CTE and a repartition join: marketing''s orders');
 SELECT is(:'s_an_d'::text, :'ok_an'::text, 'the purpose changed between statements on the same worker connections: analytics''s orders');
 SELECT is(:'s_an_r'::text, :'ok_an'::text, 'and on the reference table');
 SELECT is(:'s_mk_email'::text, :'ok_mk_email'::text, 'SET ci.channel reaches the workers too');
