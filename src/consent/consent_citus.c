@@ -45,6 +45,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
+#include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -164,6 +165,29 @@ declare_walker(Node *node, DeclareContext *c)
 				q->jointree = makeFromExpr(NIL, NULL);
 			q->jointree->quals = make_and_qual(q->jointree->quals, (Node *) cond);
 			consent_markers_planned = true;
+		}
+		/*
+		 * An upsert into a protected table checks the filter on the new and
+		 * the existing row (row-level security's check options): the
+		 * condition goes into its DO UPDATE's WHERE, which Citus sends.
+		 */
+		if (q->commandType == CMD_INSERT && q->onConflict != NULL &&
+			q->onConflict->action == ONCONFLICT_UPDATE && q->resultRelation > 0)
+		{
+			Node	   *customer = NULL;
+			RangeTblEntry *target = rt_fetch(q->resultRelation, q->rtable);
+
+			if (find_check((Node *) q->withCheckOptions, &customer) &&
+				is_citus_table(c->dist_partition, target->relid))
+			{
+				FuncExpr   *cond = makeFuncExpr(declared_fn, BOOLOID,
+												list_make3(copyObject(customer), copyObject(c->purpose),
+														   copyObject(c->channel)),
+												InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+
+				q->onConflict->onConflictWhere = make_and_qual(q->onConflict->onConflictWhere, (Node *) cond);
+				consent_markers_planned = true;
+			}
 		}
 		return query_tree_walker(q, declare_walker, c, 0);
 	}

@@ -15,7 +15,7 @@
 -- identity side and consent back as it found them (empty).
 \set QUIET 1
 SET client_min_messages = error;
-SELECT plan(102);
+SELECT plan(105);
 
 -- identities, computed consent, and facts that make the purposes differ
 BEGIN;
@@ -149,8 +149,13 @@ CREATE FUNCTION public.cp_ref_rows() RETURNS text LANGUAGE plpgsql STABLE AS
 CREATE FUNCTION public.cp_allowed(p text, c text) RETURNS text LANGUAGE sql STABLE AS
   $f$SELECT coalesce(string_agg(order_id::text, ',' ORDER BY order_id), '') FROM public.cp_local
       WHERE p IN ('marketing', 'analytics', 'profiling') AND ci.consent_allows(customer_id, p, c)$f$;
-GRANT EXECUTE ON FUNCTION public.cp_dist_rows(), public.cp_ref_rows() TO cp_reader;
-GRANT UPDATE ON public.cp_dist TO cp_reader;
+-- runs a statement as the caller: 'ok' or its SQLSTATE
+CREATE FUNCTION public.cp_try(stmt text) RETURNS text LANGUAGE plpgsql AS
+  $f$BEGIN EXECUTE stmt; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END$f$;
+GRANT EXECUTE ON FUNCTION public.cp_dist_rows(), public.cp_ref_rows(), public.cp_try(text) TO cp_reader;
+GRANT INSERT, UPDATE ON public.cp_dist TO cp_reader;
+CREATE UNIQUE INDEX cp_dist_key ON public.cp_dist (customer_id, order_id);
+SELECT min(order_id) AS g2_order FROM public.cp_local WHERE customer_id = :g2 \gset
 SELECT public.cp_allowed('marketing', 'all') AS ok_mk, public.cp_allowed('analytics', 'all') AS ok_an,
        public.cp_allowed('marketing', 'email') AS ok_mk_email, public.cp_allowed('profiling', 'sms') AS ok_pr_sms \gset
 SELECT ok(:'ok_mk' <> :'ok_an' AND :'ok_mk' <> :'ok_mk_email' AND :'ok_pr_sms' NOT IN (:'ok_mk', :'ok_an') AND :'ok_mk' <> '',
@@ -171,6 +176,9 @@ WITH x AS MATERIALIZED (SELECT * FROM public.cp_dist) SELECT count(*) AS sh_cte 
 SET citus.enable_repartition_joins = on;
 SELECT count(*) AS sh_repart FROM public.cp_dist a JOIN public.cp_dist b ON a.order_id = b.order_id \gset
 RESET citus.enable_repartition_joins;
+-- an upsert checks the filter on the new and the existing row
+SELECT public.cp_try(format('INSERT INTO public.cp_dist VALUES (%s, %s, 42) ON CONFLICT (customer_id, order_id) DO UPDATE SET amount = excluded.amount',
+                            :g2_order, :g2)) AS upsert_mk \gset
 SET ci.purpose = 'analytics';
 SELECT public.cp_dist_rows() AS s_an_d, public.cp_ref_rows() AS s_an_r \gset
 SET ci.purpose = 'marketing';
@@ -190,6 +198,8 @@ UPDATE public.cp_dist SET amount = amount;
 \set updated_an :ROW_COUNT
 RESET ci.purpose;
 SELECT public.cp_dist_rows() AS s_none, (SELECT count(*) FROM public.cp_ref) AS s_none_ref \gset
+SELECT public.cp_try(format('INSERT INTO public.cp_dist VALUES (%s, %s, 43) ON CONFLICT (customer_id, order_id) DO UPDATE SET amount = excluded.amount',
+                            :g2_order, :g2)) AS upsert_none \gset
 SET ci.purpose = 'marketing';
 BEGIN;
 SET LOCAL ci.purpose = 'analytics';
@@ -222,6 +232,10 @@ SELECT is(:'prep_mk_coalesce'::text, :'ok_mk'::text, 'a prepared statement''s ge
 SELECT is(:'prep_an_coalesce'::text, :'ok_an'::text, 'the same plan after the purpose changed: planned again, analytics''s orders');
 SELECT is(:updated_an, array_length(string_to_array(:'ok_an', ','), 1), 'an UPDATE changes the rows the purpose allows');
 SELECT ok(:'s_none' = '' AND :s_none_ref = 0, 'RESET ci.purpose: no rows, on the workers as on one node');
+SELECT is(:'upsert_mk'::text, 'ok', 'an upsert of an allowed customer''s order, checked on the worker for marketing');
+SELECT is(:'upsert_none'::text, '42501', 'without a purpose the same upsert is refused, as on one node');
+SELECT amount AS upserted FROM public.cp_dist WHERE customer_id = :g2 AND order_id = :g2_order \gset
+SELECT is(:upserted::numeric, 42::numeric, 'the allowed upsert updated the row');
 SELECT is(:'t_local'::text, :'ok_an'::text, 'SET LOCAL in a transaction, without citus.propagate_set_commands');
 SELECT is(:'t_set'::text, :'ok_pr_sms'::text, 'a SET inside the transaction, after the workers'' transactions began');
 SELECT is(:'t_sp'::text, :'ok_mk'::text, 'a SET after a savepoint');
@@ -271,7 +285,7 @@ SELECT * FROM finish();
 
 -- back as 05_pipeline.sql left it: no identities, no consent
 DROP TABLE public.cp_local, public.cp_dist, public.cp_ref;
-DROP FUNCTION public.cp_dist_rows(), public.cp_ref_rows(), public.cp_allowed(text, text);
+DROP FUNCTION public.cp_dist_rows(), public.cp_ref_rows(), public.cp_allowed(text, text), public.cp_try(text);
 DROP ROLE cp_reader;
 BEGIN;
 DELETE FROM ci.golden_override; DELETE FROM ci.golden_profile; DELETE FROM ci.golden_dirty; DELETE FROM ci.golden_stale;
