@@ -56,13 +56,7 @@ DECLARE
     v_kind text;
     v_coordinator boolean;
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN;
-    END IF;
-    EXECUTE 'SELECT CASE WHEN p.partmethod = ''n'' AND p.repmodel = ''t'' THEN ''reference'''
-            '            WHEN p.partmethod = ''n'' THEN ''local'' ELSE ''distributed'' END'
-            '  FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
-        INTO v_kind USING p_table;
+    v_kind := ci.citus_table_kind(p_table);
     IF v_kind IS NULL OR v_kind = 'local' THEN
         RETURN;
     END IF;

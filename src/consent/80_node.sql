@@ -39,15 +39,8 @@ CREATE FUNCTION ci.consent_node_active()
 RETURNS boolean LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v boolean;
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN false;
-    END IF;
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
-        INTO v USING 'ci.consent_node_change'::regclass;
-    RETURN v;
+    RETURN ci.citus_table_kind('ci.consent_node_change') IS NOT NULL;
 END
 $$;
 COMMENT ON FUNCTION ci.consent_node_active() IS 'internal: whether the consent copies the workers read are Citus reference tables (after ci.distribute())';

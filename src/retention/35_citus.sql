@@ -52,8 +52,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- (plpgsql: src/scale, which defines ci.scale_distributed, installs after retention)
-    RETURN pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL
-           AND (ci.retention_citus_placement(p_table) IS NOT NULL OR ci.scale_distributed());
+    RETURN ci.retention_citus_placement(p_table) IS NOT NULL OR ci.scale_distributed();
 END;
 $$;
 COMMENT ON FUNCTION ci.retention_resolve_holds(regclass) IS 'internal: true when the hold filter of a table must list the held ids (Citus) rather than join the hold views';

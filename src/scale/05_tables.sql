@@ -66,15 +66,8 @@ RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v boolean;
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN false;
-    END IF;
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
-        INTO v USING 'ci.golden_profile'::regclass;
-    RETURN v;
+    RETURN ci.citus_table_kind('ci.golden_profile') IS NOT NULL;
 END
 $$;
 COMMENT ON FUNCTION ci.scale_distributed() IS
@@ -276,14 +269,8 @@ RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v boolean;
 BEGIN
-    IF p_table IS NULL OR pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN;
-    END IF;
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO v USING p_table;
-    IF v THEN
+    IF ci.citus_table_kind(p_table) IN ('distributed', 'reference') THEN
         RAISE EXCEPTION '% cannot work on %, a Citus distributed or reference table', p_caller, p_table
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Its changes happen on the workers, whose triggers would write each worker''s own audit log, not the coordinator''s chain.',
