@@ -11,10 +11,11 @@
  *   - on the node that plans a query over Citus tables (the coordinator),
  *     every query level that reads a protected Citus table gets the
  *     condition ci.consent_declared(<customer>, <purpose>, <channel>) — the
- *     session's settings as constants — added to its WHERE clause.  It is
- *     always true; Citus deparses it into every shard query that reads the
- *     table (it names the table's column, so it follows the table wherever
- *     Citus puts its scan);
+ *     session's settings as constants — added to its WHERE clause (to an
+ *     upsert's DO UPDATE WHERE, whose row checks run the filter too).  It
+ *     is always true; Citus deparses it into every shard query that reads
+ *     the table (it names the table's column, so it follows the table
+ *     wherever Citus puts its scan);
  *   - on the node that plans a shard query (a worker, or the coordinator
  *     executing a shard locally), the declared values found there are
  *     written into the shard policy's own filter: ci.consent_check's
