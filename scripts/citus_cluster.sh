@@ -43,7 +43,7 @@ case $cmd in
 port = ${ports[$i]}
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
-shared_preload_libraries = 'citus'
+shared_preload_libraries = 'citus,customer_intel'
 max_connections = 100
 fsync = off
 synchronous_commit = off

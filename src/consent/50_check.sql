@@ -110,6 +110,17 @@ AS 'MODULE_PATHNAME', 'consent_check'
 LANGUAGE C STABLE PARALLEL SAFE COST 1;
 COMMENT ON FUNCTION ci.consent_check(bigint, text[]) IS 'row filter of protected tables: the session''s purpose (ci.purpose) is one of table_purposes and the customer allows it on ci.channel now; false with no purpose or a NULL customer';
 
+-- On Citus: the condition the planner adds to a query over a protected
+-- Citus table, carrying the session's purpose and channel into the shard
+-- queries, where the workers' planners write them into the filter
+-- (src/consent/consent_citus.c).  Always true; not STRICT (a NULL customer
+-- must not drop the row).
+CREATE FUNCTION ci.consent_declared(customer bigint, purpose text, channel text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'consent_declared'
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 1;
+COMMENT ON FUNCTION ci.consent_declared(bigint, text, text) IS 'internal, always true: carries a statement''s declared consent purpose and channel to the Citus workers (written by the planner, doc/scaling.md)';
+
 CREATE FUNCTION ci.consent_allows(customer bigint, purpose text, channel text DEFAULT 'all')
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'consent_allows'

@@ -151,4 +151,17 @@ extern int	consent_purpose_status(const char *purpose, Oid role1, Oid role2);
 
 extern void consent_cache_init(void);
 
+/* The declared purpose on Citus (consent_citus.c). */
+extern bool consent_markers_planned;
+extern void consent_citus_init(void);
+extern void consent_citus_settings_changed(void);
+extern bool consent_in_citus_shard_backend(void);
+
+/*
+ * The set of a purpose and channel a statement declared (the first element
+ * "=purpose:channel" of the filter's purpose list), validated as
+ * ci.purpose is (unknown purpose, binding); NULL for an empty purpose.
+ */
+extern ConsentSet *consent_declared_set(const char *purpose, int channel);
+
 #endif							/* CONSENT_H */

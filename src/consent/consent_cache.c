@@ -111,6 +111,7 @@ ConsentKey	consent_key;
 uint64		consent_key_epoch = 1;
 static ConsentSet *session_set = NULL;
 static bool session_set_none = false;	/* no purpose declared */
+static ConsentSet *declared_set = NULL; /* a statement's declared one, checked */
 
 /* Across statements: the answers, and the change ids they were read under. */
 static MemoryContext consent_cxt = NULL;
@@ -161,6 +162,8 @@ consent_drop_set(int i)
 	sets[i] = sets[--n_sets];
 	if (set == session_set)
 		session_set = NULL;
+	if (set == declared_set)
+		declared_set = NULL;
 	MemoryContextDelete(cxt);
 	consent_key_epoch++;		/* call sites may point into it */
 }
@@ -180,6 +183,7 @@ consent_xact_callback(XactEvent event, void *arg)
 	ct_located = false;
 	session_set = NULL;
 	session_set_none = false;
+	declared_set = NULL;
 	consent_key_epoch++;
 }
 
@@ -262,6 +266,7 @@ consent_validate_key(void)
 	key_valid = false;
 	session_set = NULL;
 	session_set_none = false;
+	declared_set = NULL;
 	consent_key_epoch++;
 	if (IsParallelWorker() && (session_set = consent_share_adopt(&k)) != NULL)
 	{
@@ -636,6 +641,40 @@ ConsentSet *
 consent_session_set(void)
 {
 	return session_set_internal(false);
+}
+
+/*
+ * A statement's declared purpose (consent_citus.c): checked like ci.purpose
+ * (known, and allowed by the bindings of the current and the session user),
+ * once per statement.
+ */
+ConsentSet *
+consent_declared_set(const char *p, int channel)
+{
+	int			status;
+	bool		fallback;
+
+	consent_validate_key();
+	if (p[0] == '\0')
+		return NULL;
+	if (declared_set != NULL && declared_set->channel == channel && strcmp(declared_set->purpose, p) == 0)
+		return declared_set;
+	status = purpose_status_internal(p, GetUserId(), GetSessionUserId(), &fallback);
+	if (status == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown consent purpose \"%.*s\"", CONSENT_MAX_PURPOSE + 1, p),
+				 errdetail("The purpose the statement declared is not in ci.consent_purpose.")));
+	if (status == 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role may not declare consent purpose \"%s\"", p),
+				 errdetail("A purpose binding in ci.consent_purpose_binding applies to the current or the session user and does not name this purpose."),
+				 errhint("Use one of the role's bound purposes.")));
+	declared_set = consent_find_set(p, channel);
+	if (declared_set == NULL)
+		declared_set = consent_new_set(p, channel, fallback);
+	return declared_set;
 }
 
 /*

@@ -5,7 +5,9 @@
  *       the row filter ci.protect puts on a table: the session's purpose
  *       (ci.purpose) must be one of the table's purposes, and the customer
  *       must allow it on the session's channel (ci.channel) now.  False for
- *       a NULL customer and when no purpose is declared.
+ *       a NULL customer and when no purpose is declared.  A first element
+ *       "=purpose:channel" is the purpose the statement declared (on Citus,
+ *       consent_citus.c), used instead of the session's.
  *   ci.consent_allows(customer bigint, purpose text, channel text) -> boolean
  *       the same answer for an explicit purpose and channel (STRICT).
  *
@@ -87,11 +89,73 @@ site_answer(CheckSite *site, int64 customer)
 	return site->fallback;
 }
 
+/*
+ * The purpose a statement declared in the filter itself: the purpose list's
+ * first element "=purpose:channel", written there on Citus by the planner
+ * (consent_citus.c).  False when the list has none.
+ */
+static bool
+declared_purpose(FunctionCallInfo fcinfo, ConsentSet **set)
+{
+	ArrayType  *purposes;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	text	   *t;
+	char	   *decl;
+	char	   *colon;
+	int			ch;
+
+	if (PG_ARGISNULL(1))
+		return false;
+	purposes = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(purposes) != 1)
+		return false;
+	deconstruct_array(purposes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0 || nulls[0])
+		return false;
+	t = DatumGetTextPP(elems[0]);
+	if (VARSIZE_ANY_EXHDR(t) == 0 || VARDATA_ANY(t)[0] != '=')
+		return false;
+	decl = text_to_cstring(t);
+	colon = strrchr(decl, ':');
+	ch = colon != NULL ? consent_channel_from_name(colon + 1, strlen(colon + 1)) : -1;
+	if (ch < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("malformed declared consent purpose \"%.*s\"", CONSENT_MAX_PURPOSE + 16, decl),
+				 errdetail("A declared purpose is written \"=purpose:channel\", channel one of all, email, sms, push, phone, post.")));
+	*colon = '\0';
+	*set = consent_declared_set(decl + 1, ch);
+	return true;
+}
+
+/*
+ * The set the statement is filtered for: the purpose it declared, else the
+ * session's.  A Citus shard query must bring its coordinator session's
+ * purpose: the worker's own settings are not that session's.
+ */
+static ConsentSet *
+statement_set(FunctionCallInfo fcinfo)
+{
+	ConsentSet *set = NULL;
+
+	if (declared_purpose(fcinfo, &set))
+		return set;
+	if (consent_in_citus_shard_backend())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the consent purpose did not reach this Citus node"),
+				 errdetail("A shard query reads a table protected by ci.protect without the purpose its coordinator session declared."),
+				 errhint("Add customer_intel to shared_preload_libraries (after citus) on the coordinator and on every worker, and restart them.")));
+	return consent_session_set();
+}
+
 /* Fills the site for the current statement (and validates the purpose). */
 static void
 site_fill(FunctionCallInfo fcinfo, CheckSite *site)
 {
-	ConsentSet *set = consent_session_set();
+	ConsentSet *set = statement_set(fcinfo);
 
 	/* the same answers as when filled, only a new run: the purposes are listed as they were */
 	if (!(site->epoch == consent_key_epoch && site->guc_epoch == consent_guc_epoch &&

@@ -101,12 +101,14 @@ static void
 assign_bump(const char *newval, void *extra)
 {
 	consent_guc_epoch++;
+	consent_citus_settings_changed();
 }
 
 static void
 assign_channel(int newval, void *extra)
 {
 	consent_guc_epoch++;
+	consent_citus_settings_changed();
 }
 
 void
@@ -129,4 +131,5 @@ ci_consent_init(void)
 	consent_cache_init();
 	consent_share_init();
 	consent_run_init();
+	consent_citus_init();
 }

@@ -42,6 +42,59 @@ key_entry_cmp(const KeyEntry *a, const KeyEntry *b)
 #include "lib/sort_template.h"
 
 /*
+ * Sort a rule's n entries by (hash, source, rec), the order pairing needs.
+ * Hashes are uniform, so one counting pass on their top bits spreads the
+ * entries over buckets of about four, each finished by the comparison sort:
+ * three passes over memory instead of a quicksort's twenty-odd (the sort
+ * was a sixth of blocking at a million records).  Returns the sorted array:
+ * a new one of size bytes (e is freed), or e sorted in place by quicksort
+ * when there is no room for a second array.
+ */
+static KeyEntry *
+key_entries_sort(MatchStore *st, KeyEntry *e, int n, Size size)
+{
+	int			bits = 8;
+	Size		nb;
+	Size		count_size;
+	uint32	   *start;
+	KeyEntry   *out;
+
+	if (n < 4096)
+	{
+		key_entry_sort(e, n);
+		return e;
+	}
+	while (bits < 24 && ((Size) 1 << (bits + 2)) < (Size) n)
+		bits++;
+	nb = (Size) 1 << bits;
+	count_size = sizeof(uint32) * (nb + 1);
+	if (st->mem + size + count_size > (Size) match_work_mem_limit_kb() * 1024)
+	{
+		key_entry_sort(e, n);
+		return e;
+	}
+	out = MemoryContextAllocExtended(st->cxt, size, MCXT_ALLOC_HUGE);
+	start = MemoryContextAllocExtended(st->cxt, count_size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int i = 0; i < n; i++)
+		start[(e[i].hash >> (64 - bits)) + 1]++;
+	for (Size b = 1; b <= nb; b++)
+		start[b] += start[b - 1];
+	for (int i = 0; i < n; i++)
+		out[start[e[i].hash >> (64 - bits)]++] = e[i];
+	/* start[b] is now the end of bucket b, the start of bucket b + 1 */
+	for (Size b = 0; b < nb; b++)
+	{
+		uint32		from = b == 0 ? 0 : start[b - 1];
+
+		if (start[b] - from > 1)
+			key_entry_sort(out + from, start[b] - from);
+	}
+	pfree(start);
+	pfree(e);
+	return out;
+}
+
+/*
  * Tokens of a value of a tokens(column) key: the runs of bytes between
  * spaces and hyphens, at most MATCH_MAX_KEY_TOKENS of them.
  */
@@ -396,7 +449,7 @@ rule_entries(MatchStore *st, int r, int *nentries, Size *size)
 			n++;
 		}
 	}
-	key_entry_sort(e, n);
+	e = key_entries_sort(st, e, n, *size);
 	*nentries = n;
 	return e;
 }

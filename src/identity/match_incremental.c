@@ -64,6 +64,7 @@ typedef enum IncStmt
 	STMT_MERGE_LINKS,
 	STMT_MERGE_RETIRE,
 	STMT_LINK,
+	STMT_RELINK,
 	STMT_TOUCH,
 	STMT_QUEUE,
 	STMT_TF,
@@ -108,14 +109,20 @@ static const struct
 	2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
 	[STMT_MERGE_RETIRE] = {"UPDATE ci.identity SET retired_at = now(), updated_at = now(), merged_into = $1"
 	" WHERE identity_id = ANY ($2) AND retired_at IS NULL", 2, {INT8OID, INT8ARRAYOID}, SPI_OK_UPDATE},
-	/* the time as a value: Citus evaluates no function in DO UPDATE SET */
-	[STMT_LINK] = {"INSERT INTO ci.identity_link AS l (record_id, identity_id, match_probability, rule, linked_at)"
-		" VALUES ($1, $2, $3, $4, now()) ON CONFLICT (record_id) DO UPDATE"
-		" SET identity_id = excluded.identity_id, match_probability = excluded.match_probability,"
-		" rule = excluded.rule, linked_at = excluded.linked_at"
-		" WHERE (l.identity_id, l.match_probability, l.rule)"
-		" IS DISTINCT FROM (excluded.identity_id, excluded.match_probability, excluded.rule)",
+	/*
+	 * The record's link: an INSERT when it had none, an UPDATE when it had
+	 * one (each also when the other finds the row state changed meanwhile),
+	 * not one INSERT ... ON CONFLICT DO UPDATE: that statement fires the
+	 * statement triggers of both INSERT and UPDATE on ci.identity_link
+	 * (consent, golden queue, identity check: six trigger calls per record
+	 * instead of three).
+	 */
+	[STMT_LINK] = {"INSERT INTO ci.identity_link (record_id, identity_id, match_probability, rule, linked_at)"
+		" VALUES ($1, $2, $3, $4, now()) ON CONFLICT (record_id) DO NOTHING",
 	4, {INT8OID, INT8OID, FLOAT8OID, TEXTOID}, SPI_OK_INSERT},
+	[STMT_RELINK] = {"UPDATE ci.identity_link AS l SET identity_id = $2, match_probability = $3, rule = $4, linked_at = now()"
+		" WHERE l.record_id = $1 AND (l.identity_id, l.match_probability, l.rule) IS DISTINCT FROM ($2, $3, $4)",
+	4, {INT8OID, INT8OID, FLOAT8OID, TEXTOID}, SPI_OK_UPDATE},
 	[STMT_TOUCH] = {"UPDATE ci.identity SET updated_at = now() WHERE identity_id = $1", 1, {INT8OID}, SPI_OK_UPDATE},
 	/*
 	 * Distributed (Citus): no queue triggers on the link shards, so the
@@ -522,6 +529,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	int64	   *linked_ids;
 	int			nlinked = 0;
 	int64		keep = 0;
+	bool		created = false;
 	double		best_w = -1e300;
 	const char *best_rule = NULL;
 	int64		result;
@@ -805,6 +813,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			stmt_exec(STMT_CREATE, a1, NULL);
 
 			keep = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			created = true;
 		}
 	}
 	else
@@ -852,8 +861,21 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			a4[2] = Float8GetDatum(strcmp(best_rule, "probabilistic") == 0 ? match_weight_to_probability(best_w) : 1.0);
 			a4[3] = CStringGetTextDatum(best_rule);
 		}
-		stmt_exec(STMT_LINK, a4, lnulls);
-		stmt_exec(STMT_TOUCH, a1, NULL);
+		if (st->identity[0] == 0)
+		{
+			stmt_exec(STMT_LINK, a4, lnulls);
+			if (SPI_processed == 0)
+				stmt_exec(STMT_RELINK, a4, lnulls);	/* linked meanwhile */
+		}
+		else
+		{
+			stmt_exec(STMT_RELINK, a4, lnulls);
+			if (SPI_processed == 0)
+				stmt_exec(STMT_LINK, a4, lnulls);	/* unchanged, or unlinked meanwhile */
+		}
+		/* an identity created by this call already has updated_at = now() */
+		if (!created)
+			stmt_exec(STMT_TOUCH, a1, NULL);
 	}
 	/* only where Citus is installed: on one node the link triggers queue */
 	if (OidIsValid(get_extension_oid("citus", true)))

@@ -270,13 +270,15 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF ci.citus_table_kind(p_table) IN ('distributed', 'reference') THEN
-        RAISE EXCEPTION '% cannot work on %, a Citus distributed or reference table', p_caller, p_table
+    -- a Citus local table too: its changes happen in its shard, whose
+    -- trigger would log them under the shard's name and OID
+    IF ci.citus_table_kind(p_table) IS NOT NULL THEN
+        RAISE EXCEPTION '% cannot work on %, a Citus % table', p_caller, p_table, ci.citus_table_kind(p_table)
             USING ERRCODE = 'feature_not_supported',
-                  DETAIL = 'Its changes happen on the workers, whose triggers would write each worker''s own audit log, not the coordinator''s chain.',
-                  HINT = 'On Citus, audit tables of the coordinator (doc/scaling.md).';
+                  DETAIL = 'Its changes happen in its shards, whose triggers would log them under the shards'' names, on the workers in each worker''s own audit log.',
+                  HINT = 'On Citus, audit plain tables of the coordinator (doc/scaling.md).';
     END IF;
 END
 $$;
 COMMENT ON FUNCTION ci.scale_refuse_citus_table(regclass, text) IS
-'internal: raises 0A000 when the table is a Citus distributed or reference table, which ci.audit cannot handle; nothing without Citus';
+'internal: raises 0A000 when the table is a Citus table (distributed, reference or local), which ci.audit cannot handle; nothing without Citus';

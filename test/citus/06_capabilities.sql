@@ -22,7 +22,7 @@ BEGIN;
 -- comes first in a transaction (doc/scaling.md)
 SELECT identities FROM ci.resolve_identities('default', true) \gset
 SELECT ci.build_golden_profiles() AS built \gset
-SELECT plan(15);
+SELECT plan(16);
 SELECT ok(ci.scale_distributed(), 'the canonical tables are distributed (05_pipeline.sql ran)');
 SELECT set_eq($$SELECT l.relation::text FROM ci.distribution_layout() l WHERE l.placement = 'coordinator'$$,
               $$SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -58,6 +58,12 @@ SELECT is((SELECT count(*)::int FROM ci.audit_log WHERE table_name = 'public.ct_
           'its change is recorded in the coordinator''s audit log');
 SELECT throws_ok($q$SELECT ci.audit('ci.golden_profile')$q$, '0A000', NULL,
                  'auditing a distributed table is refused (its shards would write the workers'' logs)');
+-- a Citus local table's changes happen in its shard (the coordinator's),
+-- whose trigger would log them under the shard's name
+CREATE TABLE public.ct_local (order_id bigint PRIMARY KEY, amount numeric);
+SELECT citus_add_local_table_to_metadata('public.ct_local') \gset
+SELECT throws_ok($q$SELECT ci.audit('public.ct_local')$q$, '0A000', NULL,
+                 'auditing a Citus local table is refused (its shard would be logged, not the table)');
 SELECT lives_ok($q$SELECT ci.protect('ci.golden_profile', 'identity_id', 'marketing')$q$,
                 'protecting a distributed table works (its shards read the consent copies: 07_protect.sql)');
 

@@ -10,7 +10,8 @@
 --   functions        reader: EXECUTE on IMMUTABLE and STABLE functions and
 --                    aggregates; application and steward: every function
 --                    but ci.grant_role / ci.revoke_role / ci.erase_consent;
---                    admin: all of them;
+--                    admin: all of them; nobody: ci.citus_grant_on_workers
+--                    (ci.grant_role's helper);
 --   tables, views,   the privileges of the ci.role_privilege rows of the
 --   sequences        role's kind and the kinds before it;
 --   a role without a kind, and PUBLIC: nothing.
@@ -56,7 +57,8 @@ SELECT r.role, f.fn,
        r.rank >= 1 AND f.prokind IN ('f', 'a', 'p')
        AND (f.provolatile <> 'v' OR r.rank >= 2)
        AND (r.rank = 4 OR f.fn NOT IN ('ci.grant_role(name, text)'::regprocedure, 'ci.revoke_role(name)'::regprocedure,
-                                       'ci.erase_consent(bigint[], bigint[], text)'::regprocedure)) AS allowed
+                                       'ci.erase_consent(bigint[], bigint[], text)'::regprocedure))
+       AND f.fn <> 'ci.citus_grant_on_workers(text[], name)'::regprocedure AS allowed
 FROM pv_role r CROSS JOIN pv_function f;
 
 CREATE TEMP VIEW pv_expected_relation AS

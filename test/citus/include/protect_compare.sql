@@ -1,10 +1,9 @@
 -- One comparison of 07_protect.sql: the rows cp_reader sees in the
 -- protected distributed, reference and coordinator tables (the same rows)
--- for :purpose on :channel, declared with SET LOCAL and propagated to the
--- workers (citus.propagate_set_commands = local), and the rows
--- ci.consent_allows allows on the coordinator.  :label names the step.
+-- for :purpose on :channel, declared with SET LOCAL (the shard queries
+-- carry it to the workers), and the rows ci.consent_allows allows on the
+-- coordinator.  :label names the step.
 BEGIN;
-SET LOCAL citus.propagate_set_commands = 'local';
 -- one connection per worker, which the session keeps between the steps:
 -- a later step reads through the worker backends that cached answers
 SET LOCAL citus.max_adaptive_executor_pool_size = 1;
