@@ -4,7 +4,7 @@
 -- columns computed with it (given_name_norm, family_name_norm, street_norm,
 -- city_norm, name_pair_norm, name_pair_dm) are recomputed.  Only the rows
 -- whose value changes are rewritten (an UPDATE recomputes every stored
--- generated column of its rows); after 70_name_pair_null.sql, which
+-- generated column of its rows); after 82_load5_keys.sql, which
 -- re-adds the name-pair columns.  Term frequencies trained before count
 -- the old keys: retrain.
 COMMENT ON FUNCTION ci.normalize_name(text) IS
