@@ -118,7 +118,10 @@ CREATE INDEX source_record_national_id_tail_idx ON ci.source_record (right(natio
 CREATE INDEX source_record_national_id_ends_idx ON ci.source_record (left(national_id_norm, 3), right(national_id_norm, 2));
 -- name_tokens is served by a GIN index over the family name's tokens (the
 -- given name's are filtered); the two phonetic rules by one index on their
--- two leading keys.
+-- two leading keys.  The GIN index has no pending list (fastupdate off):
+-- every search would scan the entries inserted since the last vacuum, and
+-- a record is resolved right after it is inserted.
 CREATE INDEX source_record_family_token_key_idx ON ci.source_record
-    USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '));
+    USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '))
+    WITH (fastupdate = off);
 CREATE INDEX source_record_family_dm_initial_idx ON ci.source_record (ci.dmetaphone(family_name_norm), left(given_name_norm, 1));

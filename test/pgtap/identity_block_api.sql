@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(33);
+SELECT plan(34);
 
 SELECT has_function('ci', 'blocking_coverage', ARRAY['text']);
 SELECT has_function('ci', 'match_weight_histogram', ARRAY['text', 'double precision']);
@@ -55,6 +55,8 @@ SELECT bag_has($$SELECT rule FROM ci.match_blocking_rule WHERE model = 'default'
                'the default model blocks sparse records');
 SELECT has_index('ci', 'source_record', 'source_record_family_token_key_idx', 'GIN index for tokens(family_name_norm)');
 SELECT ok(pg_catalog.pg_get_indexdef('ci.source_record_family_token_key_idx'::regclass) LIKE '%USING gin%', 'it is a GIN index');
+SELECT is((SELECT c.reloptions FROM pg_catalog.pg_class c WHERE c.oid = 'ci.source_record_family_token_key_idx'::regclass),
+          ARRAY['fastupdate=off'], 'without a pending list, which every incremental search would scan');
 
 -- refusals
 INSERT INTO ci.match_model (model) VALUES ('bad');

@@ -36,5 +36,6 @@ SELECT v.* FROM (VALUES
 WHERE EXISTS (SELECT 1 FROM ci.match_model m WHERE m.model = v.model)
 ON CONFLICT DO NOTHING;
 CREATE INDEX source_record_family_token_key_idx ON ci.source_record
-    USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '));
+    USING gin (pg_catalog.string_to_array(pg_catalog.translate(family_name_norm, '-', ' '), ' '))
+    WITH (fastupdate = off);
 CREATE INDEX source_record_family_dm_initial_idx ON ci.source_record (ci.dmetaphone(family_name_norm), left(given_name_norm, 1));
