@@ -1,7 +1,9 @@
--- 0.1.0 -> 0.2.0 (citus6): on a Citus coordinator, ci.grant_role and
--- ci.revoke_role also change the schema and function privileges on every
--- worker (ci.citus_grant_on_workers).  After 30_integ_admin_only.sql: the
--- final ci.grant_role and ci.revoke_role (src/common/90_roles.sql).
+-- 0.1.0 -> 0.2.0: ci.grant_role and ci.revoke_role, as src/common/90_roles.sql
+-- has them.  Since 0.1.0 they (priv) run as the extension owner, so that
+-- admins may call them (in 0.1.0 an admin's GRANTs only warned); (integ)
+-- ci.grant_role treats ci.erase_consent as for admins only; (citus6) on a
+-- Citus coordinator both also change the schema and function privileges on
+-- every worker (ci.citus_grant_on_workers).
 -- Runs GRANT or REVOKE statements on every worker of a Citus coordinator
 -- (nothing elsewhere: no Citus, no workers, or a worker itself), all in one
 -- command per worker.  run_command_on_workers commits on each worker on its
