@@ -26,7 +26,7 @@ AS $$
 DECLARE
     v text;
 BEGIN
-    IF p_table IS NULL OR pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    IF ci.citus_table_kind(p_table) IS NULL THEN
         RETURN NULL;
     END IF;
     EXECUTE $q$SELECT CASE WHEN p.partmethod = 'n' AND p.repmodel = 't' THEN 'replicated'

@@ -1,0 +1,1 @@
+../../20_normalize_codes.sql
