@@ -81,9 +81,13 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic) V
 -- about 1/k whatever the table's size (its evidence grows with N/k as the
 -- prior shrinks with 1/N), so a larger block cannot link on names and
 -- costs k^2/2 comparisons; its pairs with more in common meet through the
--- other rules.
+-- other rules.  phonetic_names is its companion for names with a slip
+-- (Daaniel Shelhurst, or given and family swapped): the sorted phonetic
+-- name pair alone, also up to 10 records, for people whose every place key
+-- differs (moved, blanked, typed in the wrong field).
 INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size) VALUES
     ('default', 'name_tokens',               25, ARRAY['tokens(given_name_norm)', 'tokens(family_name_norm)'], false, 10),
+    ('default', 'phonetic_names',            28, '{name_pair_dm}', false, 10),
     ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL),
     ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
@@ -102,7 +106,8 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, m
 --   birth_date      family_name_birth_date, given_name_birth_date,
 --                   birth_date_postcode, birth_date_city, birth_date_postcode_area
 --   street_norm     street_postcode, street_city, street_postcode_area
---   name_pair_dm    phonetic_names_birth_year, phonetic_names_postcode, phonetic_names_city
+--   name_pair_dm    phonetic_names_birth_year, phonetic_names_postcode, phonetic_names_city,
+--                   phonetic_names
 --   postcode_norm   given_name_postcode, family_name_postcode
 --   national ids    national_id, national_id_head, national_id_tail, national_id_ends
 CREATE INDEX source_record_email_norm_idx ON ci.source_record (email_norm, given_name_norm);
