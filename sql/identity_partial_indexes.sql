@@ -39,11 +39,15 @@ SELECT c.relname AS index, greatest(c.reltuples, 0)::integer AS entries
 -- shares only the national id (written differently) and the names with
 -- 'a' joins its identity, and resolving it reads a handful of rows of
 -- ci.source_record (its generic plan is one index scan per rule; an arm no
--- index serves would make it read them all)
+-- index serves would make it read them all).  The names are spelt with
+-- letters, so that their phonetic keys differ as real names' do (digits
+-- have no sound: with given1 … given499 one phonetic key would hold every
+-- record, and the generic plan of the phonetic_names arm would scan them).
 SELECT ci.resolve_record(record_id) AS identity_a FROM ci.source_record WHERE source_key = 'a' \gset
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, birth_date, national_id,
                               street, city, postcode, country)
-SELECT 'pos', 'g' || i, 'given' || i % 500, 'family' || i % 700, 'e' || i || '@example.org',
+SELECT 'pos', 'g' || i, translate((i % 500)::text, '0123456789', 'bdfgklmnpr') || 'an',
+       translate((i % 700)::text, '0123456789', 'bdfgklmnpr') || 'son', 'e' || i || '@example.org',
        DATE '1950-01-01' + i % 20000, CASE WHEN i % 5 = 0 THEN 'N' || i END,
        CASE WHEN i % 2 = 0 THEN i || ' high street' END, 'city' || i % 300,
        CASE WHEN i % 3 = 0 THEN 'P' || i % 900 END, 'GB'
