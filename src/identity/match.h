@@ -207,7 +207,13 @@ typedef struct MatchValue
 	uint32		count;			/* records carrying it */
 	uint32		hash;
 	float		tf;				/* term frequency used by scoring */
+	int32		alias;			/* memo of match_values_alias: 0 not looked up,
+								 * -1 not in ci.name_alias, -2 in too many
+								 * entries to memo, else its entries as
+								 * (first + 1) << 8 | how many */
 } MatchValue;
+
+extern bool match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue *b);
 
 typedef struct MatchDict
 {

@@ -69,6 +69,56 @@ match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b
 	return false;
 }
 
+/*
+ * The entries of a value's name in ci.name_alias, looked up once per value
+ * of the run (the binary search and its string comparisons were a quarter
+ * of comparing a pair's given names): the memo is MatchValue.alias.  One
+ * model has one alias table, so the memo is the same whichever comparison
+ * asks.
+ */
+static int32
+value_alias(const MatchAliases *al, const MatchValue *v)
+{
+	if (v->alias == 0)
+	{
+		int			i = alias_find(al, v->bytes, v->nbytes);
+		int			n = 0;
+
+		if (i >= 0)
+			while (i + n < al->n &&
+				   alias_cmp(al->entries[i + n].name, al->entries[i + n].len, v->bytes, v->nbytes) == 0)
+				n++;
+		/* a memo only, the value itself is unchanged; -2: too many entries to memo */
+		unconstify(MatchValue *, v)->alias = i < 0 ? -1 : n > 255 ? -2 : ((i + 1) << 8) | n;
+	}
+	return v->alias;
+}
+
+/* match_names_alias() of two values of the store, by their memo. */
+bool
+match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue *b)
+{
+	int32		xa,
+				xb;
+
+	/* too many entries for the memo's 23 bits (or none): look up each time */
+	if (al == NULL || al->n == 0 || al->n >= (1 << 23) - 1)
+		return match_names_alias(al, a->bytes, a->nbytes, b->bytes, b->nbytes);
+	xa = value_alias(al, a);
+	if (xa == -1)
+		return false;
+	xb = value_alias(al, b);
+	if (xb == -1)
+		return false;
+	if (xa == -2 || xb == -2)
+		return match_names_alias(al, a->bytes, a->nbytes, b->bytes, b->nbytes);
+	for (int x = (xa >> 8) - 1, xe = x + (xa & 255); x < xe; x++)
+		for (int y = (xb >> 8) - 1, ye = y + (xb & 255); y < ye; y++)
+			if (al->entries[x].group == al->entries[y].group)
+				return true;
+	return false;
+}
+
 /* Is one value a lone initial (one character) that begins the other? */
 static bool
 initial_of(const MatchValue *a, const MatchValue *b)
@@ -204,7 +254,7 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 	{
 		/* a nickname is close; a lone initial of the other name is loose */
 		if ((!c->has_close || s < c->close) &&
-			match_names_alias(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes))
+			match_values_alias(c->aliases, a, b))
 			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
 		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
 			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;

@@ -176,6 +176,7 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	v->count = count ? 1 : 0;
 	v->hash = hash;
 	v->tf = 0;
+	v->alias = 0;
 	if (count)
 		d->nonnull++;
 	d->slots[h] = id;
