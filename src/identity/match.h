@@ -312,6 +312,8 @@ extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);
 extern void *match_alloc(MatchStore *st, Size size);
+#define MATCH_HUGE_PAGE ((Size) 2 * 1024 * 1024)
+extern void match_advise_huge(void *p, Size size);
 extern int	match_store_find(const MatchStore *st, int64 record_id);
 extern void match_store_tf_from_counts(MatchStore *st);
 extern void match_store_tf_from_table(MatchStore *st);
@@ -332,6 +334,8 @@ extern double match_value_similarity(MatchSimilarity sim, int bound, const Match
 									 const MatchValue *b, const char *what);
 extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 								 const MatchValue *b, double *similarity);
+extern int	match_compare_distinct(const MatchComparison *c, const MatchValue *a,
+								   const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 
 /* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */

@@ -228,9 +228,9 @@ match_value_similarity(MatchSimilarity sim, int bound, const MatchValue *a,
  * similarity is not NULL it receives the similarity or distance computed
  * (NaN when none was: missing, equal, or an exact comparison).
  */
-int
-match_compare_values(const MatchComparison *c, const MatchValue *a,
-					 const MatchValue *b, double *similarity)
+static inline int
+compare_values(const MatchComparison *c, const MatchValue *a,
+			   const MatchValue *b, double *similarity, bool distinct)
 {
 	double		s;
 
@@ -240,7 +240,7 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		return MATCH_LEVEL_NULL;
 	if (c->sim >= MATCH_SIM_GROUPED)
 		return match_compare_kind(c, a, b, similarity);
-	if (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0))
+	if (!distinct && (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0)))
 		return MATCH_LEVEL_EXACT;
 	if (c->sim == MATCH_SIM_EXACT || (!c->has_close && !c->has_loose))
 		return MATCH_LEVEL_ELSE;
@@ -276,6 +276,24 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 	return MATCH_LEVEL_ELSE;
 }
 
+int
+match_compare_values(const MatchComparison *c, const MatchValue *a,
+					 const MatchValue *b, double *similarity)
+{
+	return compare_values(c, a, b, similarity, false);
+}
+
+/*
+ * match_compare_values() of two different values of one dictionary: they
+ * are interned, so their bytes differ and need no comparing.
+ */
+int
+match_compare_distinct(const MatchComparison *c, const MatchValue *a,
+					   const MatchValue *b, double *similarity)
+{
+	return compare_values(c, a, b, similarity, true);
+}
+
 /* Pattern of records a and b (store indexes). */
 uint64
 match_pattern(MatchStore *st, uint32 a, uint32 b)
@@ -299,7 +317,8 @@ match_pattern(MatchStore *st, uint32 a, uint32 b)
 								 !(d->values[va].flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL))))
 			level = MATCH_LEVEL_EXACT;
 		else
-			level = match_compare_values(c, &d->values[va], &d->values[vb], NULL);
+			level = va == vb ? match_compare_values(c, &d->values[va], &d->values[vb], NULL)
+				: match_compare_distinct(c, &d->values[va], &d->values[vb], NULL);
 		pattern += pow5[k] * (uint64) level;
 	}
 	return pattern;
