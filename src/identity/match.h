@@ -337,6 +337,7 @@ extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 extern int	match_compare_distinct(const MatchComparison *c, const MatchValue *a,
 								   const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
+extern void match_pattern_prefetch(MatchStore *st, uint32 a, uint32 b, bool bytes);
 
 /* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */
 #define MATCH_TF_PSEUDO 100.0
@@ -345,6 +346,7 @@ extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 extern double match_tf_shrunk(const MatchModel *model, const MatchComparison *c, double count, double nonnull);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
+extern void match_weight_prefetch(MatchStore *st, uint32 a, uint32 b, uint64 pattern, int step);
 extern double match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern,
 									 const double *lw, int *personal);
 extern double match_prior_weight(const MatchModel *model);

@@ -751,6 +751,35 @@ add_pair(MatchStore *st, MatchPairs *p, uint32 a, uint32 b, uint32 cls)
 }
 
 /*
+ * New pairs wait in batches of PAIR_BATCH to be compared: the values a
+ * comparison reads sit at random in the dictionaries, so the batch's values
+ * and then their bytes are asked for first (match_pattern_prefetch), and
+ * the pairs are compared while they arrive instead of one miss after
+ * another.  Compared and added in the order found: the same classes.
+ */
+#define PAIR_BATCH 16
+
+typedef struct PendingPair
+{
+	uint32		a;
+	uint32		b;
+	uint32		mask;
+} PendingPair;
+
+static int
+compare_pending(MatchStore *st, MatchPairs *p, const PendingPair *pend, int n)
+{
+	for (int i = 0; i < n; i++)
+		match_pattern_prefetch(st, pend[i].a, pend[i].b, false);
+	for (int i = 0; i < n; i++)
+		match_pattern_prefetch(st, pend[i].a, pend[i].b, true);
+	for (int i = 0; i < n; i++)
+		add_pair(st, p, pend[i].a, pend[i].b,
+				 class_of(st, p, match_pattern(st, pend[i].a, pend[i].b), pend[i].mask));
+	return 0;
+}
+
+/*
  * Whether the union of the rules' pairs (each pair once, however many rules
  * produce it) has more than limit pairs.  Enumerates the rules' pairs as
  * the comparison loop does, without comparing them, and stops at the first
@@ -822,6 +851,8 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	int			worst = 0;
 	uint32	   *in_skipped;
 	bool		any_skipped = false;
+	PendingPair pend[PAIR_BATCH];
+	int			npend = 0;
 
 	/*
 	 * Records in a skipped block of a rule: their pairs do not count as
@@ -924,13 +955,18 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 						a = b;
 						b = t;
 					}
-					add_pair(st, p, a, b, class_of(st, p, match_pattern(st, a, b), mask));
+					pend[npend].a = a;
+					pend[npend].b = b;
+					pend[npend].mask = mask;
+					if (++npend == PAIR_BATCH)
+						npend = compare_pending(st, p, pend, npend);
 				}
 				if (progress && (x & 255) == 0)
 					ci_progress_report(progress, done, total);
 			}
 			i = j;
 		}
+		npend = compare_pending(st, p, pend, npend);
 		free_entries(st, e, size);
 	}
 	pfree(in_skipped);

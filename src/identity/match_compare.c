@@ -324,6 +324,62 @@ match_pattern(MatchStore *st, uint32 a, uint32 b)
 	return pattern;
 }
 
+static inline void
+prefetch_values(const MatchStore *st, int col, uint32 va, uint32 vb, bool bytes)
+{
+	const MatchDict *d = &st->dicts[col];
+
+	if (va == 0 || vb == 0 || va == vb)
+		return;
+	if (bytes)
+	{
+		__builtin_prefetch(d->values[va].bytes);
+		__builtin_prefetch(d->values[vb].bytes);
+	}
+	else
+	{
+		__builtin_prefetch(&d->values[va]);
+		__builtin_prefetch(&d->values[vb]);
+	}
+}
+
+/*
+ * Ask for what match_pattern(st, a, b) will read (the rows must be there
+ * already): the two records' values of each comparison that differ, or
+ * with bytes, the bytes of those values (whose MatchValue was asked for
+ * before).  Nothing is computed; a hint to the memory system only.
+ */
+void
+match_pattern_prefetch(MatchStore *st, uint32 a, uint32 b, bool bytes)
+{
+	const MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		uint32		va = MATCH_VAL(st, a, c->column);
+		uint32		vb = MATCH_VAL(st, b, c->column);
+
+		if (va == vb && va != 0)
+			continue;			/* exact: nothing more is read */
+		if (c->sim == MATCH_SIM_GROUPED)
+		{
+			/* the parts are compared, not the joint value */
+			for (int i = 0; i < c->nparts; i++)
+				prefetch_values(st, c->part[i], MATCH_VAL(st, a, c->part[i]),
+								MATCH_VAL(st, b, c->part[i]), bytes);
+			continue;
+		}
+		if (va == 0 || vb == 0)
+			continue;
+		prefetch_values(st, c->column, va, vb, bytes);
+		/* the swap partner, compared crosswise when the values disagree */
+		if (c->nparts > 0)
+			prefetch_values(st, c->part[0], MATCH_VAL(st, a, c->part[0]),
+							MATCH_VAL(st, b, c->part[0]), bytes);
+	}
+}
+
 int
 match_pattern_level(uint64 pattern, int k)
 {
@@ -466,6 +522,73 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 		w += lw[k];
 	}
 	return w - match_household_excess(st, a, b, pattern, lw, NULL);
+}
+
+/*
+ * Ask for what match_pair_weight(st, a, b, pattern) will read, in three
+ * steps a few pairs apart (scoring reads the pairs in the order blocking
+ * found them, so each pair's records are anywhere in the store): 0 the two
+ * rows, 1 the values of the term-frequency-adjusted exact agreements and of
+ * the comparisons the household cap's swap test may read, 2 those values'
+ * bytes.  A hint to the memory system only.
+ */
+void
+match_weight_prefetch(MatchStore *st, uint32 a, uint32 b, uint64 pattern, int step)
+{
+	const MatchModel *model = st->model;
+	bool		swap_test = false;
+
+	if (step == 0)
+	{
+		__builtin_prefetch(&MATCH_VAL(st, a, 0));
+		__builtin_prefetch(&MATCH_VAL(st, a, model->ncolumns - 1));
+		__builtin_prefetch(&MATCH_VAL(st, b, 0));
+		__builtin_prefetch(&MATCH_VAL(st, b, model->ncolumns - 1));
+		return;
+	}
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		int			level = (int) (pattern % 5);
+
+		pattern /= 5;
+		if (level == MATCH_LEVEL_EXACT && c->tf_adjust)
+		{
+			const MatchValue *v = &st->dicts[c->column].values[MATCH_VAL(st, a, c->column)];
+
+			if (step == 1)
+				__builtin_prefetch(v);
+		}
+		if (level == MATCH_LEVEL_ELSE && c->role == MATCH_ROLE_PERSONAL)
+			swap_test = true;
+	}
+	if (!swap_test || isnan(model->household_cap) || !model->households)
+		return;
+	/* the swap test compares the name-like fields with a role crosswise */
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		const MatchDict *d = &st->dicts[c->column];
+		uint32		va,
+					vb;
+
+		if (c->role == MATCH_ROLE_NONE || c->sim == MATCH_SIM_BIRTHDATE || c->sim >= MATCH_SIM_GROUPED)
+			continue;
+		va = MATCH_VAL(st, a, c->column);
+		vb = MATCH_VAL(st, b, c->column);
+		if (va == 0 || vb == 0)
+			continue;
+		if (step == 1)
+		{
+			__builtin_prefetch(&d->values[va]);
+			__builtin_prefetch(&d->values[vb]);
+		}
+		else
+		{
+			__builtin_prefetch(d->values[va].bytes);
+			__builtin_prefetch(d->values[vb].bytes);
+		}
+	}
 }
 
 /*
