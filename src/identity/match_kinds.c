@@ -592,7 +592,7 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 		return MATCH_LEVEL_NULL;
 	if (va == vb)
 		return MATCH_LEVEL_EXACT;
-	level = match_compare_values(c, &d->values[va], &d->values[vb], similarity);
+	level = match_compare_distinct(c, &d->values[va], &d->values[vb], similarity);
 	if (level <= MATCH_LEVEL_CLOSE)
 		return level;
 	pa = MATCH_VAL(st, a, c->part[0]);
