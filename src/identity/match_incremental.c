@@ -11,6 +11,13 @@
  * neither a split nor a duplicate identity results.  A full run locks
  * ci.identity_link in SHARE ROW EXCLUSIVE mode, which this function's ROW
  * EXCLUSIVE lock waits for.
+ *
+ * The keys are hashed into RESOLVE_LOCK_BUCKETS locks, so that one
+ * transaction resolving thousands of records (a batch load with a trigger)
+ * holds at most that many and never fills the shared lock table (sized
+ * max_locks_per_transaction per connection): unbounded, a thousand records
+ * took some 13,000 locks and failed with "out of shared memory".  Unrelated
+ * records that land in one bucket wait for each other's commit, no more.
  */
 #include "match.h"
 
@@ -29,6 +36,10 @@
 PG_FUNCTION_INFO_V1(match_resolve_record);
 
 #define MAX_CANDIDATE_PARAMS (MATCH_MAX_RULES * MATCH_MAX_KEYS + 1)
+
+/* advisory locks of the blocking keys: (class "cirr", bucket) */
+#define RESOLVE_LOCK_CLASS 1667854962
+#define RESOLVE_LOCK_BUCKETS 2048
 
 /*
  * Per-backend cache.  Parsing a model and planning its queries costs more
@@ -81,8 +92,9 @@ static const struct
 {
 	[STMT_LOCK] = {"LOCK TABLE ci.identity_link IN ROW EXCLUSIVE MODE", 0, {0}, SPI_OK_UTILITY},
 	[STMT_VERSION] = {"SELECT xmin, ctid FROM ci.match_model WHERE model = $1", 1, {TEXTOID}, SPI_OK_SELECT},
-	[STMT_ADVISORY] = {"SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) s",
-	1, {INT8ARRAYOID}, SPI_OK_SELECT},
+	[STMT_ADVISORY] = {"SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(RESOLVE_LOCK_CLASS) ", k)"
+		" FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) s",
+	1, {INT4ARRAYOID}, SPI_OK_SELECT},
 	/*
 	 * The decisions first, then the other records' links: on Citus a pair's
 	 * second record lives on another shard, so the decisions are a set the
@@ -618,7 +630,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 				args[nargs++] = PointerGetDatum(cstring_to_text_with_len(v->bytes, v->nbytes));
 		}
 		if (complete && !rule->has_tokens)
-			lockkeys[nlocks++] = Int64GetDatum((int64) h);
+			lockkeys[nlocks++] = Int32GetDatum((int32) (h % RESOLVE_LOCK_BUCKETS));
 		else if (complete)
 		{
 			/* one lock per combination of tokens (an odometer over the keys) */
@@ -633,7 +645,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 					if (rule->tokens[k])
 						hc = hash_combine64(hc, hash_bytes_extended((const unsigned char *) tok[k][at[k]], tlen[k][at[k]], (uint64) k + 64));
 				if (nlocks < MATCH_MAX_RULES * MATCH_MAX_KEY_TOKENS * MATCH_MAX_KEY_TOKENS)
-					lockkeys[nlocks++] = Int64GetDatum((int64) hc);
+					lockkeys[nlocks++] = Int32GetDatum((int32) (hc % RESOLVE_LOCK_BUCKETS));
 				for (k = 0; k < rule->nkeys; k++)
 				{
 					if (!rule->tokens[k])
@@ -652,7 +664,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 	{
 		Datum		a1[1];
 
-		a1[0] = PointerGetDatum(construct_array(lockkeys, nlocks, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		a1[0] = PointerGetDatum(construct_array(lockkeys, nlocks, INT4OID, 4, true, TYPALIGN_INT));
 		stmt_exec(STMT_ADVISORY, a1, NULL);
 		match_store_load_plan(st, im->cand_plan, args, nulls, false, NULL);
 	}
