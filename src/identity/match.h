@@ -85,12 +85,17 @@ typedef struct MatchAliasEntry
 
 typedef struct MatchAliases
 {
-	MatchAliasEntry *entries;
+	MatchAliasEntry *entries;	/* sorted by name, then group */
 	int			n;
+	int		   *by_group;		/* entries' indexes sorted by group */
+	int		   *group_start;	/* group g: by_group[group_start[g] .. group_start[g + 1] - 1] */
+	int			ngroups;
 } MatchAliases;
 
 extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
 							  const char *b, int blen);
+extern bool match_names_alias_near(const MatchAliases *al, const char *a, int alen,
+								   const char *b, int blen, double threshold);
 
 extern const char *const match_level_names[5];
 

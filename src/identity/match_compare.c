@@ -69,6 +69,59 @@ match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b
 	return false;
 }
 
+static bool
+all_ascii(const char *s, int len)
+{
+	for (int i = 0; i < len; i++)
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/*
+ * Is b, or a name of one of b's nickname groups, at least threshold alike
+ * (Jaro-Winkler) to a, a name outside those groups: a nickname with a
+ * slip (Blly, Willia against Billy; Debprah against Debbie)?
+ */
+static bool
+alias_near_one(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
+			   double threshold)
+{
+	int			j = alias_find(al, b, blen);
+
+	if (j < 0)
+		return false;
+	for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
+	{
+		int			g = al->entries[y].group;
+
+		for (int k = al->group_start[g]; k < al->group_start[g + 1]; k++)
+		{
+			const MatchAliasEntry *e = &al->entries[al->by_group[k]];
+
+			if (alias_cmp(e->name, e->len, b, blen) == 0 || !all_ascii(e->name, e->len))
+				continue;
+			if (match_jaro_winkler_bytes((const unsigned char *) a, alen,
+										 (const unsigned char *) e->name, e->len,
+										 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD) >= threshold)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Is one of two names close to a nickname of the other (either way)? */
+bool
+match_names_alias_near(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
+					   double threshold)
+{
+	if (al == NULL || al->n == 0 || al->group_start == NULL || alen < 3 || blen < 3 ||
+		!all_ascii(a, alen) || !all_ascii(b, blen))
+		return false;
+	return alias_near_one(al, a, alen, b, blen, threshold) ||
+		alias_near_one(al, b, blen, a, alen, threshold);
+}
+
 /* Is one value a lone initial (one character) that begins the other? */
 static bool
 initial_of(const MatchValue *a, const MatchValue *b)
@@ -206,6 +259,10 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		if ((!c->has_close || s < c->close) &&
 			match_names_alias(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes))
 			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
+		/* a nickname with a slip is loose: a slip and a nickname at once */
+		if (c->has_loose && c->has_close && s < c->loose &&
+			match_names_alias_near(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes, c->close))
+			return MATCH_LEVEL_LOOSE;
 		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
 			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
 	}

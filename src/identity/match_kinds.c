@@ -552,15 +552,20 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	 * initial (B. Phillips against Phillips, Benjamin): a swap with an
 	 * initial counts as a swap with a slip, as long as the other side
 	 * agrees and no other of the four names is a lone letter (P. B.
-	 * against B. Phillips is too little to call a swap).
+	 * against B. Phillips is too little to call a swap).  One side equal
+	 * and the other only loosely alike (Kevin Ward against Wsrd Kevin) is
+	 * a swap with a worse slip: two fields written into each other's
+	 * places and one of them mistyped, as common in keyed-in records as
+	 * either alone.
 	 */
 	one_initial = (d->values[va].nbytes == 1) + (d->values[vb].nbytes == 1) +
 		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1) == 1;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
-	if (x > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
-		return level;
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
-	if (y > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&pd->values[pa], &d->values[vb])))
+	if (!((x <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&d->values[va], &pd->values[pb]))) &&
+		  (y <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&pd->values[pa], &d->values[vb])))) &&
+		!(x == MATCH_LEVEL_EXACT && y == MATCH_LEVEL_LOOSE) &&
+		!(y == MATCH_LEVEL_EXACT && x == MATCH_LEVEL_LOOSE))
 		return level;
 	/* a record whose two names are one name says nothing crosswise */
 	if (same_bytes(&d->values[va], &pd->values[pa]) || same_bytes(&d->values[vb], &pd->values[pb]))
