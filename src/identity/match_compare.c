@@ -99,7 +99,13 @@ alias_near_one(const MatchAliases *al, const char *a, int alen, const char *b, i
 		{
 			const MatchAliasEntry *e = &al->entries[al->by_group[k]];
 
-			if (alias_cmp(e->name, e->len, b, blen) == 0 || !all_ascii(e->name, e->len))
+			/*
+			 * a slip keeps the first letter and about the length (Jaro-
+			 * Winkler at the close threshold needs both): most members
+			 * are passed over without computing it
+			 */
+			if (e->name[0] != a[0] || abs(e->len - alen) > 2 ||
+				alias_cmp(e->name, e->len, b, blen) == 0 || !all_ascii(e->name, e->len))
 				continue;
 			if (match_jaro_winkler_bytes((const unsigned char *) a, alen,
 										 (const unsigned char *) e->name, e->len,

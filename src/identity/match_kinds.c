@@ -584,6 +584,8 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1);
 	one_initial = initials == 1;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
+	if (x > MATCH_LEVEL_LOOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
+		return level;			/* most pairs: no swap at all */
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
 	if (!((x <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&d->values[va], &pd->values[pb]))) &&
 		  (y <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&pd->values[pa], &d->values[vb])))) &&
