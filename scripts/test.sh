@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with -Werror, then in a
 # throwaway cluster (pg_virtualenv) runs pg_regress + isolation (make
-# installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade test and
+# installcheck), the pgTAP and fuzz suites (pg_prove), the upgrade tests and
 # the doc-tests (scripts/doctest.py: every SQL example of README.md and
 # doc/*.md, one test per page) and the pg_dump/restore/pg_upgrade test;
 # then the Citus suite on a three-node cluster of its own
@@ -49,6 +49,10 @@ pg_virtualenv -t -v "$PG_MAJOR" bash -c '
   done
 '
 
+# Updates from each released version's own library (built from the
+# repository's history into a private PostgreSQL copy).
+suite upgrade_library scripts/upgrade_library_test.sh
+
 # Scale-out: a Citus coordinator and two workers on free loopback ports
 # (Citus is built from ../shared/vendor once, cached under /var/cache).
 suite citus scripts/citus_test.sh
@@ -58,7 +62,7 @@ suite sanitize scripts/sanitize.sh
 
 status=0 passed=0 failed=0 summary=""
 # A suite that never ran (its cluster did not start, say) is a failure too.
-for name in lint regress pgtap upgrade doctest_tool doctest dump_restore citus sanitize; do
+for name in lint regress pgtap upgrade upgrade_library doctest_tool doctest dump_restore citus sanitize; do
   [ -f "$log/$name.rc" ] || { echo "not ok - suite $name did not run" > "$log/$name.log"; echo 1 > "$log/$name.rc"; }
 done
 for f in "$log"/*.log; do

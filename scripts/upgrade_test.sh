@@ -93,7 +93,32 @@ for f in versions/customer_intel--*.sql; do
     { cat "$out/rules.update"; psql_q -d ci_up_rules -c "TABLE ci.survivorship_rule"; false; }
   }
   [ "$old" = 0.1.0 ] && check "$old -> $current clears survivorship parameters a rule's kind does not read" misplaced_update
+
+  # Data loaded under 0.1.0 holds name keys computed by 0.1.0's
+  # ci.normalize_name, which kept titles and suffixes; the update recomputes
+  # them.  Only the new library is installed here, so the old keys are made
+  # by a stand-in normaliser while loading, and the function's own
+  # definition is put back before the update.
+  stale_keys_update() {
+    psql_q -c "DROP DATABASE IF EXISTS ci_up_keys" -c "CREATE DATABASE ci_up_keys" &&
+    psql_q -d ci_up_keys -c "CREATE EXTENSION customer_intel VERSION '$old'" -f - <<'SQL' &&
+SELECT pg_catalog.pg_get_functiondef('ci.normalize_name(text)'::regprocedure) AS def \gset
+CREATE OR REPLACE FUNCTION ci.normalize_name(name text) RETURNS text
+  LANGUAGE sql IMMUTABLE AS $$ SELECT pg_catalog.lower(name) $$;
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, street, city)
+VALUES ('crm', '1', 'Mr John', 'Smith Jr', '1 High St', 'Leeds'),
+       ('crm', '2', 'Anne', 'Dupont', NULL, NULL);
+:def
+SQL
+    [ "$(psql_q -At -d ci_up_keys -c "SELECT given_name_norm FROM ci.source_record WHERE source_key = '1'")" = "mr john" ] &&
+    psql_q -d ci_up_keys -c "ALTER EXTENSION customer_intel UPDATE" &&
+    [ "$(psql_q -At -d ci_up_keys -c "
+      SELECT string_agg(concat_ws('|', given_name_norm, family_name_norm, street_norm, city_norm, name_pair_norm), '; ' ORDER BY source_key)
+        FROM ci.source_record")" = "john|smith|1 high st|leeds|john smith; anne|dupont|anne dupont" ] ||
+    { psql_q -d ci_up_keys -c "TABLE ci.source_record"; false; }
+  }
+  [ "$old" = 0.1.0 ] && check "$old -> $current recomputes name keys stored by the old normaliser" stale_keys_update
 done
-for db in ci_up_fresh ci_up_empty ci_up_data ci_up_rules; do psql_q -c "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
+for db in ci_up_fresh ci_up_empty ci_up_data ci_up_rules ci_up_keys; do psql_q -c "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
 echo "# upgrade: $((n - fail)) passed, $fail failed"
 [ $fail -eq 0 ]

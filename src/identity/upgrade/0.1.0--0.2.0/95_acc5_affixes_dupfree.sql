@@ -3,15 +3,15 @@
 -- is new with the library; its comment says so, and the stored generated
 -- columns computed with it (given_name_norm, family_name_norm, street_norm,
 -- city_norm, name_pair_norm, name_pair_dm) are recomputed.  Only the rows
--- whose value changes are rewritten (an UPDATE recomputes every stored
--- generated column of its rows); after 82_load5_keys.sql, which
--- re-adds the name-pair columns.  Term frequencies trained before count
+-- whose value changes are rewritten, after 82_load5_keys.sql, which re-adds
+-- the name-pair columns.  An UPDATE recomputes only the generated columns
+-- whose inputs it sets, so it sets all four.  Term frequencies trained before count
 -- the old keys: retrain.
 COMMENT ON FUNCTION ci.normalize_name(text) IS
 'Personal name as lower-case ASCII tokens: NFKC, case folding, transliteration to Latin then ASCII (ICU); apostrophes removed, hyphens kept between letters, other punctuation and white space folded to one space; leading titles (Mr, Dr, Sir …) and trailing suffixes (Jr, III, PhD …) dropped; NULL when no letter or digit (or only an honorific) remains';
 
 UPDATE ci.source_record
-   SET given_name = given_name
+   SET given_name = given_name, family_name = family_name, street = street, city = city
  WHERE given_name_norm IS DISTINCT FROM ci.normalize_name(given_name)
     OR family_name_norm IS DISTINCT FROM ci.normalize_name(family_name)
     OR street_norm IS DISTINCT FROM ci.normalize_name(street)
