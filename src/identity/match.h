@@ -92,10 +92,10 @@ typedef struct MatchAliases
 	int			ngroups;
 } MatchAliases;
 
-extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
-							  const char *b, int blen);
-extern bool match_names_alias_near(const MatchAliases *al, const char *a, int alen,
-								   const char *b, int blen, double threshold);
+#define MATCH_NICKNAME		1	/* match_names_nickname: one nickname group */
+#define MATCH_NICKNAME_SLIP	2	/* a known name and a slip of a name of its groups */
+extern int	match_names_nickname(const MatchAliases *al, const char *a, int alen,
+								 const char *b, int blen, double near);
 
 extern const char *const match_level_names[5];
 

@@ -47,28 +47,6 @@ alias_find(const MatchAliases *al, const char *s, int len)
 	return lo < al->n && alias_cmp(al->entries[lo].name, al->entries[lo].len, s, len) == 0 ? lo : -1;
 }
 
-/* Do two (normalised) names share a nickname group of ci.name_alias? */
-bool
-match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b, int blen)
-{
-	int			i,
-				j;
-
-	if (al == NULL || al->n == 0)
-		return false;
-	i = alias_find(al, a, alen);
-	if (i < 0)
-		return false;
-	j = alias_find(al, b, blen);
-	if (j < 0)
-		return false;
-	for (int x = i; x < al->n && alias_cmp(al->entries[x].name, al->entries[x].len, a, alen) == 0; x++)
-		for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
-			if (al->entries[x].group == al->entries[y].group)
-				return true;
-	return false;
-}
-
 static bool
 all_ascii(const char *s, int len)
 {
@@ -79,17 +57,16 @@ all_ascii(const char *s, int len)
 }
 
 /*
- * Is b, or a name of one of b's nickname groups, at least threshold alike
- * (Jaro-Winkler) to a, a name outside those groups: a nickname with a
- * slip (Blly, Willia against Billy; Debprah against Debbie)?
+ * Is a, a name ci.name_alias does not know, at least threshold alike
+ * (Jaro-Winkler) to a name of one of the groups of b (b's first entry:
+ * j): a nickname with a slip (Blly, Willia against Billy; Debprah against
+ * Debbie)?
  */
 static bool
-alias_near_one(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
-			   double threshold)
+alias_near(const MatchAliases *al, const char *a, int alen, int j, const char *b, int blen,
+		   double threshold)
 {
-	int			j = alias_find(al, b, blen);
-
-	if (j < 0)
+	if (al->group_start == NULL || alen < 3 || blen < 3 || !all_ascii(a, alen))
 		return false;
 	for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
 	{
@@ -104,8 +81,7 @@ alias_near_one(const MatchAliases *al, const char *a, int alen, const char *b, i
 			 * Winkler at the close threshold needs both): most members
 			 * are passed over without computing it
 			 */
-			if (e->name[0] != a[0] || abs(e->len - alen) > 2 ||
-				alias_cmp(e->name, e->len, b, blen) == 0 || !all_ascii(e->name, e->len))
+			if (e->name[0] != a[0] || abs(e->len - alen) > 2 || !all_ascii(e->name, e->len))
 				continue;
 			if (match_jaro_winkler_bytes((const unsigned char *) a, alen,
 										 (const unsigned char *) e->name, e->len,
@@ -116,16 +92,37 @@ alias_near_one(const MatchAliases *al, const char *a, int alen, const char *b, i
 	return false;
 }
 
-/* Is one of two names close to a nickname of the other (either way)? */
-bool
-match_names_alias_near(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
-					   double threshold)
+/*
+ * Nicknames of ci.name_alias for two (normalised) names: MATCH_NICKNAME
+ * when they share a nickname group; MATCH_NICKNAME_SLIP when near > 0, one
+ * of them is a known name and the other, unknown, is at least near alike
+ * to a name of the known one's groups (a nickname with a slip: two known
+ * names that share no group are two names, not a slip); else 0.
+ */
+int
+match_names_nickname(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
+					 double near)
 {
-	if (al == NULL || al->n == 0 || al->group_start == NULL || alen < 3 || blen < 3 ||
-		!all_ascii(a, alen) || !all_ascii(b, blen))
-		return false;
-	return alias_near_one(al, a, alen, b, blen, threshold) ||
-		alias_near_one(al, b, blen, a, alen, threshold);
+	int			i,
+				j;
+
+	if (al == NULL || al->n == 0)
+		return 0;
+	i = alias_find(al, a, alen);
+	j = alias_find(al, b, blen);
+	if (i >= 0 && j >= 0)
+	{
+		for (int x = i; x < al->n && alias_cmp(al->entries[x].name, al->entries[x].len, a, alen) == 0; x++)
+			for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
+				if (al->entries[x].group == al->entries[y].group)
+					return MATCH_NICKNAME;
+		return 0;
+	}
+	if (near <= 0 || (i < 0 && j < 0))
+		return 0;
+	if (j >= 0 ? alias_near(al, a, alen, j, b, blen, near) : alias_near(al, b, blen, i, a, alen, near))
+		return MATCH_NICKNAME_SLIP;
+	return 0;
 }
 
 /* Is one value a lone initial (one character) that begins the other? */
@@ -261,14 +258,20 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		*similarity = s;
 	if (c->sim == MATCH_SIM_GIVEN_NAME)
 	{
-		/* a nickname is close; a lone initial of the other name is loose */
-		if ((!c->has_close || s < c->close) &&
-			match_names_alias(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes))
-			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
-		/* a nickname with a slip is loose: a slip and a nickname at once */
-		if (c->has_loose && c->has_close && s < c->loose &&
-			match_names_alias_near(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes, c->close))
-			return MATCH_LEVEL_LOOSE;
+		/*
+		 * a nickname is close, a nickname with a slip loose (a slip and a
+		 * nickname at once); a lone initial of the other name is loose
+		 */
+		if (!c->has_close || s < c->close)
+		{
+			int			nick = match_names_nickname(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes,
+													(c->has_close && c->has_loose && s < c->loose) ? c->close : 0);
+
+			if (nick == MATCH_NICKNAME)
+				return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
+			if (nick == MATCH_NICKNAME_SLIP)
+				return MATCH_LEVEL_LOOSE;
+		}
 		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
 			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
 	}
