@@ -87,6 +87,15 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, m
     ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL),
     ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
+-- The names-only rule once more, for names with a slip or a nickname that
+-- keeps the initial (Chris / Christopher, Hanna / Hannah, Wbeer / Weber):
+-- the family name's Double Metaphone code with the given name's initial,
+-- at most 10 records a block like name_tokens (a rarer name, whose
+-- agreement alone can carry a pair).  Its index is the phonetic rules'
+-- one above.
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size) VALUES
+    ('default', 'phonetic_family_initial',   28, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)'], false, 10);
+
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.  One
 -- index per selective leading key, not one per rule: every index costs
