@@ -518,7 +518,8 @@ fit_m_to_decisions(MatchStore *st, int *counts)
 /*
  * Does the data hold households?  Among candidate pairs that agree exactly
  * on at least two household comparisons (an address, a landline and a
- * family name) and have values for every personal comparison, the share
+ * family name) and have values for every personal comparison the data has
+ * (voter files may hold no birth date at all), the share
  * with a personal disagreement (level else) is compared with the share the
  * trained m predicts for true matches, 1 - prod(1 - m_k(else)).  Where the
  * pairs sharing an address are one person's records (FEBRL), the two agree;
@@ -530,7 +531,7 @@ fit_m_to_decisions(MatchStore *st, int *counts)
 #define HOUSEHOLD_EXCESS_RATIO 2.0
 
 static bool
-detect_households(MatchStore *st, MatchPairs *pairs, StringInfo rep)
+detect_households(MatchStore *st, MatchPairs *pairs, const bool *has_data, StringInfo rep)
 {
 	MatchModel *model = st->model;
 	double		shared = 0,
@@ -540,7 +541,7 @@ detect_households(MatchStore *st, MatchPairs *pairs, StringInfo rep)
 				detected;
 
 	for (int k = 0; k < model->ncomparisons; k++)
-		if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+		if (model->comp[k].role == MATCH_ROLE_PERSONAL && has_data[k])
 		{
 			expected *= 1.0 - model->comp[k].m[MATCH_LEVEL_ELSE];
 			any_personal = true;
@@ -558,7 +559,7 @@ detect_households(MatchStore *st, MatchPairs *pairs, StringInfo rep)
 
 			if (model->comp[k].role == MATCH_ROLE_HOUSEHOLD && l == MATCH_LEVEL_EXACT)
 				agree++;
-			else if (model->comp[k].role == MATCH_ROLE_PERSONAL)
+			else if (model->comp[k].role == MATCH_ROLE_PERSONAL && has_data[k])
 			{
 				complete &= l != MATCH_LEVEL_NULL;
 				differ |= l == MATCH_LEVEL_ELSE;
@@ -727,7 +728,7 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 			nmissing++;
 		}
 	appendStringInfoChar(&rep, ']');
-	model->households = detect_households(st, pairs, &rep);
+	model->households = detect_households(st, pairs, has_data, &rep);
 	if (nmissing > 0)
 		ereport(NOTICE,
 				(errmsg("training of match model \"%s\" did not estimate m of %d comparison%s: %s",
