@@ -9,7 +9,7 @@
 #   bench/accuracy.sh                      build, install, run in pg_virtualenv
 #   CI_BENCH_NO_BUILD=1 bench/accuracy.sh  run against the server in PGHOST/PGPORT
 # Environment: PERSONS (default 4000), SEEDS (default "1 2"), NO_FEBRL=1 to
-# skip FEBRL, SETS (default "crm historical voters", see below), MESSY_OPTS
+# skip FEBRL, SETS (default "crm historical voters voters_names", see below), MESSY_OPTS
 # (extra psql -v options for bench/generate_messy.sql, added to every set's,
 # e.g. "-v p_swap=0 -v dupfree=false").
 #
@@ -24,17 +24,20 @@
 #               places named at other levels
 #   voters      five duplicate-free voter files, 20 % of fields corrupted
 #               (typos, blanks, swapped fields)
+#   voters_names  the same voter files with names, city and postcode only
+#               (no birth date, street, phone: files published that way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PG_MAJOR=${PG_MAJOR:-15} PERSONS=${PERSONS:-4000} SEEDS=${SEEDS:-1 2} MESSY_OPTS=${MESSY_OPTS:-}
-export SETS=${SETS:-crm historical voters}
+export SETS=${SETS:-crm historical voters voters_names}
 
 set_opts() {
   case $1 in
     crm) echo "" ;;
     historical) echo "-v fill=true -v contact=false -v p_title=0.15 -v p_suffix=0.05 -v p_nickname=0.15 -v p_date=0.15 -v p_place=0.25 -v p_sparse=0 -v dupfree=false" ;;
     voters) echo "-v voters=5 -v p_corrupt=0.2 -v p_sparse=0 -v p_swap=0 -v p_date=0 -v p_placeholder=0 -v dupfree=false" ;;
-    *) echo "bench/accuracy.sh: unknown set $1 (crm, historical, voters)" >&2; return 1 ;;
+    voters_names) echo "$(set_opts voters) -v names_places=true" ;;
+    *) echo "bench/accuracy.sh: unknown set $1 (crm, historical, voters, voters_names)" >&2; return 1 ;;
   esac
 }
 export -f set_opts

@@ -59,6 +59,9 @@
 --                 or swapped with its neighbour field (a fifth: given and
 --                 family name, street and city, city and postcode, day and
 --                 month)                                                   0
+--   names_places  true: at the end, every record keeps only its names,
+--                 city and postcode (voter files published with nothing
+--                 else: no birth date, street, phone, e-mail or id)     false
 --
 -- It fills ci_bench.pattern (record_id, pattern): which records carry which
 -- pattern, for per-pattern figures.  Evaluation only — never read it (or
@@ -128,6 +131,10 @@
 \if :{?p_corrupt}
 \else
 \set p_corrupt 0
+\endif
+\if :{?names_places}
+\else
+\set names_places false
 \endif
 SELECT :voters > 0 AS voters_on \gset
 SET client_min_messages = warning;
@@ -362,4 +369,8 @@ INSERT INTO ci_bench.pattern SELECT record_id, 'corrupt_field' FROM corrupt WHER
 DROP TABLE corrupt;
 COMMIT;
 DROP TABLE messy;
+\if :names_places
+UPDATE ci.source_record
+   SET birth_date = NULL, birth_date_raw = NULL, street = NULL, phone = NULL, email = NULL, national_id = NULL;
+\endif
 RESET client_min_messages;

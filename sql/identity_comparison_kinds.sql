@@ -167,6 +167,19 @@ WHERE comparison IN ('given_name', 'family_name');
 SELECT comparison, value_a, value_b, level FROM ci.explain_match(
     (SELECT record_id FROM ci.source_record WHERE source_key = 'k-4'), (SELECT record_id FROM ci.source_record WHERE source_key = 'k-6'))
 WHERE comparison IN ('given_name', 'family_name');
+-- City and postcode typed into each other's fields on one record: the
+-- default model's place (postcode with city) agrees crosswise, close
+-- (swapped), not else.  One part crossed alone is not a swap.
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, city, postcode) VALUES
+ ('crm', 'k-7', 'Daniel', 'Shelhurst', 'Chicago', '60629'),
+ ('web', 'k-8', 'Daniel', 'Shelhurst', '60629', 'Chicago'),
+ ('web', 'k-9', 'Daniel', 'Shelhurst', '60629', 'Boston'),
+ ('web', 'k-10', 'Daniel', 'Shelhurst', 'New York City', '10110'),
+ ('web', 'k-11', 'Daniel', 'Shelhurst', '10110', 'New York City');
+SELECT b.source_key, e.value_a, e.value_b, e.level
+FROM ci.source_record a, ci.source_record b, ci.explain_match(a.record_id, b.record_id) e
+WHERE (a.source_key, b.source_key) IN (('k-7', 'k-8'), ('k-7', 'k-9'), ('k-10', 'k-11')) AND e.comparison = 'place'
+ORDER BY a.record_id, b.record_id;
 DELETE FROM ci.source_record WHERE source_key LIKE 'k-%';
 DELETE FROM ci.match_model WHERE model = 'kinds';
 DROP TABLE kinds_rec CASCADE;

@@ -15,9 +15,9 @@ FROM ci.candidate_pairs('default') c JOIN rid a ON a.id = c.record_a JOIN rid b 
 ORDER BY 1, 2;
 
 -- Records that share names only: one has an e-mail, the other an address;
--- a double given name and a double family name.  (Swapped names without a
--- shared birth year, postcode or city do not meet: the swap-invariant keys
--- come with one of those.)
+-- a double given name and a double family name; given and family name
+-- swapped with nothing else shared (the phonetic name pair alone,
+-- phonetic_names).
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, street, city, postcode, country) VALUES
     ('crm', 'anna-1', 'Anna Maria', 'Schmidt-Weber', 'anna.sw@example.com', NULL, NULL, NULL, 'DE'),
     ('web', 'anna-2', 'Anna',       'Weber',         NULL, 'Hauptstraße 1', 'Berlin', '10115', 'DE'),

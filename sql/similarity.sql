@@ -187,3 +187,27 @@ FROM (VALUES ('1985-03-12', '1985-03-12'), ('1985-03-12', '1985-12-03'), ('1985-
              ('2000-02-29', '2000-02-28'), ('0044-03-15 BC', '0044-03-15 BC'), ('0044-03-15 BC', '0044-03-16 BC'),
              ('0044-03-15 BC', '0045-03-15 BC'), ('10000-01-01', '10001-01-01'), ('10000-01-01', '10000-01-02'),
              ('infinity', 'infinity'), ('-infinity', '1985-03-12'), ('1985-03-12', 'infinity')) v(a, b);
+
+-- 12. A distance bounded by 1 is decided without the table (e-mails and
+--    phones that differ): after stripping the shared ends, only two
+--    swapped adjacent characters are one edit.  It must equal the
+--    unbounded distance capped at 2 on every kind of pair: one
+--    substitution, insertion, deletion or swap anywhere, two edits, and
+--    unrelated strings, in ASCII and multibyte.
+WITH base AS (
+  SELECT s, i FROM (VALUES ('jane.doe@example.com'), ('+4915112345678'), ('ab'), ('x'), ('müller.zoë@beispiel.de')) v(s),
+       generate_series(1, 22) i),
+edits AS (
+  SELECT s, overlay(s PLACING 'q' FROM i FOR 1) AS t FROM base WHERE i <= length(s)                      -- substitution
+  UNION ALL SELECT s, overlay(s PLACING 'q' FROM i FOR 0) FROM base WHERE i <= length(s) + 1             -- insertion
+  UNION ALL SELECT s, overlay(s PLACING '' FROM i FOR 1) FROM base WHERE i <= length(s)                  -- deletion
+  UNION ALL SELECT s, overlay(s PLACING substr(s, i + 1, 1) || substr(s, i, 1) FROM i FOR 2)
+            FROM base WHERE i < length(s)                                                                -- swap
+  UNION ALL SELECT s, overlay(overlay(s PLACING 'q' FROM i FOR 1) PLACING 'z' FROM 1 FOR 1)
+            FROM base WHERE i <= length(s)                                                               -- two edits
+  UNION ALL SELECT s, reverse(s) FROM base WHERE i = 1
+  UNION ALL SELECT a.s, b.s FROM base a, base b WHERE a.i = 1 AND b.i = 1)
+SELECT count(*) > 300 AS enough_pairs,
+       count(*) FILTER (WHERE ci.damerau_levenshtein(s, t, 1) <> least(ci.damerau_levenshtein(s, t), 2)) AS mismatches,
+       count(*) FILTER (WHERE ci.damerau_levenshtein(s, t, 1) = 1) > 50 AS some_one_edit
+FROM edits;

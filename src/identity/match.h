@@ -96,6 +96,8 @@ typedef struct MatchAliases
 #define MATCH_NICKNAME_SLIP	2	/* a known name and a slip of a name of its groups */
 extern int	match_names_nickname(const MatchAliases *al, const char *a, int alen,
 								 const char *b, int blen, double near);
+extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
+							  const char *b, int blen);
 
 extern const char *const match_level_names[5];
 
@@ -212,7 +214,15 @@ typedef struct MatchValue
 	uint32		count;			/* records carrying it */
 	uint32		hash;
 	float		tf;				/* term frequency used by scoring */
+	int32		alias;			/* memo of match_values_alias: 0 not looked up,
+								 * -1 not in ci.name_alias, -2 in too many
+								 * entries to memo, else its entries as
+								 * (first + 1) << 8 | how many */
 } MatchValue;
+
+extern bool match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue *b);
+extern bool match_values_alias_slip(const MatchAliases *al, const MatchValue *a, const MatchValue *b,
+									double near);
 
 typedef struct MatchDict
 {
@@ -311,6 +321,8 @@ extern uint32 match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int
 								bool is_date, DateADT date, bool count);
 extern uint32 match_dict_lookup(MatchDict *d, const char *s, int len);
 extern void *match_alloc(MatchStore *st, Size size);
+#define MATCH_HUGE_PAGE ((Size) 2 * 1024 * 1024)
+extern void match_advise_huge(void *p, Size size);
 extern int	match_store_find(const MatchStore *st, int64 record_id);
 extern void match_store_tf_from_counts(MatchStore *st);
 extern void match_store_tf_from_table(MatchStore *st);
@@ -331,7 +343,10 @@ extern double match_value_similarity(MatchSimilarity sim, int bound, const Match
 									 const MatchValue *b, const char *what);
 extern int	match_compare_values(const MatchComparison *c, const MatchValue *a,
 								 const MatchValue *b, double *similarity);
+extern int	match_compare_distinct(const MatchComparison *c, const MatchValue *a,
+								   const MatchValue *b, double *similarity);
 extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
+extern void match_pattern_prefetch(MatchStore *st, uint32 a, uint32 b, bool bytes);
 
 /* Dirichlet pseudo-count (records) shrinking term frequencies toward u_exact */
 #define MATCH_TF_PSEUDO 100.0
@@ -340,6 +355,7 @@ extern uint64 match_pattern(MatchStore *st, uint32 a, uint32 b);
 extern double match_tf_shrunk(const MatchModel *model, const MatchComparison *c, double count, double nonnull);
 extern int	match_pattern_level(uint64 pattern, int k);
 extern double match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern);
+extern void match_weight_prefetch(MatchStore *st, uint32 a, uint32 b, uint64 pattern, int step);
 extern double match_household_excess(MatchStore *st, uint32 a, uint32 b, uint64 pattern,
 									 const double *lw, int *personal);
 extern double match_prior_weight(const MatchModel *model);

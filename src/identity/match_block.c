@@ -9,6 +9,10 @@
  */
 #include "match.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "common/hashfn.h"
 #include "miscadmin.h"
 
@@ -74,6 +78,7 @@ key_entries_sort(MatchStore *st, KeyEntry *e, int n, Size size)
 		return e;
 	}
 	out = MemoryContextAllocExtended(st->cxt, size, MCXT_ALLOC_HUGE);
+	match_advise_huge(out, size);
 	start = MemoryContextAllocExtended(st->cxt, count_size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int i = 0; i < n; i++)
 		start[(e[i].hash >> (64 - bits)) + 1]++;
@@ -198,6 +203,59 @@ match_rule_mask(MatchStore *st, uint32 a, uint32 b)
 }
 
 /*
+ * Rules whose keys are all plain columns, as masks of store columns, when
+ * the model has at most 64 columns (set by match_block_pairs): such a
+ * rule holds for a pair when all its columns are in the pair's agreement
+ * mask (agree_columns), one word test instead of a branch per key.
+ */
+static bool columns_fast = false;
+static uint32 plain_rules;
+static uint64 rule_columns[MATCH_MAX_RULES];
+
+static void
+rule_columns_setup(const MatchModel *model)
+{
+	columns_fast = model->ncolumns <= 64;
+	plain_rules = 0;
+	for (int r = 0; r < model->nrules && columns_fast; r++)
+	{
+		rule_columns[r] = 0;
+		if (model->rule[r].has_tokens)
+			continue;
+		for (int k = 0; k < model->rule[r].nkeys; k++)
+			rule_columns[r] |= UINT64CONST(1) << model->rule[r].column[k];
+		plain_rules |= (uint32) 1 << r;
+	}
+}
+
+/* Bit c set when records a and b both have a value in column c, the same. */
+static inline uint64
+agree_columns(const MatchStore *st, uint32 a, uint32 b)
+{
+	const uint32 *ra = &MATCH_VAL(st, a, 0);
+	const uint32 *rb = &MATCH_VAL(st, b, 0);
+	int			ncol = st->model->ncolumns;
+	uint64		eq = 0;
+	int			c = 0;
+
+	/* no branch per column: which columns agree is data, not a pattern to predict */
+#ifdef __SSE2__
+	for (; c + 4 <= ncol; c += 4)
+	{
+		__m128i		x = _mm_loadu_si128((const __m128i *) (ra + c));
+		__m128i		y = _mm_loadu_si128((const __m128i *) (rb + c));
+		__m128i		same = _mm_andnot_si128(_mm_cmpeq_epi32(x, _mm_setzero_si128()),
+											_mm_cmpeq_epi32(x, y));
+
+		eq |= (uint64) _mm_movemask_ps(_mm_castsi128_ps(same)) << c;
+	}
+#endif
+	for (; c < ncol; c++)
+		eq |= (uint64) ((ra[c] == rb[c]) & (ra[c] != 0)) << c;
+	return eq;
+}
+
+/*
  * The rules a pair of rule r's block satisfies, or 0 when an earlier rule
  * (not skipped for the pair) already produced it or the pair does not
  * satisfy rule r (a hash collision).  Earlier rules are checked first: most
@@ -209,6 +267,31 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 	MatchModel *model = st->model;
 	uint32		mask;
 
+	if (columns_fast)
+	{
+		uint64		eq = agree_columns(st, a, b);
+		uint32		below = ((uint32) 1 << r) - 1;
+		uint32		holds = 0;
+
+		for (int q = 0; q < model->nrules; q++)
+			holds |= (uint32) ((rule_columns[q] & ~eq) == 0) << q;
+		holds &= plain_rules;
+		/* the same tests as below, in a different order: the same answer */
+		if (holds & below & ~skipped)
+			return 0;
+		for (int q = 0; q < r; q++)
+			if (model->rule[q].has_tokens && !(skipped & ((uint32) 1 << q)) &&
+				rule_holds(st, &model->rule[q], a, b) &&
+				(nskipped_hash[q] == 0 || canonical_hash(st, q, a, b, &(uint64) {0})))
+				return 0;
+		if (model->rule[r].has_tokens ? !rule_holds(st, &model->rule[r], a, b) : !(holds & ((uint32) 1 << r)))
+			return 0;
+		mask = holds & ~below;
+		for (int q = r; q < model->nrules; q++)
+			if (model->rule[q].has_tokens && rule_holds(st, &model->rule[q], a, b))
+				mask |= (uint32) 1 << q;
+		return mask & ~skipped;
+	}
 	for (int q = 0; q < r; q++)
 		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b) &&
 			(!model->rule[q].has_tokens || nskipped_hash[q] == 0 || canonical_hash(st, q, a, b, &(uint64) {0})))
@@ -418,6 +501,7 @@ rule_entries(MatchStore *st, int r, int *nentries, Size *size)
 	*size = sizeof(KeyEntry) * cap;
 	match_check_memory(st, *size, "blocking keys");
 	e = MemoryContextAllocExtended(st->cxt, *size, MCXT_ALLOC_HUGE);
+	match_advise_huge(e, *size);
 	st->mem += *size;
 	for (int i = 0; i < st->n; i++)
 	{
@@ -651,6 +735,7 @@ add_pair(MatchStore *st, MatchPairs *p, uint32 a, uint32 b, uint32 cls)
 
 		match_check_memory(st, sizeof(MatchPair) * (Size) ncap, "candidate pairs");
 		np = MemoryContextAllocExtended(st->cxt, sizeof(MatchPair) * (Size) ncap, MCXT_ALLOC_HUGE);
+		match_advise_huge(np, sizeof(MatchPair) * (Size) ncap);
 		st->mem += sizeof(MatchPair) * (Size) ncap;
 		memcpy(np, p->pairs, sizeof(MatchPair) * (Size) p->npairs);
 		pfree(p->pairs);
@@ -663,6 +748,35 @@ add_pair(MatchStore *st, MatchPairs *p, uint32 a, uint32 b, uint32 cls)
 	p->pairs[p->npairs].cls = cls;
 	p->npairs++;
 	p->classes[cls].count++;
+}
+
+/*
+ * New pairs wait in batches of PAIR_BATCH to be compared: the values a
+ * comparison reads sit at random in the dictionaries, so the batch's values
+ * and then their bytes are asked for first (match_pattern_prefetch), and
+ * the pairs are compared while they arrive instead of one miss after
+ * another.  Compared and added in the order found: the same classes.
+ */
+#define PAIR_BATCH 16
+
+typedef struct PendingPair
+{
+	uint32		a;
+	uint32		b;
+	uint32		mask;
+} PendingPair;
+
+static int
+compare_pending(MatchStore *st, MatchPairs *p, const PendingPair *pend, int n)
+{
+	for (int i = 0; i < n; i++)
+		match_pattern_prefetch(st, pend[i].a, pend[i].b, false);
+	for (int i = 0; i < n; i++)
+		match_pattern_prefetch(st, pend[i].a, pend[i].b, true);
+	for (int i = 0; i < n; i++)
+		add_pair(st, p, pend[i].a, pend[i].b,
+				 class_of(st, p, match_pattern(st, pend[i].a, pend[i].b), pend[i].mask));
+	return 0;
 }
 
 /*
@@ -736,6 +850,9 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	int64		done = 0;
 	int			worst = 0;
 	uint32	   *in_skipped;
+	bool		any_skipped = false;
+	PendingPair pend[PAIR_BATCH];
+	int			npend = 0;
 
 	/*
 	 * Records in a skipped block of a rule: their pairs do not count as
@@ -743,6 +860,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	 */
 	memset(nskipped_hash, 0, sizeof(nskipped_hash));	/* the arrays went with an earlier run's context */
 	memset(kept, 0, sizeof(kept));
+	rule_columns_setup(model);
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
 	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
 	keep_entries = true;
@@ -782,6 +900,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	p->capacity = Max(Min(total, (int64) 1024 * 1024), 1024);
 	match_check_memory(st, sizeof(MatchPair) * (Size) p->capacity, "candidate pairs");
 	p->pairs = MemoryContextAllocExtended(st->cxt, sizeof(MatchPair) * (Size) p->capacity, MCXT_ALLOC_HUGE);
+	match_advise_huge(p->pairs, sizeof(MatchPair) * (Size) p->capacity);
 	st->mem += sizeof(MatchPair) * (Size) p->capacity;
 	p->class_capacity = 1024;
 	p->classes = match_alloc(st, sizeof(MatchClass) * p->class_capacity);
@@ -789,6 +908,9 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	p->class_slots = match_alloc(st, sizeof(uint32) * p->class_nslots);
 	memset(p->class_slots, 0, sizeof(uint32) * p->class_nslots);
 
+	/* no record in a skipped block (the usual case): in_skipped need not be read */
+	for (int i = 0; i < st->n && !any_skipped; i++)
+		any_skipped = in_skipped[i] != 0;
 	for (int r = 0; r < model->nrules; r++)
 	{
 		int			n;
@@ -820,7 +942,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
 					done++;
-					mask = new_pair_mask(st, r, a, b, in_skipped[a]);
+					mask = new_pair_mask(st, r, a, b, any_skipped ? in_skipped[a] : 0);
 					if (mask == 0)
 						continue;	/* a hash collision, or an earlier rule's pair */
 					if (tokens && !canonical_block(st, r, a, b, e[x].hash))
@@ -833,13 +955,18 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 						a = b;
 						b = t;
 					}
-					add_pair(st, p, a, b, class_of(st, p, match_pattern(st, a, b), mask));
+					pend[npend].a = a;
+					pend[npend].b = b;
+					pend[npend].mask = mask;
+					if (++npend == PAIR_BATCH)
+						npend = compare_pending(st, p, pend, npend);
 				}
 				if (progress && (x & 255) == 0)
 					ci_progress_report(progress, done, total);
 			}
 			i = j;
 		}
+		npend = compare_pending(st, p, pend, npend);
 		free_entries(st, e, size);
 	}
 	pfree(in_skipped);

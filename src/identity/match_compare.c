@@ -125,6 +125,92 @@ match_names_nickname(const MatchAliases *al, const char *a, int alen, const char
 	return 0;
 }
 
+/*
+ * The entries of a value's name in ci.name_alias, looked up once per value
+ * of the run (the binary search and its string comparisons were a quarter
+ * of comparing a pair's given names): the memo is MatchValue.alias.  One
+ * model has one alias table, so the memo is the same whichever comparison
+ * asks.
+ */
+static int32
+value_alias(const MatchAliases *al, const MatchValue *v)
+{
+	if (v->alias == 0)
+	{
+		int			i = alias_find(al, v->bytes, v->nbytes);
+		int			n = 0;
+
+		if (i >= 0)
+			while (i + n < al->n &&
+				   alias_cmp(al->entries[i + n].name, al->entries[i + n].len, v->bytes, v->nbytes) == 0)
+				n++;
+		/* a memo only, the value itself is unchanged; -2: too many entries to memo */
+		unconstify(MatchValue *, v)->alias = i < 0 ? -1 : n > 255 ? -2 : ((i + 1) << 8) | n;
+	}
+	return v->alias;
+}
+
+/* match_names_alias() of two values of the store, by their memo. */
+bool
+match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue *b)
+{
+	int32		xa,
+				xb;
+
+	/* too many entries for the memo's 23 bits (or none): look up each time */
+	if (al == NULL || al->n == 0 || al->n >= (1 << 23) - 1)
+		return match_names_alias(al, a->bytes, a->nbytes, b->bytes, b->nbytes);
+	xa = value_alias(al, a);
+	if (xa == -1)
+		return false;
+	xb = value_alias(al, b);
+	if (xb == -1)
+		return false;
+	if (xa == -2 || xb == -2)
+		return match_names_alias(al, a->bytes, a->nbytes, b->bytes, b->nbytes);
+	for (int x = (xa >> 8) - 1, xe = x + (xa & 255); x < xe; x++)
+		for (int y = (xb >> 8) - 1, ye = y + (xb & 255); y < ye; y++)
+			if (al->entries[x].group == al->entries[y].group)
+				return true;
+	return false;
+}
+
+/* Do two (normalised) names share a nickname group of ci.name_alias? */
+bool
+match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b, int blen)
+{
+	return match_names_nickname(al, a, alen, b, blen, 0) == MATCH_NICKNAME;
+}
+
+/*
+ * A nickname with a slip between two values of the store (see
+ * match_names_nickname), the known name found by its memo: one of the two
+ * is in ci.name_alias, the other is not and is at least near alike to a
+ * name of the known one's groups.
+ */
+bool
+match_values_alias_slip(const MatchAliases *al, const MatchValue *a, const MatchValue *b, double near)
+{
+	int32		xa,
+				xb;
+	const MatchValue *known,
+			   *other;
+	int32		x;
+
+	if (al == NULL || al->n == 0 || al->n >= (1 << 23) - 1)
+		return match_names_nickname(al, a->bytes, a->nbytes, b->bytes, b->nbytes, near) == MATCH_NICKNAME_SLIP;
+	xa = value_alias(al, a);
+	xb = value_alias(al, b);
+	if ((xa == -1) == (xb == -1))
+		return false;			/* both known (two names) or neither */
+	known = xa == -1 ? b : a;
+	other = xa == -1 ? a : b;
+	x = xa == -1 ? xb : xa;
+	return alias_near(al, other->bytes, other->nbytes,
+					  x == -2 ? alias_find(al, known->bytes, known->nbytes) : (x >> 8) - 1,
+					  known->bytes, known->nbytes, near);
+}
+
 /* Is one value a lone initial (one character) that begins the other? */
 static bool
 initial_of(const MatchValue *a, const MatchValue *b)
@@ -234,9 +320,9 @@ match_value_similarity(MatchSimilarity sim, int bound, const MatchValue *a,
  * similarity is not NULL it receives the similarity or distance computed
  * (NaN when none was: missing, equal, or an exact comparison).
  */
-int
-match_compare_values(const MatchComparison *c, const MatchValue *a,
-					 const MatchValue *b, double *similarity)
+static inline int
+compare_values(const MatchComparison *c, const MatchValue *a,
+			   const MatchValue *b, double *similarity, bool distinct)
 {
 	double		s;
 
@@ -246,7 +332,7 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		return MATCH_LEVEL_NULL;
 	if (c->sim >= MATCH_SIM_GROUPED)
 		return match_compare_kind(c, a, b, similarity);
-	if (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0))
+	if (!distinct && (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0)))
 		return MATCH_LEVEL_EXACT;
 	if (c->sim == MATCH_SIM_EXACT || (!c->has_close && !c->has_loose))
 		return MATCH_LEVEL_ELSE;
@@ -262,16 +348,12 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 		 * a nickname is close, a nickname with a slip loose (a slip and a
 		 * nickname at once); a lone initial of the other name is loose
 		 */
-		if (!c->has_close || s < c->close)
-		{
-			int			nick = match_names_nickname(c->aliases, a->bytes, a->nbytes, b->bytes, b->nbytes,
-													(c->has_close && c->has_loose && s < c->loose) ? c->close : 0);
-
-			if (nick == MATCH_NICKNAME)
-				return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
-			if (nick == MATCH_NICKNAME_SLIP)
-				return MATCH_LEVEL_LOOSE;
-		}
+		if ((!c->has_close || s < c->close) &&
+			match_values_alias(c->aliases, a, b))
+			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
+		if (c->has_close && c->has_loose && s < c->loose &&
+			match_values_alias_slip(c->aliases, a, b, c->close))
+			return MATCH_LEVEL_LOOSE;
 		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
 			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
 	}
@@ -290,6 +372,24 @@ match_compare_values(const MatchComparison *c, const MatchValue *a,
 			return MATCH_LEVEL_LOOSE;
 	}
 	return MATCH_LEVEL_ELSE;
+}
+
+int
+match_compare_values(const MatchComparison *c, const MatchValue *a,
+					 const MatchValue *b, double *similarity)
+{
+	return compare_values(c, a, b, similarity, false);
+}
+
+/*
+ * match_compare_values() of two different values of one dictionary: they
+ * are interned, so their bytes differ and need no comparing.
+ */
+int
+match_compare_distinct(const MatchComparison *c, const MatchValue *a,
+					   const MatchValue *b, double *similarity)
+{
+	return compare_values(c, a, b, similarity, true);
 }
 
 /* Pattern of records a and b (store indexes). */
@@ -315,10 +415,67 @@ match_pattern(MatchStore *st, uint32 a, uint32 b)
 								 !(d->values[va].flags & (MATCH_VALUE_MISSING | MATCH_VALUE_PARTIAL))))
 			level = MATCH_LEVEL_EXACT;
 		else
-			level = match_compare_values(c, &d->values[va], &d->values[vb], NULL);
+			level = va == vb ? match_compare_values(c, &d->values[va], &d->values[vb], NULL)
+				: match_compare_distinct(c, &d->values[va], &d->values[vb], NULL);
 		pattern += pow5[k] * (uint64) level;
 	}
 	return pattern;
+}
+
+static inline void
+prefetch_values(const MatchStore *st, int col, uint32 va, uint32 vb, bool bytes)
+{
+	const MatchDict *d = &st->dicts[col];
+
+	if (va == 0 || vb == 0 || va == vb)
+		return;
+	if (bytes)
+	{
+		__builtin_prefetch(d->values[va].bytes);
+		__builtin_prefetch(d->values[vb].bytes);
+	}
+	else
+	{
+		__builtin_prefetch(&d->values[va]);
+		__builtin_prefetch(&d->values[vb]);
+	}
+}
+
+/*
+ * Ask for what match_pattern(st, a, b) will read (the rows must be there
+ * already): the two records' values of each comparison that differ, or
+ * with bytes, the bytes of those values (whose MatchValue was asked for
+ * before).  Nothing is computed; a hint to the memory system only.
+ */
+void
+match_pattern_prefetch(MatchStore *st, uint32 a, uint32 b, bool bytes)
+{
+	const MatchModel *model = st->model;
+
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		uint32		va = MATCH_VAL(st, a, c->column);
+		uint32		vb = MATCH_VAL(st, b, c->column);
+
+		if (va == vb && va != 0)
+			continue;			/* exact: nothing more is read */
+		if (c->sim == MATCH_SIM_GROUPED)
+		{
+			/* the parts are compared, not the joint value */
+			for (int i = 0; i < c->nparts; i++)
+				prefetch_values(st, c->part[i], MATCH_VAL(st, a, c->part[i]),
+								MATCH_VAL(st, b, c->part[i]), bytes);
+			continue;
+		}
+		if (va == 0 || vb == 0)
+			continue;
+		prefetch_values(st, c->column, va, vb, bytes);
+		/* the swap partner, compared crosswise when the values disagree */
+		if (c->nparts > 0)
+			prefetch_values(st, c->part[0], MATCH_VAL(st, a, c->part[0]),
+							MATCH_VAL(st, b, c->part[0]), bytes);
+	}
 }
 
 int
@@ -463,6 +620,73 @@ match_pair_weight(MatchStore *st, uint32 a, uint32 b, uint64 pattern)
 		w += lw[k];
 	}
 	return w - match_household_excess(st, a, b, pattern, lw, NULL);
+}
+
+/*
+ * Ask for what match_pair_weight(st, a, b, pattern) will read, in three
+ * steps a few pairs apart (scoring reads the pairs in the order blocking
+ * found them, so each pair's records are anywhere in the store): 0 the two
+ * rows, 1 the values of the term-frequency-adjusted exact agreements and of
+ * the comparisons the household cap's swap test may read, 2 those values'
+ * bytes.  A hint to the memory system only.
+ */
+void
+match_weight_prefetch(MatchStore *st, uint32 a, uint32 b, uint64 pattern, int step)
+{
+	const MatchModel *model = st->model;
+	bool		swap_test = false;
+
+	if (step == 0)
+	{
+		__builtin_prefetch(&MATCH_VAL(st, a, 0));
+		__builtin_prefetch(&MATCH_VAL(st, a, model->ncolumns - 1));
+		__builtin_prefetch(&MATCH_VAL(st, b, 0));
+		__builtin_prefetch(&MATCH_VAL(st, b, model->ncolumns - 1));
+		return;
+	}
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		int			level = (int) (pattern % 5);
+
+		pattern /= 5;
+		if (level == MATCH_LEVEL_EXACT && c->tf_adjust)
+		{
+			const MatchValue *v = &st->dicts[c->column].values[MATCH_VAL(st, a, c->column)];
+
+			if (step == 1)
+				__builtin_prefetch(v);
+		}
+		if (level == MATCH_LEVEL_ELSE && c->role == MATCH_ROLE_PERSONAL)
+			swap_test = true;
+	}
+	if (!swap_test || isnan(model->household_cap) || !model->households)
+		return;
+	/* the swap test compares the name-like fields with a role crosswise */
+	for (int k = 0; k < model->ncomparisons; k++)
+	{
+		const MatchComparison *c = &model->comp[k];
+		const MatchDict *d = &st->dicts[c->column];
+		uint32		va,
+					vb;
+
+		if (c->role == MATCH_ROLE_NONE || c->sim == MATCH_SIM_BIRTHDATE || c->sim >= MATCH_SIM_GROUPED)
+			continue;
+		va = MATCH_VAL(st, a, c->column);
+		vb = MATCH_VAL(st, b, c->column);
+		if (va == 0 || vb == 0)
+			continue;
+		if (step == 1)
+		{
+			__builtin_prefetch(&d->values[va]);
+			__builtin_prefetch(&d->values[vb]);
+		}
+		else
+		{
+			__builtin_prefetch(d->values[va].bytes);
+			__builtin_prefetch(d->values[vb].bytes);
+		}
+	}
 }
 
 /*

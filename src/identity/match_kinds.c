@@ -446,8 +446,56 @@ match_compare_kind(const MatchComparison *c, const MatchValue *a,
 	}
 }
 
+/*
+ * Are two values of different fields the same text, letters and digits
+ * compared without case (a postcode_norm is upper case without blanks, a
+ * city_norm lower case)?  Only ASCII is folded: normalised keys are ASCII.
+ */
+static bool
+same_text_folded(const MatchValue *a, const MatchValue *b)
+{
+	int			i = 0,
+				j = 0;
+
+	for (;;)
+	{
+		while (i < a->nbytes && !isalnum((unsigned char) a->bytes[i]))
+			i++;
+		while (j < b->nbytes && !isalnum((unsigned char) b->bytes[j]))
+			j++;
+		if (i == a->nbytes || j == b->nbytes)
+			return i == a->nbytes && j == b->nbytes;
+		if (pg_ascii_tolower((unsigned char) a->bytes[i]) != pg_ascii_tolower((unsigned char) b->bytes[j]))
+			return false;
+		i++;
+		j++;
+	}
+}
+
+/*
+ * Two parts typed into each other's boxes (the city in the postcode field
+ * and the postcode in the city field on one record): each record's value
+ * of one part is the other record's value of the other part.
+ */
+static bool
+grouped_crossed(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b)
+{
+	MatchDict  *d0 = &st->dicts[c->part[0]];
+	MatchDict  *d1 = &st->dicts[c->part[1]];
+	uint32		a0 = MATCH_VAL(st, a, c->part[0]),
+				a1 = MATCH_VAL(st, a, c->part[1]),
+				b0 = MATCH_VAL(st, b, c->part[0]),
+				b1 = MATCH_VAL(st, b, c->part[1]);
+
+	if (a0 == 0 || a1 == 0 || b0 == 0 || b1 == 0)
+		return false;
+	return same_text_folded(&d0->values[a0], &d1->values[b1]) &&
+		same_text_folded(&d1->values[a1], &d0->values[b0]) &&
+		!same_text_folded(&d0->values[a0], &d0->values[b0]);
+}
+
 static int
-grouped_level(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b)
+grouped_level(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b, bool *swapped)
 {
 	uint32		ja = MATCH_VAL(st, a, c->column);
 	uint32		jb = MATCH_VAL(st, b, c->column);
@@ -486,6 +534,12 @@ grouped_level(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b)
 		return MATCH_LEVEL_EXACT;
 	if (agree[0] && others > 0)
 		return MATCH_LEVEL_CLOSE;	/* the most specific part and another */
+	if (c->nparts == 2 && present == 2 && equal == 0 && grouped_crossed(st, c, a, b))
+	{
+		if (swapped)
+			*swapped = true;
+		return MATCH_LEVEL_CLOSE;	/* both parts, in each other's fields */
+	}
 	if (others > 0 || (c->nparts == 2 && agree[0]))
 		return MATCH_LEVEL_LOOSE;	/* a wider part alone */
 	return MATCH_LEVEL_ELSE;
@@ -530,7 +584,7 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	if (similarity)
 		*similarity = NAN;
 	if (c->sim == MATCH_SIM_GROUPED)
-		return grouped_level(st, c, a, b);
+		return grouped_level(st, c, a, b, swapped);
 
 	/* a name and its swap partner */
 	va = MATCH_VAL(st, a, c->column);
@@ -539,7 +593,7 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 		return MATCH_LEVEL_NULL;
 	if (va == vb)
 		return MATCH_LEVEL_EXACT;
-	level = match_compare_values(c, &d->values[va], &d->values[vb], similarity);
+	level = match_compare_distinct(c, &d->values[va], &d->values[vb], similarity);
 	if (level <= MATCH_LEVEL_CLOSE)
 		return level;
 	pa = MATCH_VAL(st, a, c->part[0]);

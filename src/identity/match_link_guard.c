@@ -293,10 +293,14 @@ match_identity_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	/* after the whole TRUNCATE command, so that truncating both tables at once works */
+	/*
+	 * After the whole TRUNCATE command, so that truncating both tables at
+	 * once works.  The lowest id is named, so the message does not depend on
+	 * the rows' physical order.
+	 */
 	if (TRIGGER_FIRED_AFTER(ev) && TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
-		if (guard_find(NULL, "SELECT identity_id FROM ci.identity_link LIMIT 1", NULL, &id))
+		if (guard_find(NULL, "SELECT identity_id FROM ci.identity_link ORDER BY identity_id LIMIT 1", NULL, &id))
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("cannot truncate table \"identity\" while table \"identity_link\" has rows"),

@@ -21,6 +21,9 @@
 #include "match_cluster.h"
 
 PG_FUNCTION_INFO_V1(match_resolve_identities);
+
+/* scoring asks for a pair's memory in three steps this many pairs apart */
+#define SCORE_AHEAD 4
 PG_FUNCTION_INFO_V1(match_train_model);
 
 /* A phase of a run: NOTICEs at most every ci.match_progress_interval. */
@@ -132,6 +135,15 @@ match_resolve_identities(PG_FUNCTION_ARGS)
 		{
 			const MatchPair *p = &pairs->pairs[i];
 
+			/* the pairs' records are anywhere in the store: ask for them ahead */
+			for (int step = 0; step < 3; step++)
+			{
+				int64		ahead = i + SCORE_AHEAD * (3 - step);
+
+				if (ahead < pairs->npairs)
+					match_weight_prefetch(st, pairs->pairs[ahead].a, pairs->pairs[ahead].b,
+										  pairs->classes[pairs->pairs[ahead].cls].pattern, step);
+			}
 			weights[i] = match_pair_weight(st, p->a, p->b, pairs->classes[p->cls].pattern);
 			if ((i & 65535) == 0)
 			{

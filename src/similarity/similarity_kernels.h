@@ -474,6 +474,15 @@ SIM_FN(sim_damerau_osa) (const SIM_CHAR *a, int alen, const SIM_CHAR *b, int ble
 	if (blen == 0)
 		return alen;
 
+	/*
+	 * At most one edit (e-mails and phones that differ): the ends differ
+	 * after stripping what they share, so only swapping two adjacent
+	 * characters of two-character remainders is one edit; anything else is
+	 * at least two.  No table needed.
+	 */
+	if (max_d == 1)
+		return (alen == 2 && blen == 2 && a[0] == b[1] && a[1] == b[0]) ? 1 : 2;
+
 	/* unbounded: K above any possible distance, no band */
 	K = (max_d < 0) ? alen + 1 : max_d + 1;
 	if (max_d < 0)
