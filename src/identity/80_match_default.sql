@@ -91,6 +91,7 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, m
     ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL),
     ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
+
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.  One
 -- index per selective leading key, not one per rule: every index costs

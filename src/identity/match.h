@@ -85,10 +85,17 @@ typedef struct MatchAliasEntry
 
 typedef struct MatchAliases
 {
-	MatchAliasEntry *entries;
+	MatchAliasEntry *entries;	/* sorted by name, then group */
 	int			n;
+	int		   *by_group;		/* entries' indexes sorted by group */
+	int		   *group_start;	/* group g: by_group[group_start[g] .. group_start[g + 1] - 1] */
+	int			ngroups;
 } MatchAliases;
 
+#define MATCH_NICKNAME		1	/* match_names_nickname: one nickname group */
+#define MATCH_NICKNAME_SLIP	2	/* a known name and a slip of a name of its groups */
+extern int	match_names_nickname(const MatchAliases *al, const char *a, int alen,
+								 const char *b, int blen, double near);
 extern bool match_names_alias(const MatchAliases *al, const char *a, int alen,
 							  const char *b, int blen);
 
@@ -214,6 +221,8 @@ typedef struct MatchValue
 } MatchValue;
 
 extern bool match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue *b);
+extern bool match_values_alias_slip(const MatchAliases *al, const MatchValue *a, const MatchValue *b,
+									double near);
 
 typedef struct MatchDict
 {

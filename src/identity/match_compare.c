@@ -47,26 +47,82 @@ alias_find(const MatchAliases *al, const char *s, int len)
 	return lo < al->n && alias_cmp(al->entries[lo].name, al->entries[lo].len, s, len) == 0 ? lo : -1;
 }
 
-/* Do two (normalised) names share a nickname group of ci.name_alias? */
-bool
-match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b, int blen)
+static bool
+all_ascii(const char *s, int len)
+{
+	for (int i = 0; i < len; i++)
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/*
+ * Is a, a name ci.name_alias does not know, at least threshold alike
+ * (Jaro-Winkler) to a name of one of the groups of b (b's first entry:
+ * j): a nickname with a slip (Blly, Willia against Billy; Debprah against
+ * Debbie)?
+ */
+static bool
+alias_near(const MatchAliases *al, const char *a, int alen, int j, const char *b, int blen,
+		   double threshold)
+{
+	if (al->group_start == NULL || alen < 3 || blen < 3 || !all_ascii(a, alen))
+		return false;
+	for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
+	{
+		int			g = al->entries[y].group;
+
+		for (int k = al->group_start[g]; k < al->group_start[g + 1]; k++)
+		{
+			const MatchAliasEntry *e = &al->entries[al->by_group[k]];
+
+			/*
+			 * a slip keeps the first letter and about the length (Jaro-
+			 * Winkler at the close threshold needs both): most members
+			 * are passed over without computing it
+			 */
+			if (e->name[0] != a[0] || abs(e->len - alen) > 2 || !all_ascii(e->name, e->len))
+				continue;
+			if (match_jaro_winkler_bytes((const unsigned char *) a, alen,
+										 (const unsigned char *) e->name, e->len,
+										 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD) >= threshold)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Nicknames of ci.name_alias for two (normalised) names: MATCH_NICKNAME
+ * when they share a nickname group; MATCH_NICKNAME_SLIP when near > 0, one
+ * of them is a known name and the other, unknown, is at least near alike
+ * to a name of the known one's groups (a nickname with a slip: two known
+ * names that share no group are two names, not a slip); else 0.
+ */
+int
+match_names_nickname(const MatchAliases *al, const char *a, int alen, const char *b, int blen,
+					 double near)
 {
 	int			i,
 				j;
 
 	if (al == NULL || al->n == 0)
-		return false;
+		return 0;
 	i = alias_find(al, a, alen);
-	if (i < 0)
-		return false;
 	j = alias_find(al, b, blen);
-	if (j < 0)
-		return false;
-	for (int x = i; x < al->n && alias_cmp(al->entries[x].name, al->entries[x].len, a, alen) == 0; x++)
-		for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
-			if (al->entries[x].group == al->entries[y].group)
-				return true;
-	return false;
+	if (i >= 0 && j >= 0)
+	{
+		for (int x = i; x < al->n && alias_cmp(al->entries[x].name, al->entries[x].len, a, alen) == 0; x++)
+			for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
+				if (al->entries[x].group == al->entries[y].group)
+					return MATCH_NICKNAME;
+		return 0;
+	}
+	if (near <= 0 || (i < 0 && j < 0))
+		return 0;
+	if (j >= 0 ? alias_near(al, a, alen, j, b, blen, near) : alias_near(al, b, blen, i, a, alen, near))
+		return MATCH_NICKNAME_SLIP;
+	return 0;
 }
 
 /*
@@ -117,6 +173,42 @@ match_values_alias(const MatchAliases *al, const MatchValue *a, const MatchValue
 			if (al->entries[x].group == al->entries[y].group)
 				return true;
 	return false;
+}
+
+/* Do two (normalised) names share a nickname group of ci.name_alias? */
+bool
+match_names_alias(const MatchAliases *al, const char *a, int alen, const char *b, int blen)
+{
+	return match_names_nickname(al, a, alen, b, blen, 0) == MATCH_NICKNAME;
+}
+
+/*
+ * A nickname with a slip between two values of the store (see
+ * match_names_nickname), the known name found by its memo: one of the two
+ * is in ci.name_alias, the other is not and is at least near alike to a
+ * name of the known one's groups.
+ */
+bool
+match_values_alias_slip(const MatchAliases *al, const MatchValue *a, const MatchValue *b, double near)
+{
+	int32		xa,
+				xb;
+	const MatchValue *known,
+			   *other;
+	int32		x;
+
+	if (al == NULL || al->n == 0 || al->n >= (1 << 23) - 1)
+		return match_names_nickname(al, a->bytes, a->nbytes, b->bytes, b->nbytes, near) == MATCH_NICKNAME_SLIP;
+	xa = value_alias(al, a);
+	xb = value_alias(al, b);
+	if ((xa == -1) == (xb == -1))
+		return false;			/* both known (two names) or neither */
+	known = xa == -1 ? b : a;
+	other = xa == -1 ? a : b;
+	x = xa == -1 ? xb : xa;
+	return alias_near(al, other->bytes, other->nbytes,
+					  x == -2 ? alias_find(al, known->bytes, known->nbytes) : (x >> 8) - 1,
+					  known->bytes, known->nbytes, near);
 }
 
 /* Is one value a lone initial (one character) that begins the other? */
@@ -252,10 +344,16 @@ compare_values(const MatchComparison *c, const MatchValue *a,
 		*similarity = s;
 	if (c->sim == MATCH_SIM_GIVEN_NAME)
 	{
-		/* a nickname is close; a lone initial of the other name is loose */
+		/*
+		 * a nickname is close, a nickname with a slip loose (a slip and a
+		 * nickname at once); a lone initial of the other name is loose
+		 */
 		if ((!c->has_close || s < c->close) &&
 			match_values_alias(c->aliases, a, b))
 			return c->has_close ? MATCH_LEVEL_CLOSE : MATCH_LEVEL_LOOSE;
+		if (c->has_close && c->has_loose && s < c->loose &&
+			match_values_alias_slip(c->aliases, a, b, c->close))
+			return MATCH_LEVEL_LOOSE;
 		if ((!c->has_loose || s < c->loose) && (!c->has_close || s < c->close) && initial_of(a, b))
 			return c->has_loose ? MATCH_LEVEL_LOOSE : MATCH_LEVEL_ELSE;
 	}

@@ -182,7 +182,9 @@ match_explain(PG_FUNCTION_ARGS)
 		weight = c->weight[level];
 		if (!swapped && c->sim == MATCH_SIM_GIVEN_NAME && (level == MATCH_LEVEL_CLOSE || level == MATCH_LEVEL_LOOSE) &&
 			!isnan(sim) && sim < (level == MATCH_LEVEL_CLOSE ? c->close : c->loose))
-			lname = level == MATCH_LEVEL_CLOSE ? "close (nickname)" : "loose (initial)";
+			lname = level == MATCH_LEVEL_CLOSE ? "close (nickname)" :
+				(d && va && vb && (d->values[va].nchars == 1 || d->values[vb].nchars == 1)) ? "loose (initial)" :
+				"loose (nickname with a slip)";
 		if (level == MATCH_LEVEL_EXACT && c->tf_adjust && d == NULL)
 		{
 			uint32		j = MATCH_VAL(st, a, c->column);

@@ -575,7 +575,8 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 	int			level,
 				x,
 				y,
-				cross;
+				cross,
+				initials;
 	bool		one_initial;
 
 	if (swapped)
@@ -597,24 +598,53 @@ match_compare_parts(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b
 		return level;
 	pa = MATCH_VAL(st, a, c->part[0]);
 	pb = MATCH_VAL(st, b, c->part[0]);
-	if (pa == 0 || pb == 0)
-		return level;
 	pd = &st->dicts[c->part[0]];
+	if (pa == 0 && pb == 0)
+		return level;
+	if (pa == 0 || pb == 0)
+	{
+		/*
+		 * One record has a single name, written into the other field than
+		 * the other record has it in (Brian against Dunworth, Brian): its
+		 * name is at least close to the other's partner, and the other's
+		 * own two names are not one name.  Loose (swapped): the name
+		 * agrees, just not where it stands; lone letters are too little.
+		 */
+		const MatchValue *one = pa == 0 ? &d->values[va] : &d->values[vb];
+		const MatchValue *cross_v = pa == 0 ? &pd->values[pb] : &pd->values[pa];
+		const MatchValue *own = pa == 0 ? &d->values[vb] : &d->values[va];
+
+		if (!c->has_loose || level <= MATCH_LEVEL_LOOSE || one->nbytes <= 1 || cross_v->nbytes <= 1 ||
+			same_bytes(own, cross_v) ||
+			match_compare_values(c, one, cross_v, NULL) > MATCH_LEVEL_CLOSE)
+			return level;
+		if (swapped)
+			*swapped = true;
+		return MATCH_LEVEL_LOOSE;
+	}
 
 	/*
 	 * Crosswise, each name must be close to the other's partner, or be its
 	 * initial (B. Phillips against Phillips, Benjamin): a swap with an
 	 * initial counts as a swap with a slip, as long as the other side
 	 * agrees and no other of the four names is a lone letter (P. B.
-	 * against B. Phillips is too little to call a swap).
+	 * against B. Phillips is too little to call a swap).  One side equal
+	 * and the other only loosely alike (Kevin Ward against Wsrd Kevin) is
+	 * a swap with a worse slip: two fields written into each other's
+	 * places and one of them mistyped, as common in keyed-in records as
+	 * either alone.
 	 */
-	one_initial = (d->values[va].nbytes == 1) + (d->values[vb].nbytes == 1) +
-		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1) == 1;
+	initials = (d->values[va].nbytes == 1) + (d->values[vb].nbytes == 1) +
+		(pd->values[pa].nbytes == 1) + (pd->values[pb].nbytes == 1);
+	one_initial = initials == 1;
 	x = match_compare_values(c, &d->values[va], &pd->values[pb], NULL);
-	if (x > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
-		return level;
+	if (x > MATCH_LEVEL_LOOSE && !(one_initial && initial_pair(&d->values[va], &pd->values[pb])))
+		return level;			/* most pairs: no swap at all */
 	y = match_compare_values(c, &pd->values[pa], &d->values[vb], NULL);
-	if (y > MATCH_LEVEL_CLOSE && !(one_initial && initial_pair(&pd->values[pa], &d->values[vb])))
+	if (!((x <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&d->values[va], &pd->values[pb]))) &&
+		  (y <= MATCH_LEVEL_CLOSE || (one_initial && initial_pair(&pd->values[pa], &d->values[vb])))) &&
+		!(initials == 0 && x == MATCH_LEVEL_EXACT && y == MATCH_LEVEL_LOOSE) &&
+		!(initials == 0 && y == MATCH_LEVEL_EXACT && x == MATCH_LEVEL_LOOSE))
 		return level;
 	/* a record whose two names are one name says nothing crosswise */
 	if (same_bytes(&d->values[va], &pd->values[pa]) || same_bytes(&d->values[vb], &pd->values[pb]))

@@ -384,6 +384,18 @@ load_aliases(MemoryContext cxt)
 	}
 	if (al->n > 1)
 		qsort(al->entries, al->n, sizeof(MatchAliasEntry), alias_entry_cmp);
+	/* the members of each group (groups are numbered 1 .. ngroups) */
+	for (int i = 0; i < al->n; i++)
+		al->ngroups = Max(al->ngroups, al->entries[i].group);
+	al->group_start = palloc0(sizeof(int) * (al->ngroups + 2));
+	al->by_group = palloc(sizeof(int) * (al->n + 1));
+	for (int i = 0; i < al->n; i++)
+		al->group_start[al->entries[i].group]++;
+	for (int g = 1; g <= al->ngroups + 1; g++)
+		al->group_start[g] += al->group_start[g - 1];
+	for (int i = al->n - 1; i >= 0; i--)
+		al->by_group[--al->group_start[al->entries[i].group]] = i;
+	/* now group_start[g] is where group g begins; its end is group_start[g + 1] */
 	SPI_freetuptable(SPI_tuptable);
 	return al;
 }

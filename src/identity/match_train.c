@@ -584,7 +584,7 @@ match_train(MatchStore *st, MatchPairs *pairs, CiProgress *progress)
 {
 	MatchModel *model = st->model;
 	int			ncomp = model->ncomparisons;
-	bool		has_data[MATCH_MAX_COMPARISONS];
+	bool		has_data[MATCH_MAX_COMPARISONS] = {0};	/* train_u fills it */
 	double		msum[MATCH_MAX_COMPARISONS][MATCH_NLEVELS];
 	int			mcount[MATCH_MAX_COMPARISONS];
 	Session		sessions[MATCH_MAX_RULES];

@@ -1,0 +1,1 @@
+../../76_nicknames.sql
