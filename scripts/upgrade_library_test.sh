@@ -10,7 +10,8 @@
 #      current code computes from the same raw values;
 #   2. a resolution run on the updated database and one on a fresh install
 #      holding the same raw records give the same identities.
-# Needs the repository's history (a clone, not an export).  Prints TAP.
+# Needs the repository's history (a full clone): without it each release is
+# reported as a TAP skip.  Prints TAP.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PG_MAJOR=${PG_MAJOR:-15}
@@ -37,8 +38,9 @@ for f in versions/customer_intel--*.sql; do
   [ "$old" = "$current" ] && continue
   freeze=$(git log --diff-filter=A --format=%H -- "$f" 2>/dev/null | tail -1)
   if [ -z "$freeze" ] || ! git cat-file -e "$freeze^" 2>/dev/null; then
-    n=$((n + 1)); echo "not ok $n - upgrade with the released library: $old's sources are not in this clone's history"
-    fail=$((fail + 1)); continue
+    # a shallow clone or an export: nothing to build the release from
+    n=$((n + 1)); echo "ok $n - upgrade with the released library: $old # SKIP its sources are not in this checkout's history"
+    continue
   fi
 
   # The released tree, built and installed into a private copy of PostgreSQL
