@@ -23,5 +23,10 @@ SELECT min(identity_id) AS i0 FROM ci.identity \gset
 SELECT (SELECT md5(string_agg(format('%s %s %s %s', record_id, identity_id - :i0, match_probability, rule), ',' ORDER BY record_id)) FROM ci.identity_link) AS links_md5,
        (SELECT md5(string_agg(format('%s %s %s %s', record_a, record_b, match_probability, match_weight), ',' ORDER BY record_a, record_b)) FROM ci.match_review) AS review_md5,
        (SELECT md5(string_agg(format('%s %s %s %s %s', event, identity_id - :i0, other_id - :i0, record_ids, detail), ',' ORDER BY event_id)) FROM ci.identity_event) AS events_md5,
-       (SELECT md5(m.training::text) FROM ci.match_model m WHERE model = 'default') AS training_md5;
+       (SELECT md5(m.training::text) FROM ci.match_model m WHERE model = 'default') AS training_md5,
+       -- what the next ci.refresh_golden_profiles() rebuilds: every linked identity
+       -- when ci.golden_stale has a row, else the queued ones
+       (SELECT md5(string_agg((id - :i0)::text, ',' ORDER BY id)) FROM (
+          SELECT DISTINCT l.identity_id AS id FROM ci.identity_link l WHERE EXISTS (SELECT 1 FROM ci.golden_stale)
+          UNION SELECT d.identity_id FROM ci.golden_dirty d WHERE NOT EXISTS (SELECT 1 FROM ci.golden_stale)) g) AS golden_md5;
 ROLLBACK;

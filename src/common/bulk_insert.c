@@ -21,13 +21,16 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/pg_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/plancat.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -51,6 +54,7 @@ struct CiBulkInsert
 	TupleTableSlot **slots;
 	int			nused;
 	uint64		count;
+	List	   *sorted_indexes;	/* built by sort at the end (ci_bulk_sort_indexes), else NIL */
 #else
 	int			unused;
 #endif
@@ -75,6 +79,12 @@ void
 ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls)
 {
 	elog(ERROR, "bulk insert is not supported on this PostgreSQL version");
+}
+
+bool
+ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
+{
+	return false;
 }
 
 uint64
@@ -243,7 +253,7 @@ bulk_flush(CiBulkInsert *b)
 	{
 		List	   *recheck = NIL;
 
-		if (b->rri->ri_NumIndices > 0)
+		if (b->rri->ri_NumIndices > 0 && b->sorted_indexes == NIL)
 			recheck = ExecInsertIndexTuples(b->rri, b->slots[i], b->estate, false, false, NULL, NIL);
 		ExecARInsertTriggers(b->estate, b->rri, b->slots[i], recheck, b->tcs);
 		list_free(recheck);
@@ -287,12 +297,88 @@ ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls)
 		bulk_flush(b);
 }
 
+/*
+ * Index entries by sort: worth it when the rows to come are more than a
+ * quarter of those already there (the planner's estimate), as
+ * ci.load_source_records judges; possible only when no one else has the
+ * table or one of its indexes open, since rebuilding an index gives it a
+ * new file (as REINDEX does).  The locks are only tried, never waited for:
+ * held, they make readers of the table wait for this transaction to end.
+ * Every index must be valid, ready and checked immediately.
+ */
+bool
+ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
+{
+	Oid			relid = RelationGetRelid(b->rel);
+	BlockNumber pages;
+	double		tuples;
+	double		allvisfrac;
+	List	   *indexes;
+	ListCell   *lc;
+	List	   *locked = NIL;
+
+	if (b->count > 0 || b->sorted_indexes != NIL || b->rri->ri_NumIndices == 0 || rows <= 0)
+		return false;
+	estimate_rel_size(b->rel, NULL, &pages, &tuples, &allvisfrac);
+	if (rows * 4 <= tuples)
+		return false;
+	for (int i = 0; i < b->rri->ri_NumIndices; i++)
+	{
+		Form_pg_index ix = b->rri->ri_IndexRelationDescs[i]->rd_index;
+
+		if (!ix->indisvalid || !ix->indisready || !ix->indislive || !ix->indimmediate)
+			return false;
+	}
+	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return false;
+	indexes = RelationGetIndexList(b->rel);
+	foreach(lc, indexes)
+	{
+		if (!ConditionalLockRelationOid(lfirst_oid(lc), AccessExclusiveLock))
+		{
+			foreach(lc, locked)
+				UnlockRelationOid(lfirst_oid(lc), AccessExclusiveLock);
+			UnlockRelationOid(relid, AccessExclusiveLock);
+			list_free(locked);
+			list_free(indexes);
+			return false;
+		}
+		locked = lappend_oid(locked, lfirst_oid(lc));
+	}
+	list_free(locked);
+	/* no entries until the end; REINDEX wants the indexes closed */
+	ExecCloseIndices(b->rri);
+	b->rri->ri_NumIndices = 0;
+	b->sorted_indexes = indexes;
+	return true;
+}
+
+/* Each index built anew from the table, by sort, as REINDEX builds it. */
+static void
+bulk_build_indexes(CiBulkInsert *b)
+{
+	ListCell   *lc;
+	ReindexParams params = {0};
+
+	foreach(lc, b->sorted_indexes)
+	{
+		reindex_index(lfirst_oid(lc), false, b->rel->rd_rel->relpersistence, &params);
+		CHECK_FOR_INTERRUPTS();
+	}
+	list_free(b->sorted_indexes);
+	b->sorted_indexes = NIL;
+	CommandCounterIncrement();
+}
+
 uint64
 ci_bulk_end(CiBulkInsert *b)
 {
 	uint64		count = b->count;
 
 	bulk_flush(b);
+	/* the statement's AFTER triggers may read the table through its indexes */
+	if (b->sorted_indexes != NIL)
+		bulk_build_indexes(b);
 	ExecASInsertTriggers(b->estate, b->rri, b->tcs);
 	AfterTriggerEndQuery(b->estate);
 	FreeBulkInsertState(b->bistate);

@@ -37,6 +37,17 @@ extern CiBulkInsert *ci_bulk_begin(Oid relid, int ncols, const char *const *cols
 /* One row: values[i] / nulls[i] of cols[i]; the other columns take their defaults. */
 extern void ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls);
 
+/*
+ * Before the first row: insert no index entries but build every index of
+ * the table anew, by sort, before the statement's AFTER triggers fire (at
+ * ci_bulk_end), when the rows to come (about `rows`) are more than a
+ * quarter of those already there and ACCESS EXCLUSIVE locks on the table
+ * and its indexes are granted without waiting (they are then held to the
+ * end of the transaction: readers of the table wait for it).  Returns
+ * whether it will.
+ */
+extern bool ci_bulk_sort_indexes(CiBulkInsert *b, double rows);
+
 /* Write what is buffered, fire the statement's AFTER triggers; returns the row count. */
 extern uint64 ci_bulk_end(CiBulkInsert *b);
 

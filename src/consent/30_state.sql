@@ -503,6 +503,16 @@ DECLARE
     v_ids  bigint[];
     v_hash boolean := EXISTS (SELECT 1 FROM ci.suppression WHERE contact_hash IS NOT NULL AND lifted_at IS NULL);
 BEGIN
+    -- Identities not computed yet (no subject) and without any consent fact
+    -- are left to ci.refresh_consent(): until then the DEFAULT jurisdiction,
+    -- the strictest, answers for them (fail closed).  So with nothing
+    -- computed and no consent fact anywhere (a first resolution run on a
+    -- new database, which creates every identity) there is nothing to do,
+    -- and the statement's identities are not even collected.
+    IF NOT EXISTS (SELECT 1 FROM ci.consent_subject) AND NOT EXISTS (SELECT 1 FROM ci.consent_event)
+       AND NOT EXISTS (SELECT 1 FROM ci.suppression) AND NOT EXISTS (SELECT 1 FROM ci.consent_jurisdiction_override) THEN
+        RETURN NULL;
+    END IF;
     IF TG_TABLE_NAME = 'identity_link' THEN
         IF TG_OP = 'INSERT' THEN
             SELECT array_agg(DISTINCT identity_id) INTO v_ids FROM new_rows;
@@ -529,18 +539,6 @@ BEGIN
           FROM new_rows n JOIN old_rows o ON o.record_id = n.record_id
           JOIN ci.identity_link l ON l.record_id = n.record_id
          WHERE (n.country, n.email_norm, n.phone_e164) IS DISTINCT FROM (o.country, o.email_norm, o.phone_e164);
-    END IF;
-    -- Identities not computed yet (no subject) and without any consent fact
-    -- are left to ci.refresh_consent(): until then the DEFAULT jurisdiction,
-    -- the strictest, answers for them (fail closed).  This keeps a first
-    -- resolution run, which creates every identity, from computing them all
-    -- inside its link statements.
-    -- nothing computed and no consent fact anywhere (a first run on a new
-    -- database): nothing to do
-    IF v_ids IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM ci.consent_subject) AND NOT EXISTS (SELECT 1 FROM ci.consent_event)
-       AND NOT EXISTS (SELECT 1 FROM ci.suppression) AND NOT EXISTS (SELECT 1 FROM ci.consent_jurisdiction_override) THEN
-        RETURN NULL;
     END IF;
     IF v_ids IS NOT NULL THEN
         -- one set-based pass (joins, no sub-query per identity)

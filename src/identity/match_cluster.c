@@ -352,6 +352,8 @@ write_events(EventRows *e)
 			Datum	   *recs = palloc(sizeof(Datum) * 64);
 			int64		cap = 64;
 
+			(void) ci_bulk_sort_indexes(b, (double) ngroups);
+
 			for (g = 0; g < ngroups; g++)
 			{
 				int64		first = order[groups[g].start];
@@ -455,6 +457,7 @@ review_bulk(const char *model, const Datum *ra, const Datum *rb, const Datum *rp
 	b = run_bulk_begin("match_review", 5, cols, ctypes, fks, 3);
 	if (b == NULL)
 		return false;
+	(void) ci_bulk_sort_indexes(b, (double) n);
 	if (SPI_execute_with_args("SELECT 1 FROM ci.match_model WHERE model = $1 FOR KEY SHARE",
 							  1, t1, &name, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock the row of match model \"%s\"", model);
@@ -929,6 +932,7 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 
 				if (b != NULL)
 				{
+					(void) ci_bulk_sort_indexes(b, (double) nnew);
 					for (int64 k = 0; k < nnew; k++)
 						ci_bulk_put(b, &newids[k], NULL);
 					(void) ci_bulk_end(b);
@@ -1031,6 +1035,11 @@ match_cluster_and_write(MatchStore *st, MatchPairs *pairs, const double *weights
 
 				if (b != NULL)
 				{
+					int64		nlinks = 0;
+
+					for (int k = 0; k < st->n; k++)
+						nlinks += st->identity[k] == 0;
+					(void) ci_bulk_sort_indexes(b, (double) nlinks);
 					for (; r < st->n; r++)
 					{
 						Datum		values[4];

@@ -107,8 +107,20 @@ CREATE FUNCTION ci.golden_queue_link_change()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO ci.golden_dirty (identity_id)
-        SELECT DISTINCT identity_id FROM new_rows ORDER BY 1;
+        -- A large statement that wrote every link there is (a first
+        -- resolution run) makes every linked identity stale: one
+        -- ci.golden_stale row says so, and the next refresh rebuilds exactly
+        -- the identities the queue would hold, without a queue row for each.
+        -- (Only a role that may flag them: admins; others queue.)
+        IF (SELECT pg_catalog.count(*) FROM new_rows) >= 1000
+           AND pg_catalog.has_table_privilege('ci.golden_stale', 'INSERT')
+           AND NOT EXISTS (SELECT 1 FROM ci.identity_link l
+                            WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.record_id = l.record_id)) THEN
+            INSERT INTO ci.golden_stale (reason) VALUES ('insert on ci.identity_link: every link');
+        ELSE
+            INSERT INTO ci.golden_dirty (identity_id)
+            SELECT DISTINCT identity_id FROM new_rows ORDER BY 1;
+        END IF;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO ci.golden_dirty (identity_id)
         SELECT identity_id FROM new_rows UNION SELECT identity_id FROM old_rows ORDER BY 1;
@@ -139,7 +151,7 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION ci.golden_queue_link_change() IS 'trigger: queues the identities a link was added to, moved between or removed from, and retires an identity whose last link was removed';
+COMMENT ON FUNCTION ci.golden_queue_link_change() IS 'trigger: queues the identities a link was added to, moved between or removed from (all of them at once, in ci.golden_stale, when one statement of 1,000 or more links wrote every link there is), and retires an identity whose last link was removed';
 
 CREATE TRIGGER golden_queue_link_insert
     AFTER INSERT ON ci.identity_link
