@@ -17,6 +17,7 @@
 
 #if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 160000
 #define CI_BULK_SUPPORTED 1
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -253,7 +254,7 @@ bulk_flush(CiBulkInsert *b)
 	{
 		List	   *recheck = NIL;
 
-		if (b->rri->ri_NumIndices > 0 && b->sorted_indexes == NIL)
+		if (b->rri->ri_NumIndices > 0)
 			recheck = ExecInsertIndexTuples(b->rri, b->slots[i], b->estate, false, false, NULL, NIL);
 		ExecARInsertTriggers(b->estate, b->rri, b->slots[i], recheck, b->tcs);
 		list_free(recheck);
@@ -303,8 +304,10 @@ ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls)
  * ci.load_source_records judges; possible only when no one else has the
  * table or one of its indexes open, since rebuilding an index gives it a
  * new file (as REINDEX does).  The locks are only tried, never waited for:
- * held, they make readers of the table wait for this transaction to end.
- * Every index must be valid, ready and checked immediately.
+ * held, they make readers of the table wait for this transaction to end;
+ * and only by a role that LOCK TABLE would let take them (UPDATE, DELETE
+ * or TRUNCATE on the table).  Every index must be valid, ready and
+ * checked immediately.
  */
 bool
 ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
@@ -313,11 +316,15 @@ ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
 	BlockNumber pages;
 	double		tuples;
 	double		allvisfrac;
-	List	   *indexes;
+	List	   *indexes = NIL;
 	ListCell   *lc;
+	ListCell   *lc2;
 	List	   *locked = NIL;
 
 	if (b->count > 0 || b->sorted_indexes != NIL || b->rri->ri_NumIndices == 0 || rows <= 0)
+		return false;
+	/* only a role that could LOCK TABLE the table in that mode */
+	if (pg_class_aclmask(relid, GetUserId(), ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE, ACLMASK_ANY) == 0)
 		return false;
 	estimate_rel_size(b->rel, NULL, &pages, &tuples, &allvisfrac);
 	if (rows * 4 <= tuples)
@@ -329,15 +336,24 @@ ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
 		if (!ix->indisvalid || !ix->indisready || !ix->indislive || !ix->indimmediate)
 			return false;
 	}
-	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+	/*
+	 * Partial indexes keep their entries row by row: few rows usually pass
+	 * their predicate, and testing it costs less than a scan of the table.
+	 */
+	for (int i = 0; i < b->rri->ri_NumIndices; i++)
+		if (b->rri->ri_IndexRelationInfo[i]->ii_Predicate == NIL)
+			indexes = lappend_oid(indexes, RelationGetRelid(b->rri->ri_IndexRelationDescs[i]));
+	if (indexes == NIL || !ConditionalLockRelationOid(relid, AccessExclusiveLock))
+	{
+		list_free(indexes);
 		return false;
-	indexes = RelationGetIndexList(b->rel);
+	}
 	foreach(lc, indexes)
 	{
 		if (!ConditionalLockRelationOid(lfirst_oid(lc), AccessExclusiveLock))
 		{
-			foreach(lc, locked)
-				UnlockRelationOid(lfirst_oid(lc), AccessExclusiveLock);
+			foreach(lc2, locked)
+				UnlockRelationOid(lfirst_oid(lc2), AccessExclusiveLock);
 			UnlockRelationOid(relid, AccessExclusiveLock);
 			list_free(locked);
 			list_free(indexes);
@@ -346,9 +362,26 @@ ci_bulk_sort_indexes(CiBulkInsert *b, double rows)
 		locked = lappend_oid(locked, lfirst_oid(lc));
 	}
 	list_free(locked);
-	/* no entries until the end; REINDEX wants the indexes closed */
-	ExecCloseIndices(b->rri);
-	b->rri->ri_NumIndices = 0;
+
+	/* no entries until the end in the others; REINDEX wants them closed */
+	{
+		int			keep = 0;
+
+		for (int i = 0; i < b->rri->ri_NumIndices; i++)
+		{
+			Relation	ix = b->rri->ri_IndexRelationDescs[i];
+
+			if (list_member_oid(indexes, RelationGetRelid(ix)))
+				index_close(ix, RowExclusiveLock);
+			else
+			{
+				b->rri->ri_IndexRelationDescs[keep] = ix;
+				b->rri->ri_IndexRelationInfo[keep] = b->rri->ri_IndexRelationInfo[i];
+				keep++;
+			}
+		}
+		b->rri->ri_NumIndices = keep;
+	}
 	b->sorted_indexes = indexes;
 	return true;
 }

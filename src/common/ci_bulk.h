@@ -38,13 +38,14 @@ extern CiBulkInsert *ci_bulk_begin(Oid relid, int ncols, const char *const *cols
 extern void ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls);
 
 /*
- * Before the first row: insert no index entries but build every index of
- * the table anew, by sort, before the statement's AFTER triggers fire (at
- * ci_bulk_end), when the rows to come (about `rows`) are more than a
- * quarter of those already there and ACCESS EXCLUSIVE locks on the table
- * and its indexes are granted without waiting (they are then held to the
- * end of the transaction: readers of the table wait for it).  Returns
- * whether it will.
+ * Before the first row: insert no entries into the table's indexes (but
+ * partial ones) and build them anew instead, by sort, as REINDEX does,
+ * before the statement's AFTER triggers fire (at ci_bulk_end) -- when the
+ * rows to come (about `rows`) are more than a quarter of those already
+ * there, the role could LOCK TABLE it in ACCESS EXCLUSIVE mode, and such
+ * locks on the table and those indexes are granted without waiting (they
+ * are then held to the end of the transaction: readers of the table wait
+ * for it).  Returns whether it will.
  */
 extern bool ci_bulk_sort_indexes(CiBulkInsert *b, double rows);
 

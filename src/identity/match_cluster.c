@@ -517,7 +517,9 @@ write_refused(MatchStore *st, Edge *refused, int64 n)
 	{
 		uint32		a = refused[i].a;
 		uint32		b = refused[i].b;
-		double		w = match_pair_weight(st, a, b, match_pattern(st, a, b));
+		/* a probabilistic link carries its scored weight; a rule's was raised */
+		double		w = refused[i].rule == -1 ? refused[i].weight
+			: match_pair_weight(st, a, b, match_pattern(st, a, b));
 
 		dup[i] = i > 0 && refused[i - 1].a == a && refused[i - 1].b == b;
 		ra[i] = Int64GetDatum(st->ids[a]);

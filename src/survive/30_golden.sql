@@ -105,17 +105,23 @@ CREATE TRIGGER golden_queue_record_update
 
 CREATE FUNCTION ci.golden_queue_link_change()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_n bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         -- A large statement that wrote every link there is (a first
         -- resolution run) makes every linked identity stale: one
         -- ci.golden_stale row says so, and the next refresh rebuilds exactly
         -- the identities the queue would hold, without a queue row for each.
-        -- (Only a role that may flag them: admins; others queue.)
-        IF (SELECT pg_catalog.count(*) FROM new_rows) >= 1000
+        -- Its rows are links, so as many as the table holds means all of
+        -- them; the table is counted only when the statement is at least
+        -- half its estimated size.  (Only a role that may flag them:
+        -- admins; others queue.)
+        v_n := (SELECT pg_catalog.count(*) FROM new_rows);
+        IF v_n >= 1000
+           AND v_n * 2 >= (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID)
            AND pg_catalog.has_table_privilege('ci.golden_stale', 'INSERT')
-           AND NOT EXISTS (SELECT 1 FROM ci.identity_link l
-                            WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.record_id = l.record_id)) THEN
+           AND v_n = (SELECT pg_catalog.count(*) FROM ci.identity_link) THEN
             INSERT INTO ci.golden_stale (reason) VALUES ('insert on ci.identity_link: every link');
         ELSE
             INSERT INTO ci.golden_dirty (identity_id)
