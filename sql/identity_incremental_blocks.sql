@@ -28,6 +28,15 @@ VALUES ('web', 'web-1', 'John', 'Wilson', 'none@none.com');
 SELECT ci.resolve_record(id) IS NOT NULL AS resolved FROM rid WHERE k = 'web-1';
 SELECT * FROM grouping;
 SELECT count(*) AS review_pairs FROM ci.match_review;
+-- a sixth shares a phone and birth date with crm-4 too: they link by that
+-- rule, not by the e-mail's (ordered first, but skipped)
+UPDATE ci.source_record SET phone = '+44 20 7946 0018', birth_date = '1980-01-01', country = 'GB' WHERE source_key = 'crm-4';
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, country)
+VALUES ('web', 'web-0', 'John', 'Walker', 'none@none.com', '020 7946 0018', '1980-01-01', 'GB');
+SELECT ci.resolve_record(id) IS NOT NULL AS resolved FROM rid WHERE k = 'web-0';
+SELECT r.source_key, l.rule FROM ci.identity_link l JOIN ci.source_record r USING (record_id)
+ WHERE l.identity_id = (SELECT identity_id FROM ci.identity_link JOIN rid ON id = record_id WHERE k = 'web-0')
+ ORDER BY 1;
 -- within the limit, the same rule links deterministically
 UPDATE ci.match_model SET max_block_size = 10 WHERE model = 'default';
 INSERT INTO ci.source_record (source, source_key, given_name, family_name, email)

@@ -275,14 +275,24 @@ inc_model_get(const char *name)
 		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
 		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
 
+		/*
+		 * One array of ids per rule, each an InitPlan, then the records by
+		 * primary key: a rule whose block can be skipped reads at most
+		 * max_block_size of it (enough to tell that it is over, see
+		 * inc_pair_rules), so that a placeholder shared by thousands costs
+		 * no more than a block of the limit.  A tokens(...) rule has a
+		 * block per combination of tokens and is read whole.
+		 */
 		resetStringInfo(&w);
 		im->cand_types[im->cand_nargs++] = INT8OID;
-		appendStringInfo(&w, "t.%s <> $1 AND (false", quote_identifier(model->id_column));
+		appendStringInfo(&w, "t.%s = ANY ('{}'::int8[]", quote_identifier(model->id_column));
 		for (int r = 0; r < model->nrules; r++)
 		{
 			const MatchRule *rule = &model->rule[r];
 
-			appendStringInfoString(&w, " OR (");
+			appendStringInfo(&w, " OPERATOR(pg_catalog.||) ARRAY(SELECT t.%s::int8 FROM %s t WHERE t.%s <> $1 AND (",
+							 quote_identifier(model->id_column), model->relation,
+							 quote_identifier(model->id_column));
 			for (int k = 0; k < rule->nkeys; k++)
 			{
 				const MatchColumn *col = &model->column[rule->column[k]];
@@ -297,6 +307,9 @@ inc_model_get(const char *name)
 				else
 					appendStringInfo(&w, "%s%s = $%d", k ? " AND " : "", col->sql, im->cand_nargs);
 			}
+			appendStringInfoChar(&w, ')');
+			if (rule->max_block > 0 && !rule->has_tokens)
+				appendStringInfo(&w, " LIMIT " INT64_FORMAT, rule->max_block);
 			appendStringInfoChar(&w, ')');
 		}
 		appendStringInfoChar(&w, ')');
