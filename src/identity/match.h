@@ -81,6 +81,7 @@ typedef struct MatchAliasEntry
 	const char *name;
 	int			len;
 	int			group;
+	uint32		chars;			/* match_char_signature of an ASCII name, else 0 */
 } MatchAliasEntry;
 
 typedef struct MatchAliases
@@ -206,9 +207,10 @@ typedef struct MatchValue
 {
 	const char *bytes;
 	int			nbytes;
-	int			nchars;
+	uint16		nchars;			/* at most CI_MAX_COMPARE_CHARS */
 	bool		ascii;
 	uint8		flags;			/* MATCH_VALUE_* */
+	uint32		chars;			/* match_char_signature of an ASCII value, else 0 */
 	DateADT		date;			/* a date; date parts: y * 10000 + m * 100 + d (0: unknown) */
 	double		num;			/* parse number: the number */
 	uint32		count;			/* records carrying it */

@@ -15,6 +15,7 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 
 typedef struct KeyEntry
 {
@@ -163,6 +164,63 @@ rule_seed(int r)
 }
 
 static uint64 *skipped_hash[MATCH_MAX_RULES];
+
+/*
+ * Rules of plain keys with a skipped block a record sits in, packed:
+ * skip_rules are the rules that skipped any block, and record i's bits for
+ * them (in rule order) are skip_width bits at i * skip_width of skip_bits.
+ * A pair reads them only when one of those rules holds for it: a uint32
+ * per record read at random was a sixth of pairing at a million records,
+ * and one bit per record stays in cache.  Set by match_block_pairs.
+ */
+static uint32 skip_rules;
+static int	skip_width;
+static uint64 *skip_bits;
+
+static uint32
+record_skipped(uint32 rec)
+{
+	uint64		word = skip_bits[((uint64) rec * skip_width) >> 6];
+	uint32		packed = (uint32) (word >> (((uint64) rec * skip_width) & 63));
+	uint32		rules = skip_rules;
+	uint32		out = 0;
+
+	for (int i = 0; rules != 0; i++, rules &= rules - 1)
+		if (packed & ((uint32) 1 << i))
+			out |= rules & (~rules + 1);
+	return out;
+}
+
+static void
+skipped_pack(MatchStore *st, const uint32 *in_skipped)
+{
+	int			k;
+	Size		words;
+
+	skip_rules = 0;
+	for (int i = 0; i < st->n; i++)
+		skip_rules |= in_skipped[i];
+	k = pg_popcount32(skip_rules);
+	skip_width = 1;
+	while (skip_width < k)
+		skip_width *= 2;		/* a power of two: a record's bits never straddle words */
+	words = ((Size) Max(st->n, 1) * skip_width + 63) / 64;
+	skip_bits = match_alloc(st, sizeof(uint64) * words);
+	memset(skip_bits, 0, sizeof(uint64) * words);
+	if (skip_rules == 0)
+		return;
+	for (int i = 0; i < st->n; i++)
+	{
+		uint32		rules = skip_rules;
+		uint64		packed = 0;
+
+		for (int b = 0; rules != 0; b++, rules &= rules - 1)
+			if (in_skipped[i] & rules & (~rules + 1))
+				packed |= UINT64CONST(1) << b;
+		skip_bits[((uint64) i * skip_width) >> 6] |= packed << (((uint64) i * skip_width) & 63);
+	}
+}
+
 static int	nskipped_hash[MATCH_MAX_RULES];
 static bool canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out);
 
@@ -262,10 +320,11 @@ agree_columns(const MatchStore *st, uint32 a, uint32 b)
  * pairs of later rules are earlier rules' pairs, and they cost no more.
  */
 static uint32
-new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
+new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b)
 {
 	MatchModel *model = st->model;
 	uint32		mask;
+	uint32		skipped = 0;
 
 	if (columns_fast)
 	{
@@ -276,6 +335,9 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 		for (int q = 0; q < model->nrules; q++)
 			holds |= (uint32) ((rule_columns[q] & ~eq) == 0) << q;
 		holds &= plain_rules;
+		/* only plain rules skip records' blocks: none of them holds, nothing to read */
+		if (holds & skip_rules)
+			skipped = record_skipped(a);
 		/* the same tests as below, in a different order: the same answer */
 		if (holds & below & ~skipped)
 			return 0;
@@ -292,6 +354,8 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 				mask |= (uint32) 1 << q;
 		return mask & ~skipped;
 	}
+	if (skip_rules)
+		skipped = record_skipped(a);
 	for (int q = 0; q < r; q++)
 		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b) &&
 			(!model->rule[q].has_tokens || nskipped_hash[q] == 0 || canonical_hash(st, q, a, b, &(uint64) {0})))
@@ -788,7 +852,7 @@ compare_pending(MatchStore *st, MatchPairs *p, const PendingPair *pend, int n)
  * the rules' pairs, an upper bound of the union, exceeds the limit.
  */
 static bool
-union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
+union_exceeds(MatchStore *st, int64 limit)
 {
 	MatchModel *model = st->model;
 	int64		found = 0;
@@ -821,7 +885,7 @@ union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
-					mask = new_pair_mask(st, r, e[x].rec, e[y].rec, in_skipped[e[x].rec]);
+					mask = new_pair_mask(st, r, e[x].rec, e[y].rec);
 					if (mask != 0 &&
 						(!tokens || canonical_block(st, r, e[x].rec, e[y].rec, e[x].hash)))
 						found++;
@@ -850,7 +914,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	int64		done = 0;
 	int			worst = 0;
 	uint32	   *in_skipped;
-	bool		any_skipped = false;
 	PendingPair pend[PAIR_BATCH];
 	int			npend = 0;
 
@@ -873,6 +936,9 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		keep_entries = false;
 	}
 	PG_END_TRY();
+	skipped_pack(st, in_skipped);
+	pfree(in_skipped);
+	st->mem -= sizeof(uint32) * (Size) Max(st->n, 1);
 	for (int r = 0; r < model->nrules; r++)
 	{
 		total += per_rule[r];
@@ -888,7 +954,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					 errhint("Pairs in those blocks are still compared when another rule produces them; ci.estimate_blocking() lists the skipped blocks, max_block_size of the rule (ci.match_blocking_rule) or of the model (ci.match_model) sets the limit.")));
 	}
 	/* the sum counts a pair once per rule producing it: count the union */
-	if (total > model->max_pairs && union_exceeds(st, model->max_pairs, in_skipped))
+	if (total > model->max_pairs && union_exceeds(st, model->max_pairs))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("blocking rules of match model \"%s\" would produce more than max_candidate_pairs (" INT64_FORMAT ") distinct candidate pairs",
@@ -908,9 +974,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	p->class_slots = match_alloc(st, sizeof(uint32) * p->class_nslots);
 	memset(p->class_slots, 0, sizeof(uint32) * p->class_nslots);
 
-	/* no record in a skipped block (the usual case): in_skipped need not be read */
-	for (int i = 0; i < st->n && !any_skipped; i++)
-		any_skipped = in_skipped[i] != 0;
 	for (int r = 0; r < model->nrules; r++)
 	{
 		int			n;
@@ -942,7 +1005,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
 					done++;
-					mask = new_pair_mask(st, r, a, b, any_skipped ? in_skipped[a] : 0);
+					mask = new_pair_mask(st, r, a, b);
 					if (mask == 0)
 						continue;	/* a hash collision, or an earlier rule's pair */
 					if (tokens && !canonical_block(st, r, a, b, e[x].hash))
@@ -969,8 +1032,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		npend = compare_pending(st, p, pend, npend);
 		free_entries(st, e, size);
 	}
-	pfree(in_skipped);
-	st->mem -= sizeof(uint32) * (Size) Max(st->n, 1);
 	for (uint32 c = 0; c < p->nclasses; c++)
 		for (int r = 0; r < model->nrules; r++)
 			if (p->classes[c].rules & ((uint32) 1 << r))
