@@ -82,6 +82,7 @@ typedef struct MatchAliasEntry
 	int			len;
 	int			group;
 	uint32		chars;			/* match_char_signature of an ASCII name, else 0 */
+	char		first;			/* name[0], read without the name */
 } MatchAliasEntry;
 
 typedef struct MatchAliases

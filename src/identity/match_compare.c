@@ -84,7 +84,7 @@ alias_near(const MatchAliases *al, const char *a, int alen, int j, const char *b
 			 * Winkler at the close threshold needs both): most members
 			 * are passed over without computing it
 			 */
-			if (e->name[0] != a[0] || abs(e->len - alen) > 2 || e->chars == 0)
+			if (e->first != a[0] || abs(e->len - alen) > 2 || e->chars == 0)
 				continue;		/* e->chars == 0: not ASCII */
 			if (match_jaro_winkler_upper(asig, alen, e->chars, e->len, MATCH_JW_PREFIX_SCALE,
 										 MATCH_JW_BOOST_THRESHOLD) < threshold - MATCH_SIG_MARGIN)
