@@ -164,7 +164,7 @@ match_value_tokens(const MatchValue *v, const char **tok, int *len)
  * they share none.
  */
 static int
-first_shared_token(const MatchValue *a, const MatchValue *b)
+first_shared_token_bytes(const MatchValue *a, const MatchValue *b)
 {
 	const char *ta[MATCH_MAX_KEY_TOKENS],
 			   *tb[MATCH_MAX_KEY_TOKENS];
@@ -181,9 +181,103 @@ first_shared_token(const MatchValue *a, const MatchValue *b)
 }
 
 static inline uint64
+token_hash_of(uint64 hx, int k)
+{
+	return match_mix64(hx + ((uint64) (k + 1) << 56));
+}
+
+static inline uint64
 token_hash(const char *tok, int len, int k)
 {
-	return match_mix64(hash_bytes_extended((const unsigned char *) tok, len, 0) + ((uint64) (k + 1) << 56));
+	return token_hash_of(hash_bytes_extended((const unsigned char *) tok, len, 0), k);
+}
+
+/* Does the column's token memo cover value v? */
+static inline const MatchTokenMemo *
+memo_of(const MatchStore *st, int col, uint32 v)
+{
+	const MatchTokenMemo *m = st->tokens[col];
+
+	return m != NULL && v < m->nvalues ? m : NULL;
+}
+
+/* first_shared_token by the memo's token ids, when it covers both values */
+static int
+first_shared_token(const MatchStore *st, int col, uint32 va, uint32 vb)
+{
+	const MatchTokenMemo *m = memo_of(st, col, Max(va, vb));
+
+	if (m == NULL)
+		return first_shared_token_bytes(&st->dicts[col].values[va], &st->dicts[col].values[vb]);
+	for (uint32 i = m->start[va]; i < m->start[va + 1]; i++)
+		for (uint32 j = m->start[vb]; j < m->start[vb + 1]; j++)
+			if (m->ids[i] == m->ids[j])
+				return (int) (i - m->start[va]);
+	return -1;
+}
+
+/*
+ * Build the token memo of each column a tokens(column) key reads: its
+ * values split as match_value_tokens does, tokens interned in a dictionary
+ * of their own.
+ */
+static void
+token_memos_build(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int r = 0; r < model->nrules; r++)
+		for (int k = 0; k < model->rule[r].nkeys; k++)
+		{
+			int			col = model->rule[r].column[k];
+			MatchDict  *d = &st->dicts[col];
+			MatchDict	td;
+			MatchTokenMemo *m;
+			Size		cap;
+			Size		n = 0;
+
+			if (!model->rule[r].tokens[k] || st->tokens[col] != NULL)
+				continue;
+			m = match_alloc(st, sizeof(MatchTokenMemo));
+			m->nvalues = d->nvalues;
+			m->start = match_alloc(st, sizeof(uint32) * ((Size) d->nvalues + 1));
+			cap = (Size) d->nvalues * 2 + 16;
+			m->ids = match_alloc(st, sizeof(uint32) * cap);
+			memset(&td, 0, sizeof(td));
+			td.capacity = 16;
+			td.values = match_alloc(st, sizeof(MatchValue) * td.capacity);
+			memset(&td.values[0], 0, sizeof(MatchValue));
+			td.nvalues = 1;
+			td.nslots = 32;
+			td.slots = match_alloc(st, sizeof(uint32) * td.nslots);
+			memset(td.slots, 0, sizeof(uint32) * td.nslots);
+			for (uint32 v = 0; v < d->nvalues; v++)
+			{
+				const char *tok[MATCH_MAX_KEY_TOKENS];
+				int			len[MATCH_MAX_KEY_TOKENS];
+				int			nt = v == 0 ? 0 : match_value_tokens(&d->values[v], tok, len);
+
+				m->start[v] = (uint32) n;
+				if (n + nt > cap)
+				{
+					uint32	   *ids = match_alloc(st, sizeof(uint32) * cap * 2);
+
+					memcpy(ids, m->ids, sizeof(uint32) * n);
+					m->ids = ids;
+					cap *= 2;
+				}
+				for (int i = 0; i < nt; i++)
+					m->ids[n++] = match_dict_intern(st, &td, tok[i], len[i], false, 0, false);
+				if ((v & 8191) == 0)
+					CHECK_FOR_INTERRUPTS();
+			}
+			m->start[d->nvalues] = (uint32) n;
+			m->hash = match_alloc(st, sizeof(uint64) * td.nvalues);
+			for (uint32 t = 1; t < td.nvalues; t++)
+				m->hash[t] = hash_bytes_extended((const unsigned char *) td.values[t].bytes,
+												 td.values[t].nbytes, 0);
+			st->tokens[col] = m;
+		}
 }
 
 static inline uint64
@@ -267,7 +361,7 @@ rule_holds(MatchStore *st, const MatchRule *rule, uint32 a, uint32 b)
 			return false;
 		if (rule->tokens[k])
 		{
-			if (first_shared_token(&st->dicts[col].values[va], &st->dicts[col].values[vb]) < 0)
+			if (first_shared_token(st, col, va, vb) < 0)
 				return false;
 		}
 		else if (va != vb)
@@ -436,6 +530,8 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 	int			shared[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
 	int			nshared[MATCH_MAX_KEYS] = {0};
 	int			at[MATCH_MAX_KEYS] = {0};
+	uint64		hx[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+	bool		by_memo[MATCH_MAX_KEYS] = {0};
 
 	if (a > b)
 	{
@@ -451,9 +547,38 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 		int			lb[MATCH_MAX_KEY_TOKENS];
 		int			na,
 					nb;
+		uint32		va = MATCH_VAL(st, a, col),
+					vb = MATCH_VAL(st, b, col);
+		const MatchTokenMemo *m = memo_of(st, col, Max(va, vb));
 
 		if (!rule->tokens[k])
 			continue;
+		if (m != NULL)
+		{
+			/* the same as below, by token ids */
+			const uint32 *ia = m->ids + m->start[va],
+					   *ib = m->ids + m->start[vb];
+
+			na = (int) (m->start[va + 1] - m->start[va]);
+			nb = (int) (m->start[vb + 1] - m->start[vb]);
+			for (int i = 0; i < na; i++)
+			{
+				bool		in_b = false,
+							dup = false;
+
+				for (int j = 0; j < nb && !in_b; j++)
+					in_b = ia[i] == ib[j];
+				for (int j = 0; j < i && !dup; j++)
+					dup = ia[i] == ia[j];
+				hx[k][i] = m->hash[ia[i]];
+				if (in_b && !dup)
+					shared[k][nshared[k]++] = i;
+			}
+			by_memo[k] = true;
+			if (nshared[k] == 0)
+				return false;
+			continue;
+		}
 		na = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, a, col)], tok[k], len[k]);
 		nb = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, b, col)], tb, lb);
 		for (int i = 0; i < na; i++)
@@ -482,7 +607,8 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 			{
 				int			i = shared[k][at[k]];
 
-				h = hash_combine64(h, token_hash(tok[k][i], len[k][i], k));
+				h = hash_combine64(h, by_memo[k] ? token_hash_of(hx[k][i], k)
+								   : token_hash(tok[k][i], len[k][i], k));
 			}
 			else
 				h = hash_combine64(h, match_mix64((uint64) MATCH_VAL(st, a, rule->column[k]) + ((uint64) k << 32)));
@@ -532,6 +658,24 @@ record_entries(MatchStore *st, const MatchRule *rule, int k, uint64 h, uint32 re
 	v = MATCH_VAL(st, rec, col);
 	if (v == 0)
 		return n;
+	if (rule->tokens[k] && memo_of(st, col, v) != NULL)
+	{
+		const MatchTokenMemo *m = st->tokens[col];
+		const uint32 *ids = m->ids + m->start[v];
+		int			nt = (int) (m->start[v + 1] - m->start[v]);
+
+		/* the same as below, by token ids */
+		for (int i = 0; i < nt; i++)
+		{
+			bool		dup = false;
+
+			for (int j = 0; j < i && !dup; j++)
+				dup = ids[j] == ids[i];
+			if (!dup)
+				n = record_entries(st, rule, k + 1, hash_combine64(h, token_hash_of(m->hash[ids[i]], k)), rec, e, n);
+		}
+		return n;
+	}
 	if (rule->tokens[k])
 	{
 		const char *tok[MATCH_MAX_KEY_TOKENS];
@@ -579,6 +723,8 @@ rule_entries(MatchStore *st, int r, int *nentries, Size *size)
 
 				if (v == 0)
 					c = 0;
+				else if (rule->tokens[k] && memo_of(st, rule->column[k], v) != NULL)
+					c *= st->tokens[rule->column[k]]->start[v + 1] - st->tokens[rule->column[k]]->start[v];
 				else if (rule->tokens[k])
 					c *= match_value_tokens(&st->dicts[rule->column[k]].values[v], tok, len);
 			}
@@ -961,6 +1107,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	memset(kept, 0, sizeof(kept));
 	spare = NULL;				/* an earlier run's went with its context */
 	rule_columns_setup(model);
+	token_memos_build(st);
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
 	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
 	keep_entries = true;
