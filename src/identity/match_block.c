@@ -55,10 +55,6 @@ key_entry_cmp(const KeyEntry *a, const KeyEntry *b)
  * a new one of size bytes (e is freed), or e sorted in place by quicksort
  * when there is no room for a second array.
  */
-static bool keep_entries = false;
-static KeyEntry *spare;
-static Size spare_size;
-
 static KeyEntry *
 key_entries_sort(MatchStore *st, KeyEntry *e, int n, Size size)
 {
@@ -100,33 +96,8 @@ key_entries_sort(MatchStore *st, KeyEntry *e, int n, Size size)
 			key_entry_sort(out + from, start[b] - from);
 	}
 	pfree(start);
-
-	/*
-	 * While match_block_pairs counts, the next rule's entries go where
-	 * these were: memory fresh from the system costs a page fault and a
-	 * cleared page per 4 kB (or 2 MB), a tenth of building the keys.
-	 */
-	if (keep_entries && spare == NULL &&
-		st->mem + size <= (Size) match_work_mem_limit_kb() * 1024)
-	{
-		spare = e;
-		spare_size = size;
-		st->mem += size;
-	}
-	else
-		pfree(e);
+	pfree(e);
 	return out;
-}
-
-static void
-spare_free(MatchStore *st)
-{
-	if (spare != NULL)
-	{
-		pfree(spare);
-		st->mem -= spare_size;
-		spare = NULL;
-	}
 }
 
 /*
@@ -738,18 +709,10 @@ rule_entries(MatchStore *st, int r, int *nentries, Size *size)
 		cap = Max(total, 1);
 	}
 	*size = sizeof(KeyEntry) * cap;
-	if (spare != NULL && spare_size == *size)
-	{
-		e = spare;				/* counted in st->mem already */
-		spare = NULL;
-	}
-	else
-	{
-		match_check_memory(st, *size, "blocking keys");
-		e = MemoryContextAllocExtended(st->cxt, *size, MCXT_ALLOC_HUGE);
-		match_advise_huge(e, *size);
-		st->mem += *size;
-	}
+	match_check_memory(st, *size, "blocking keys");
+	e = MemoryContextAllocExtended(st->cxt, *size, MCXT_ALLOC_HUGE);
+	match_advise_huge(e, *size);
+	st->mem += *size;
 	for (int i = 0; i < st->n; i++)
 	{
 		if (rule->has_tokens)
@@ -798,6 +761,7 @@ free_entries(MatchStore *st, KeyEntry *e, Size size)
  * quarter of the run's memory limit; NULL: build them again.  Only while
  * match_block_pairs runs.
  */
+static bool keep_entries = false;
 static KeyEntry *kept[MATCH_MAX_RULES];
 static int	kept_n[MATCH_MAX_RULES];
 static Size kept_size[MATCH_MAX_RULES];
@@ -1105,7 +1069,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	 */
 	memset(nskipped_hash, 0, sizeof(nskipped_hash));	/* the arrays went with an earlier run's context */
 	memset(kept, 0, sizeof(kept));
-	spare = NULL;				/* an earlier run's went with its context */
 	rule_columns_setup(model);
 	token_memos_build(st);
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
@@ -1118,7 +1081,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	PG_FINALLY();
 	{
 		keep_entries = false;
-		spare_free(st);
 	}
 	PG_END_TRY();
 	skipped_pack(st, in_skipped);
