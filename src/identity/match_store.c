@@ -167,6 +167,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 
 		match_check_memory(st, oldsize * 2, "the value dictionaries");
 		nv = MemoryContextAllocExtended(st->cxt, oldsize * 2, MCXT_ALLOC_HUGE);
+		/* compared values are read at random: one TLB entry per 2 MB */
+		match_advise_huge(nv, oldsize * 2);
 		memcpy(nv, d->values, oldsize);
 		pfree(d->values);
 		st->mem += oldsize;
