@@ -234,6 +234,8 @@ token_memos_build(MatchStore *st)
 					uint32	   *ids = match_alloc(st, sizeof(uint32) * cap * 2);
 
 					memcpy(ids, m->ids, sizeof(uint32) * n);
+					pfree(m->ids);
+					st->mem -= sizeof(uint32) * cap;
 					m->ids = ids;
 					cap *= 2;
 				}
