@@ -275,14 +275,24 @@ inc_model_get(const char *name)
 		appendStringInfo(&w, "t.%s = $1", quote_identifier(model->id_column));
 		im->self_plan = prepare_plan(match_store_sql(model, w.data, true), 1, t1);
 
+		/*
+		 * One array of ids per rule, each an InitPlan, then the records by
+		 * primary key: a rule whose block can be skipped reads at most
+		 * max_block_size of it (enough to tell that it is over, see
+		 * inc_pair_rules), so that a placeholder shared by thousands costs
+		 * no more than a block of the limit.  A tokens(...) rule has a
+		 * block per combination of tokens and is read whole.
+		 */
 		resetStringInfo(&w);
 		im->cand_types[im->cand_nargs++] = INT8OID;
-		appendStringInfo(&w, "t.%s <> $1 AND (false", quote_identifier(model->id_column));
+		appendStringInfo(&w, "t.%s = ANY ('{}'::int8[]", quote_identifier(model->id_column));
 		for (int r = 0; r < model->nrules; r++)
 		{
 			const MatchRule *rule = &model->rule[r];
 
-			appendStringInfoString(&w, " OR (");
+			appendStringInfo(&w, " OPERATOR(pg_catalog.||) ARRAY(SELECT t.%s::int8 FROM %s t WHERE t.%s <> $1 AND (",
+							 quote_identifier(model->id_column), model->relation,
+							 quote_identifier(model->id_column));
 			for (int k = 0; k < rule->nkeys; k++)
 			{
 				const MatchColumn *col = &model->column[rule->column[k]];
@@ -297,6 +307,9 @@ inc_model_get(const char *name)
 				else
 					appendStringInfo(&w, "%s%s = $%d", k ? " AND " : "", col->sql, im->cand_nargs);
 			}
+			appendStringInfoChar(&w, ')');
+			if (rule->max_block > 0 && !rule->has_tokens)
+				appendStringInfo(&w, " LIMIT " INT64_FORMAT, rule->max_block);
 			appendStringInfoChar(&w, ')');
 		}
 		appendStringInfoChar(&w, ')');
@@ -521,6 +534,147 @@ inc_groups_conflict(MatchStore *st, const int64 *group, int ngroup, int64 target
 	return false;
 }
 
+/*
+ * The rules by which the full run would compare record 0 with candidate c
+ * (rules[c]; 0: it would not compare them), so that one record resolved
+ * alone meets the same pairs as in a full run:
+ * - a rule's block holds the records sharing its key; with record 0 and
+ *   every record sharing any of its keys in the store, the candidates that
+ *   agree on rule r are its block (for a tokens(...) rule, one block per
+ *   combination of record 0's tokens).  A block over the rule's
+ *   max_block_size is skipped, as match_block.c skips it: without this, a
+ *   placeholder shared by thousands (an e-mail such as none@none.com) that
+ *   the full run leaves alone linked every one of them, deterministically,
+ *   to the next record resolved with it;
+ * - a model that links across sources only compares no pair of one source.
+ */
+static void
+inc_pair_rules(MatchStore *st, uint32 *rules)
+{
+	MatchModel *model = st->model;
+	int			n = st->n;
+
+	for (int c = 1; c < n; c++)
+		rules[c] = match_rule_mask(st, 0, (uint32) c);
+	for (int r = 0; r < model->nrules; r++)
+	{
+		const MatchRule *rule = &model->rule[r];
+		uint32		bit = (uint32) 1 << r;
+		int64		records = 1;
+
+		if (model->rule[r].max_block <= 0)
+			continue;
+		if (!rule->has_tokens)
+		{
+			for (int c = 1; c < n; c++)
+				records += (rules[c] & bit) != 0;
+			if (records > rule->max_block)
+				for (int c = 1; c < n; c++)
+					rules[c] &= ~bit;
+			continue;
+		}
+
+		/*
+		 * tokens(...): which of record 0's distinct tokens each candidate
+		 * has, per key; then every combination of them is a block
+		 */
+		{
+			const char *tok[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+			int			len[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+			int			ntok[MATCH_MAX_KEYS] = {0};
+			uint32	   *has = palloc0(sizeof(uint32) * n * MATCH_MAX_KEYS);
+			bool	   *keep = palloc0(sizeof(bool) * n);
+			int			at[MATCH_MAX_KEYS] = {0};
+
+			for (int k = 0; k < rule->nkeys; k++)
+			{
+				int			col = rule->column[k];
+				const char *t[MATCH_MAX_KEY_TOKENS];
+				int			l[MATCH_MAX_KEY_TOKENS];
+				int			nt;
+
+				if (!rule->tokens[k] || MATCH_VAL(st, 0, col) == 0)
+					continue;
+				nt = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, 0, col)], t, l);
+				for (int i = 0; i < nt; i++)
+				{
+					bool		dup = false;
+
+					for (int j = 0; j < ntok[k] && !dup; j++)
+						dup = len[k][j] == l[i] && memcmp(tok[k][j], t[i], l[i]) == 0;
+					if (!dup)
+					{
+						tok[k][ntok[k]] = t[i];
+						len[k][ntok[k]++] = l[i];
+					}
+				}
+			}
+			for (int c = 1; c < n; c++)
+			{
+				if (!(rules[c] & bit))
+					continue;
+				for (int k = 0; k < rule->nkeys; k++)
+				{
+					int			col = rule->column[k];
+					const char *t[MATCH_MAX_KEY_TOKENS];
+					int			l[MATCH_MAX_KEY_TOKENS];
+					int			nt;
+
+					if (!rule->tokens[k])
+						continue;
+					nt = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, c, col)], t, l);
+					for (int i = 0; i < ntok[k]; i++)
+						for (int j = 0; j < nt; j++)
+							if (len[k][i] == l[j] && memcmp(tok[k][i], t[j], l[j]) == 0)
+							{
+								has[c * MATCH_MAX_KEYS + k] |= (uint32) 1 << i;
+								break;
+							}
+				}
+			}
+			/* an odometer over the combinations; the rule holds, so each key has a token */
+			for (;;)
+			{
+				int			k;
+
+				CHECK_FOR_INTERRUPTS();
+				records = 1;
+				for (int pass = 0; pass < 2; pass++)
+					for (int c = 1; c < n; c++)
+					{
+						bool		in = (rules[c] & bit) != 0;
+
+						for (k = 0; k < rule->nkeys && in; k++)
+							in = !rule->tokens[k] || (has[c * MATCH_MAX_KEYS + k] & ((uint32) 1 << at[k]));
+						if (in && pass == 0)
+							records++;
+						else if (in && records <= rule->max_block)
+							keep[c] = true;
+					}
+				for (k = 0; k < rule->nkeys; k++)
+				{
+					if (!rule->tokens[k])
+						continue;
+					if (++at[k] < ntok[k])
+						break;
+					at[k] = 0;
+				}
+				if (k == rule->nkeys)
+					break;
+			}
+			for (int c = 1; c < n; c++)
+				if (!keep[c])
+					rules[c] &= ~bit;
+			pfree(has);
+			pfree(keep);
+		}
+	}
+	if (!model->within_source)
+		for (int c = 1; c < n; c++)
+			if (st->source[c] == st->source[0])
+				rules[c] = 0;
+}
+
 Datum
 match_resolve_record(PG_FUNCTION_ARGS)
 {
@@ -691,6 +845,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 		int			nrv = 0;
 		IncEdge    *edges = palloc(sizeof(IncEdge) * (st->n + 1));
 		int			nedges = 0;
+		uint32	   *pair_rules = palloc(sizeof(uint32) * (st->n + 1));
 
 		stmt_exec(STMT_DECISIONS, a1, NULL);
 		no_link = palloc(sizeof(int64) * (SPI_processed + 1));
@@ -714,13 +869,19 @@ match_resolve_record(PG_FUNCTION_ARGS)
 			else
 				no_link[nno++] = DatumGetInt64(iid);
 		}
+		inc_pair_rules(st, pair_rules);
 		for (int c = 1; c < ncand; c++)
 		{
-			uint64		pattern = match_pattern(st, 0, (uint32) c);
-			uint32		mask = match_rule_mask(st, 0, (uint32) c);
-			double		w = match_pair_weight(st, 0, (uint32) c, pattern);
+			uint32		mask = pair_rules[c];
+			uint64		pattern;
+			double		w;
 			const char *rule = NULL;
 			bool		refused = false;
+
+			if (mask == 0)
+				continue;		/* a pair the full run does not compare */
+			pattern = match_pattern(st, 0, (uint32) c);
+			w = match_pair_weight(st, 0, (uint32) c, pattern);
 
 			for (int r = 0; r < model->nrules; r++)
 				if ((mask & ((uint32) 1 << r)) && model->rule[r].deterministic)
