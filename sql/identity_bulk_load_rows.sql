@@ -67,6 +67,18 @@ SELECT count(*) AS out_of_order
   FROM (SELECT source_key, record_id, lag(record_id) OVER (ORDER BY substr(source_key, 3)::int) AS prev FROM ci.source_record) x
  WHERE record_id <> prev + 1;
 
+-- a DBA's CHECK constraint calling a PARALLEL UNSAFE function (here it
+-- draws from a sequence, which no process may do during a parallel
+-- query): the query runs serially, and the check runs for every row
+DELETE FROM ci.source_record;
+CREATE SEQUENCE regress_rows_seq;
+CREATE FUNCTION regress_rows_check(text) RETURNS boolean LANGUAGE plpgsql PARALLEL UNSAFE AS
+$$BEGIN PERFORM nextval('regress_rows_seq'); RETURN $1 IS NOT NULL; END$$;
+ALTER TABLE ci.source_record ADD CONSTRAINT regress_rows_check CHECK (regress_rows_check(source_key));
+SELECT ci.load_source_rows('regress_rows_stage') AS loaded;
+SELECT last_value AS checks_run FROM regress_rows_seq;
+ALTER TABLE ci.source_record DROP CONSTRAINT regress_rows_check;
+
 -- a DBA's AFTER triggers fire as on an INSERT: row triggers for each row,
 -- statement triggers once, with the transition table
 DELETE FROM ci.source_record;

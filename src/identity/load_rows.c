@@ -19,13 +19,15 @@
  * row-level security, and then this function returns NULL and the caller
  * inserts with SQL.
  *
- * A default can only be evaluated by the leader, and nextval (the identity
- * column's default, when the staging rows bring no record_id) cannot run
- * during a parallel query: then the query runs serially, in the staging
- * relation's order, as the INSERT … SELECT would.
+ * Defaults, CHECK constraints and the indexes in place are evaluated by
+ * the leader while the parallel query runs, where nothing PARALLEL UNSAFE
+ * may run: nextval (the identity column's default, when the staging rows
+ * bring no record_id) or a DBA's unsafe function.  Then the query runs
+ * serially, in the staging relation's order, as the INSERT … SELECT would.
  */
 #include "match.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -34,6 +36,8 @@
 #include "ci_bulk.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "catalog/pg_proc.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/dest.h"
@@ -86,6 +90,53 @@ load_receive(TupleTableSlot *slot, DestReceiver *self)
 static void
 load_noop(DestReceiver *self)
 {
+}
+
+static bool
+unsafe_function(Oid func_id, void *context)
+{
+	return func_parallel(func_id) == PROPARALLEL_UNSAFE;
+}
+
+/* Does expr call anything the leader may not run during a parallel query? */
+static bool
+parallel_unsafe_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, NextValueExpr) || IsA(node, SubLink))
+		return true;
+	if (check_functions_in_node(node, unsafe_function, context))
+		return true;
+	return expression_tree_walker(node, parallel_unsafe_walker, context);
+}
+
+/*
+ * What the inserting backend evaluates for each row while the query runs:
+ * CHECK constraints and the expressions and predicates of the indexes in
+ * place.  (Defaults are checked where they are taken.)
+ */
+static bool
+row_checks_parallel_safe(Relation rel)
+{
+	TupleConstr *constr = rel->rd_att->constr;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		safe = true;
+
+	for (int i = 0; constr && i < constr->num_check && safe; i++)
+		safe = !parallel_unsafe_walker(stringToNode(constr->check[i].ccbin), NULL);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (safe)
+			safe = !parallel_unsafe_walker((Node *) RelationGetIndexExpressions(index), NULL) &&
+				!parallel_unsafe_walker((Node *) RelationGetIndexPredicate(index), NULL);
+		index_close(index, AccessShareLock);
+	}
+	list_free(indexes);
+	return safe;
 }
 
 /*
@@ -218,7 +269,8 @@ match_load_source_rows(PG_FUNCTION_ARGS)
 			/* the leader evaluates its default, if any, for each row */
 			Node	   *def = build_column_default(rel, i + 1);
 
-			if (att->attidentity || (def != NULL && contain_volatile_functions(def)))
+			if (att->attidentity || (def != NULL && (contain_volatile_functions(def) ||
+														 parallel_unsafe_walker(def, NULL))))
 				parallel = false;
 			appendStringInfo(&inner, "%sNULL::%s AS %s", inner.len ? ", " : "",
 							 format_type_with_typemod(att->atttypid, att->atttypmod),
@@ -229,6 +281,8 @@ match_load_source_rows(PG_FUNCTION_ARGS)
 		r.types[r.ncols] = att->atttypid;
 		r.ncols++;
 	}
+	if (usable && parallel)
+		parallel = row_checks_parallel_safe(rel);
 	table_close(rel, NoLock);
 	if (!usable)
 		PG_RETURN_NULL();
