@@ -152,6 +152,11 @@ ROLLBACK TO s;
 SAVEPOINT s;
 SELECT ci.load_source_rows(2147483647::oid::regclass);
 ROLLBACK TO s;
+-- a read-only transaction: refused (25006) as an INSERT is
+SAVEPOINT s;
+SET LOCAL transaction_read_only = on;
+SELECT ci.load_source_rows('regress_rows_stage');
+ROLLBACK TO s;
 -- row-level security on the table: NULL (an INSERT applies the policies)
 ALTER TABLE ci.source_record ENABLE ROW LEVEL SECURITY;
 CREATE ROLE regress_rows_app;

@@ -32,12 +32,13 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "ci_bulk.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
-#include "catalog/pg_proc.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/dest.h"
@@ -181,6 +182,9 @@ match_load_source_rows(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot load ci.source_record from itself")));
+	/* an INSERT's own checks (ExecCheckXactReadOnly), which this bypasses */
+	PreventCommandIfReadOnly("ci.load_source_rows()");
+	PreventCommandIfParallelMode("ci.load_source_rows()");
 	if (!ci_bulk_possible(target, true))
 		PG_RETURN_NULL();
 
