@@ -152,6 +152,12 @@ ROLLBACK TO s;
 SAVEPOINT s;
 SELECT ci.load_source_rows(2147483647::oid::regclass);
 ROLLBACK TO s;
+SAVEPOINT s;
+SELECT ci.load_source_rows('ci.source_record_pkey');   -- an index: 42809
+ROLLBACK TO s;
+SAVEPOINT s;
+SELECT ci.load_source_rows('ci.source_record_record_id_seq');
+ROLLBACK TO s;
 -- a read-only transaction: refused (25006) as an INSERT is
 SAVEPOINT s;
 SET LOCAL transaction_read_only = on;

@@ -32,6 +32,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "ci_bulk.h"
@@ -177,6 +178,20 @@ match_load_source_rows(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist", staging)));
+	switch (get_rel_relkind(staging))
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+		case RELKIND_VIEW:
+		case RELKIND_MATVIEW:
+		case RELKIND_FOREIGN_TABLE:
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("staging relation \"%s\" is not a table or view", stagingname),
+					 errhint("Load the records into a table (COPY) and pass that.")));
+	}
 	target = RangeVarGetRelid(makeRangeVar("ci", "source_record", -1), NoLock, false);
 	if (staging == target)
 		ereport(ERROR,

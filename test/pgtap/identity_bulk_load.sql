@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(27);
+SELECT plan(28);
 
 SELECT has_function('ci', 'load_source_records', ARRAY['regclass', 'boolean']);
 SELECT is(
@@ -33,6 +33,7 @@ SELECT is(
 SELECT throws_ok($$SELECT ci.load_source_rows(NULL)$$, '22004', NULL, 'load_source_rows: NULL staging: 22004');
 SELECT throws_ok($$SELECT ci.load_source_rows('ci.source_record')$$, '22023', NULL, 'load_source_rows: the table itself: 22023');
 SELECT throws_ok($$SELECT ci.load_source_rows(2147483647::oid::regclass)$$, '42P01', NULL, 'load_source_rows: a dropped relation: 42P01');
+SELECT throws_ok($$SELECT ci.load_source_rows('ci.source_record_pkey')$$, '42809', NULL, 'load_source_rows: an index as staging: 42809');
 CREATE TEMP TABLE stage_typed (source text, source_key text, given_name varchar(10));
 SELECT is(ci.load_source_rows('stage_typed'), NULL, 'load_source_rows: a staging column of another type than the table''s: NULL, the caller INSERTs');
 
