@@ -81,6 +81,8 @@ typedef struct MatchAliasEntry
 	const char *name;
 	int			len;
 	int			group;
+	uint32		chars;			/* match_char_signature of an ASCII name, else 0 */
+	char		first;			/* name[0], read without the name */
 } MatchAliasEntry;
 
 typedef struct MatchAliases
@@ -206,9 +208,10 @@ typedef struct MatchValue
 {
 	const char *bytes;
 	int			nbytes;
-	int			nchars;
+	uint16		nchars;			/* at most CI_MAX_COMPARE_CHARS */
 	bool		ascii;
 	uint8		flags;			/* MATCH_VALUE_* */
+	uint32		chars;			/* match_char_signature of an ASCII value, else 0 */
 	DateADT		date;			/* a date; date parts: y * 10000 + m * 100 + d (0: unknown) */
 	double		num;			/* parse number: the number */
 	uint32		count;			/* records carrying it */
@@ -238,6 +241,22 @@ typedef struct MatchDict
 	List	   *arenas;
 } MatchDict;
 
+/*
+ * The tokens of the values of a column that a tokens(column) key reads
+ * (match_block.c), each value split once per run instead of per record
+ * and per pair: value v's tokens (in its order, repeats kept) are
+ * ids[start[v] .. start[v + 1] - 1], interned (equal ids, equal tokens),
+ * and token id t's hash_bytes_extended is hash[t].  Values interned after
+ * it was built (v >= nvalues) are split from their bytes.
+ */
+typedef struct MatchTokenMemo
+{
+	uint32		nvalues;
+	uint32	   *start;
+	uint32	   *ids;
+	uint64	   *hash;
+} MatchTokenMemo;
+
 typedef struct MatchStore
 {
 	MatchModel *model;
@@ -252,6 +271,7 @@ typedef struct MatchStore
 	MatchDict	sources;
 	Size		mem;			/* bytes allocated, against ci.match_work_mem */
 	Size		arena_first;	/* first value arena of a column (1 MB; less for a few records) */
+	MatchTokenMemo *tokens[MATCH_MAX_COLUMNS];	/* tokens(column) keys' columns, or NULL */
 } MatchStore;
 
 #define MATCH_VAL(st, rec, col)	((st)->vals[(Size) (rec) * (st)->model->ncolumns + (col)])

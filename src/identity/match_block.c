@@ -15,6 +15,7 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 
 typedef struct KeyEntry
 {
@@ -134,7 +135,7 @@ match_value_tokens(const MatchValue *v, const char **tok, int *len)
  * they share none.
  */
 static int
-first_shared_token(const MatchValue *a, const MatchValue *b)
+first_shared_token_bytes(const MatchValue *a, const MatchValue *b)
 {
 	const char *ta[MATCH_MAX_KEY_TOKENS],
 			   *tb[MATCH_MAX_KEY_TOKENS];
@@ -151,9 +152,105 @@ first_shared_token(const MatchValue *a, const MatchValue *b)
 }
 
 static inline uint64
+token_hash_of(uint64 hx, int k)
+{
+	return match_mix64(hx + ((uint64) (k + 1) << 56));
+}
+
+static inline uint64
 token_hash(const char *tok, int len, int k)
 {
-	return match_mix64(hash_bytes_extended((const unsigned char *) tok, len, 0) + ((uint64) (k + 1) << 56));
+	return token_hash_of(hash_bytes_extended((const unsigned char *) tok, len, 0), k);
+}
+
+/* Does the column's token memo cover value v? */
+static inline const MatchTokenMemo *
+memo_of(const MatchStore *st, int col, uint32 v)
+{
+	const MatchTokenMemo *m = st->tokens[col];
+
+	return m != NULL && v < m->nvalues ? m : NULL;
+}
+
+/* first_shared_token by the memo's token ids, when it covers both values */
+static int
+first_shared_token(const MatchStore *st, int col, uint32 va, uint32 vb)
+{
+	const MatchTokenMemo *m = memo_of(st, col, Max(va, vb));
+
+	if (m == NULL)
+		return first_shared_token_bytes(&st->dicts[col].values[va], &st->dicts[col].values[vb]);
+	for (uint32 i = m->start[va]; i < m->start[va + 1]; i++)
+		for (uint32 j = m->start[vb]; j < m->start[vb + 1]; j++)
+			if (m->ids[i] == m->ids[j])
+				return (int) (i - m->start[va]);
+	return -1;
+}
+
+/*
+ * Build the token memo of each column a tokens(column) key reads: its
+ * values split as match_value_tokens does, tokens interned in a dictionary
+ * of their own.
+ */
+static void
+token_memos_build(MatchStore *st)
+{
+	MatchModel *model = st->model;
+
+	for (int r = 0; r < model->nrules; r++)
+		for (int k = 0; k < model->rule[r].nkeys; k++)
+		{
+			int			col = model->rule[r].column[k];
+			MatchDict  *d = &st->dicts[col];
+			MatchDict	td;
+			MatchTokenMemo *m;
+			Size		cap;
+			Size		n = 0;
+
+			if (!model->rule[r].tokens[k] || st->tokens[col] != NULL)
+				continue;
+			m = match_alloc(st, sizeof(MatchTokenMemo));
+			m->nvalues = d->nvalues;
+			m->start = match_alloc(st, sizeof(uint32) * ((Size) d->nvalues + 1));
+			cap = (Size) d->nvalues * 2 + 16;
+			m->ids = match_alloc(st, sizeof(uint32) * cap);
+			memset(&td, 0, sizeof(td));
+			td.capacity = 16;
+			td.values = match_alloc(st, sizeof(MatchValue) * td.capacity);
+			memset(&td.values[0], 0, sizeof(MatchValue));
+			td.nvalues = 1;
+			td.nslots = 32;
+			td.slots = match_alloc(st, sizeof(uint32) * td.nslots);
+			memset(td.slots, 0, sizeof(uint32) * td.nslots);
+			for (uint32 v = 0; v < d->nvalues; v++)
+			{
+				const char *tok[MATCH_MAX_KEY_TOKENS];
+				int			len[MATCH_MAX_KEY_TOKENS];
+				int			nt = v == 0 ? 0 : match_value_tokens(&d->values[v], tok, len);
+
+				m->start[v] = (uint32) n;
+				if (n + nt > cap)
+				{
+					uint32	   *ids = match_alloc(st, sizeof(uint32) * cap * 2);
+
+					memcpy(ids, m->ids, sizeof(uint32) * n);
+					pfree(m->ids);
+					st->mem -= sizeof(uint32) * cap;
+					m->ids = ids;
+					cap *= 2;
+				}
+				for (int i = 0; i < nt; i++)
+					m->ids[n++] = match_dict_intern(st, &td, tok[i], len[i], false, 0, false);
+				if ((v & 8191) == 0)
+					CHECK_FOR_INTERRUPTS();
+			}
+			m->start[d->nvalues] = (uint32) n;
+			m->hash = match_alloc(st, sizeof(uint64) * td.nvalues);
+			for (uint32 t = 1; t < td.nvalues; t++)
+				m->hash[t] = hash_bytes_extended((const unsigned char *) td.values[t].bytes,
+												 td.values[t].nbytes, 0);
+			st->tokens[col] = m;
+		}
 }
 
 static inline uint64
@@ -163,6 +260,63 @@ rule_seed(int r)
 }
 
 static uint64 *skipped_hash[MATCH_MAX_RULES];
+
+/*
+ * Rules of plain keys with a skipped block a record sits in, packed:
+ * skip_rules are the rules that skipped any block, and record i's bits for
+ * them (in rule order) are skip_width bits at i * skip_width of skip_bits.
+ * A pair reads them only when one of those rules holds for it: a uint32
+ * per record read at random was a sixth of pairing at a million records,
+ * and one bit per record stays in cache.  Set by match_block_pairs.
+ */
+static uint32 skip_rules;
+static int	skip_width;
+static uint64 *skip_bits;
+
+static uint32
+record_skipped(uint32 rec)
+{
+	uint64		word = skip_bits[((uint64) rec * skip_width) >> 6];
+	uint32		packed = (uint32) (word >> (((uint64) rec * skip_width) & 63));
+	uint32		rules = skip_rules;
+	uint32		out = 0;
+
+	for (int i = 0; rules != 0; i++, rules &= rules - 1)
+		if (packed & ((uint32) 1 << i))
+			out |= rules & (~rules + 1);
+	return out;
+}
+
+static void
+skipped_pack(MatchStore *st, const uint32 *in_skipped)
+{
+	int			k;
+	Size		words;
+
+	skip_rules = 0;
+	for (int i = 0; i < st->n; i++)
+		skip_rules |= in_skipped[i];
+	k = pg_popcount32(skip_rules);
+	skip_width = 1;
+	while (skip_width < k)
+		skip_width *= 2;		/* a power of two: a record's bits never straddle words */
+	words = ((Size) Max(st->n, 1) * skip_width + 63) / 64;
+	skip_bits = match_alloc(st, sizeof(uint64) * words);
+	memset(skip_bits, 0, sizeof(uint64) * words);
+	if (skip_rules == 0)
+		return;
+	for (int i = 0; i < st->n; i++)
+	{
+		uint32		rules = skip_rules;
+		uint64		packed = 0;
+
+		for (int b = 0; rules != 0; b++, rules &= rules - 1)
+			if (in_skipped[i] & rules & (~rules + 1))
+				packed |= UINT64CONST(1) << b;
+		skip_bits[((uint64) i * skip_width) >> 6] |= packed << (((uint64) i * skip_width) & 63);
+	}
+}
+
 static int	nskipped_hash[MATCH_MAX_RULES];
 static bool canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out);
 
@@ -180,7 +334,7 @@ rule_holds(MatchStore *st, const MatchRule *rule, uint32 a, uint32 b)
 			return false;
 		if (rule->tokens[k])
 		{
-			if (first_shared_token(&st->dicts[col].values[va], &st->dicts[col].values[vb]) < 0)
+			if (first_shared_token(st, col, va, vb) < 0)
 				return false;
 		}
 		else if (va != vb)
@@ -262,10 +416,11 @@ agree_columns(const MatchStore *st, uint32 a, uint32 b)
  * pairs of later rules are earlier rules' pairs, and they cost no more.
  */
 static uint32
-new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
+new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b)
 {
 	MatchModel *model = st->model;
 	uint32		mask;
+	uint32		skipped = 0;
 
 	if (columns_fast)
 	{
@@ -276,6 +431,9 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 		for (int q = 0; q < model->nrules; q++)
 			holds |= (uint32) ((rule_columns[q] & ~eq) == 0) << q;
 		holds &= plain_rules;
+		/* only plain rules skip records' blocks: none of them holds, nothing to read */
+		if (holds & skip_rules)
+			skipped = record_skipped(a);
 		/* the same tests as below, in a different order: the same answer */
 		if (holds & below & ~skipped)
 			return 0;
@@ -292,6 +450,8 @@ new_pair_mask(MatchStore *st, int r, uint32 a, uint32 b, uint32 skipped)
 				mask |= (uint32) 1 << q;
 		return mask & ~skipped;
 	}
+	if (skip_rules)
+		skipped = record_skipped(a);
 	for (int q = 0; q < r; q++)
 		if (!(skipped & ((uint32) 1 << q)) && rule_holds(st, &model->rule[q], a, b) &&
 			(!model->rule[q].has_tokens || nskipped_hash[q] == 0 || canonical_hash(st, q, a, b, &(uint64) {0})))
@@ -343,6 +503,8 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 	int			shared[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
 	int			nshared[MATCH_MAX_KEYS] = {0};
 	int			at[MATCH_MAX_KEYS] = {0};
+	uint64		hx[MATCH_MAX_KEYS][MATCH_MAX_KEY_TOKENS];
+	bool		by_memo[MATCH_MAX_KEYS] = {0};
 
 	if (a > b)
 	{
@@ -358,9 +520,38 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 		int			lb[MATCH_MAX_KEY_TOKENS];
 		int			na,
 					nb;
+		uint32		va = MATCH_VAL(st, a, col),
+					vb = MATCH_VAL(st, b, col);
+		const MatchTokenMemo *m = memo_of(st, col, Max(va, vb));
 
 		if (!rule->tokens[k])
 			continue;
+		if (m != NULL)
+		{
+			/* the same as below, by token ids */
+			const uint32 *ia = m->ids + m->start[va],
+					   *ib = m->ids + m->start[vb];
+
+			na = (int) (m->start[va + 1] - m->start[va]);
+			nb = (int) (m->start[vb + 1] - m->start[vb]);
+			for (int i = 0; i < na; i++)
+			{
+				bool		in_b = false,
+							dup = false;
+
+				for (int j = 0; j < nb && !in_b; j++)
+					in_b = ia[i] == ib[j];
+				for (int j = 0; j < i && !dup; j++)
+					dup = ia[i] == ia[j];
+				hx[k][i] = m->hash[ia[i]];
+				if (in_b && !dup)
+					shared[k][nshared[k]++] = i;
+			}
+			by_memo[k] = true;
+			if (nshared[k] == 0)
+				return false;
+			continue;
+		}
 		na = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, a, col)], tok[k], len[k]);
 		nb = match_value_tokens(&st->dicts[col].values[MATCH_VAL(st, b, col)], tb, lb);
 		for (int i = 0; i < na; i++)
@@ -389,7 +580,8 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 			{
 				int			i = shared[k][at[k]];
 
-				h = hash_combine64(h, token_hash(tok[k][i], len[k][i], k));
+				h = hash_combine64(h, by_memo[k] ? token_hash_of(hx[k][i], k)
+								   : token_hash(tok[k][i], len[k][i], k));
 			}
 			else
 				h = hash_combine64(h, match_mix64((uint64) MATCH_VAL(st, a, rule->column[k]) + ((uint64) k << 32)));
@@ -439,6 +631,24 @@ record_entries(MatchStore *st, const MatchRule *rule, int k, uint64 h, uint32 re
 	v = MATCH_VAL(st, rec, col);
 	if (v == 0)
 		return n;
+	if (rule->tokens[k] && memo_of(st, col, v) != NULL)
+	{
+		const MatchTokenMemo *m = st->tokens[col];
+		const uint32 *ids = m->ids + m->start[v];
+		int			nt = (int) (m->start[v + 1] - m->start[v]);
+
+		/* the same as below, by token ids */
+		for (int i = 0; i < nt; i++)
+		{
+			bool		dup = false;
+
+			for (int j = 0; j < i && !dup; j++)
+				dup = ids[j] == ids[i];
+			if (!dup)
+				n = record_entries(st, rule, k + 1, hash_combine64(h, token_hash_of(m->hash[ids[i]], k)), rec, e, n);
+		}
+		return n;
+	}
 	if (rule->tokens[k])
 	{
 		const char *tok[MATCH_MAX_KEY_TOKENS];
@@ -486,6 +696,8 @@ rule_entries(MatchStore *st, int r, int *nentries, Size *size)
 
 				if (v == 0)
 					c = 0;
+				else if (rule->tokens[k] && memo_of(st, rule->column[k], v) != NULL)
+					c *= st->tokens[rule->column[k]]->start[v + 1] - st->tokens[rule->column[k]]->start[v];
 				else if (rule->tokens[k])
 					c *= match_value_tokens(&st->dicts[rule->column[k]].values[v], tok, len);
 			}
@@ -788,7 +1000,7 @@ compare_pending(MatchStore *st, MatchPairs *p, const PendingPair *pend, int n)
  * the rules' pairs, an upper bound of the union, exceeds the limit.
  */
 static bool
-union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
+union_exceeds(MatchStore *st, int64 limit)
 {
 	MatchModel *model = st->model;
 	int64		found = 0;
@@ -821,7 +1033,7 @@ union_exceeds(MatchStore *st, int64 limit, const uint32 *in_skipped)
 
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
-					mask = new_pair_mask(st, r, e[x].rec, e[y].rec, in_skipped[e[x].rec]);
+					mask = new_pair_mask(st, r, e[x].rec, e[y].rec);
 					if (mask != 0 &&
 						(!tokens || canonical_block(st, r, e[x].rec, e[y].rec, e[x].hash)))
 						found++;
@@ -850,7 +1062,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	int64		done = 0;
 	int			worst = 0;
 	uint32	   *in_skipped;
-	bool		any_skipped = false;
 	PendingPair pend[PAIR_BATCH];
 	int			npend = 0;
 
@@ -861,6 +1072,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	memset(nskipped_hash, 0, sizeof(nskipped_hash));	/* the arrays went with an earlier run's context */
 	memset(kept, 0, sizeof(kept));
 	rule_columns_setup(model);
+	token_memos_build(st);
 	in_skipped = match_alloc(st, sizeof(uint32) * (Size) Max(st->n, 1));
 	memset(in_skipped, 0, sizeof(uint32) * (Size) Max(st->n, 1));
 	keep_entries = true;
@@ -873,6 +1085,9 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		keep_entries = false;
 	}
 	PG_END_TRY();
+	skipped_pack(st, in_skipped);
+	pfree(in_skipped);
+	st->mem -= sizeof(uint32) * (Size) Max(st->n, 1);
 	for (int r = 0; r < model->nrules; r++)
 	{
 		total += per_rule[r];
@@ -888,7 +1103,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					 errhint("Pairs in those blocks are still compared when another rule produces them; ci.estimate_blocking() lists the skipped blocks, max_block_size of the rule (ci.match_blocking_rule) or of the model (ci.match_model) sets the limit.")));
 	}
 	/* the sum counts a pair once per rule producing it: count the union */
-	if (total > model->max_pairs && union_exceeds(st, model->max_pairs, in_skipped))
+	if (total > model->max_pairs && union_exceeds(st, model->max_pairs))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("blocking rules of match model \"%s\" would produce more than max_candidate_pairs (" INT64_FORMAT ") distinct candidate pairs",
@@ -908,9 +1123,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 	p->class_slots = match_alloc(st, sizeof(uint32) * p->class_nslots);
 	memset(p->class_slots, 0, sizeof(uint32) * p->class_nslots);
 
-	/* no record in a skipped block (the usual case): in_skipped need not be read */
-	for (int i = 0; i < st->n && !any_skipped; i++)
-		any_skipped = in_skipped[i] != 0;
 	for (int r = 0; r < model->nrules; r++)
 	{
 		int			n;
@@ -942,7 +1154,7 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 					if (!model->within_source && e[x].source == e[y].source)
 						continue;
 					done++;
-					mask = new_pair_mask(st, r, a, b, any_skipped ? in_skipped[a] : 0);
+					mask = new_pair_mask(st, r, a, b);
 					if (mask == 0)
 						continue;	/* a hash collision, or an earlier rule's pair */
 					if (tokens && !canonical_block(st, r, a, b, e[x].hash))
@@ -969,8 +1181,6 @@ match_block_pairs(MatchStore *st, CiProgress *progress)
 		npend = compare_pending(st, p, pend, npend);
 		free_entries(st, e, size);
 	}
-	pfree(in_skipped);
-	st->mem -= sizeof(uint32) * (Size) Max(st->n, 1);
 	for (uint32 c = 0; c < p->nclasses; c++)
 		for (int r = 0; r < model->nrules; r++)
 			if (p->classes[c].rules & ((uint32) 1 << r))

@@ -66,8 +66,11 @@ static bool
 alias_near(const MatchAliases *al, const char *a, int alen, int j, const char *b, int blen,
 		   double threshold)
 {
+	uint32		asig;
+
 	if (al->group_start == NULL || alen < 3 || blen < 3 || !all_ascii(a, alen))
 		return false;
+	asig = match_char_signature(a, alen);
 	for (int y = j; y < al->n && alias_cmp(al->entries[y].name, al->entries[y].len, b, blen) == 0; y++)
 	{
 		int			g = al->entries[y].group;
@@ -81,8 +84,11 @@ alias_near(const MatchAliases *al, const char *a, int alen, int j, const char *b
 			 * Winkler at the close threshold needs both): most members
 			 * are passed over without computing it
 			 */
-			if (e->name[0] != a[0] || abs(e->len - alen) > 2 || !all_ascii(e->name, e->len))
-				continue;
+			if (e->first != a[0] || abs(e->len - alen) > 2 || e->chars == 0)
+				continue;		/* e->chars == 0: not ASCII */
+			if (match_jaro_winkler_upper(asig, alen, e->chars, e->len, MATCH_JW_PREFIX_SCALE,
+										 MATCH_JW_BOOST_THRESHOLD) < threshold - MATCH_SIG_MARGIN)
+				continue;		/* surely below, by the characters alone */
 			if (match_jaro_winkler_bytes((const unsigned char *) a, alen,
 										 (const unsigned char *) e->name, e->len,
 										 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD) >= threshold)
@@ -316,6 +322,49 @@ match_value_similarity(MatchSimilarity sim, int bound, const MatchValue *a,
 }
 
 /*
+ * Is comparison c's similarity of two different values surely worse than
+ * each of its thresholds, by their character signatures alone?  Then *s
+ * gets a value that is (the bound), and the level follows from it as from
+ * the kernel's answer, without reading the strings: most compared values
+ * of a block (household members' given names, given against family name
+ * crosswise, other people's e-mails) are nothing alike.
+ */
+static inline bool
+surely_below(const MatchComparison *c, const MatchValue *a, const MatchValue *b, double *s)
+{
+	if (!(a->chars & b->chars & MATCH_SIG_VALID))
+		return false;			/* not both ASCII */
+	switch (c->sim)
+	{
+		case MATCH_SIM_JARO_WINKLER:
+		case MATCH_SIM_GIVEN_NAME:
+		case MATCH_SIM_JARO:
+			{
+				double		thr = c->has_close ? c->close : c->loose;
+
+				if (c->has_close && c->has_loose)
+					thr = Min(c->close, c->loose);
+				*s = match_jaro_winkler_upper(a->chars, a->nchars, b->chars, b->nchars,
+											  c->sim == MATCH_SIM_JARO ? 0.0 : MATCH_JW_PREFIX_SCALE,
+											  MATCH_JW_BOOST_THRESHOLD);
+				return *s < thr - MATCH_SIG_MARGIN;
+			}
+		case MATCH_SIM_LEVENSHTEIN:
+		case MATCH_SIM_DAMERAU:
+			{
+				double		thr = c->has_close ? c->close : c->loose;
+
+				if (c->has_close && c->has_loose)
+					thr = Max(c->close, c->loose);
+				*s = match_edit_distance_lower(a->chars, a->nchars, b->chars, b->nchars);
+				return *s > thr;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
  * Level of comparison c for two values (NULL pointers: missing).  When
  * similarity is not NULL it receives the similarity or distance computed
  * (NaN when none was: missing, equal, or an exact comparison).
@@ -332,14 +381,20 @@ compare_values(const MatchComparison *c, const MatchValue *a,
 		return MATCH_LEVEL_NULL;
 	if (c->sim >= MATCH_SIM_GROUPED)
 		return match_compare_kind(c, a, b, similarity);
-	if (!distinct && (a == b || (a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0)))
+	/* equal bytes have equal signatures: most different values need no memcmp */
+	if (!distinct && (a == b || (a->nbytes == b->nbytes &&
+								 (!(a->chars & b->chars & MATCH_SIG_VALID) || a->chars == b->chars) &&
+								 memcmp(a->bytes, b->bytes, a->nbytes) == 0)))
 		return MATCH_LEVEL_EXACT;
 	if (c->sim == MATCH_SIM_EXACT || (!c->has_close && !c->has_loose))
 		return MATCH_LEVEL_ELSE;
-	s = match_value_similarity(c->sim,
-							   c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU
-							   ? (int) (c->has_loose ? c->loose : c->has_close ? c->close : 0) : -1,
-							   a, b, c->name);
+	if (similarity == NULL && surely_below(c, a, b, &s))
+		;						/* s is below every threshold: the same level */
+	else
+		s = match_value_similarity(c->sim,
+								   c->sim == MATCH_SIM_LEVENSHTEIN || c->sim == MATCH_SIM_DAMERAU
+								   ? (int) (c->has_loose ? c->loose : c->has_close ? c->close : 0) : -1,
+								   a, b, c->name);
 	if (similarity)
 		*similarity = s;
 	if (c->sim == MATCH_SIM_GIVEN_NAME)

@@ -522,8 +522,17 @@ grouped_level(MatchStore *st, const MatchComparison *c, uint32 a, uint32 b, bool
 			equal++;
 		}
 		else if (c->fuzzy_parts)
-			agree[i] = match_value_similarity(MATCH_SIM_JARO_WINKLER, -1, &d->values[pa],
-											  &d->values[pb], c->name) >= c->close;
+		{
+			const MatchValue *x = &d->values[pa];
+			const MatchValue *y = &d->values[pb];
+
+			/* surely below close by the characters alone: no string read */
+			agree[i] = (!(x->chars & y->chars & MATCH_SIG_VALID) ||
+						match_jaro_winkler_upper(x->chars, x->nchars, y->chars, y->nchars,
+												 MATCH_JW_PREFIX_SCALE, MATCH_JW_BOOST_THRESHOLD)
+						>= c->close - MATCH_SIG_MARGIN) &&
+				match_value_similarity(MATCH_SIM_JARO_WINKLER, -1, x, y, c->name) >= c->close;
+		}
 		if (i > 0 && agree[i])
 			others++;
 	}

@@ -13,6 +13,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "similarity/similarity.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -379,6 +380,9 @@ load_aliases(MemoryContext cxt)
 			al->entries[al->n].name = pstrdup(v);
 			al->entries[al->n].len = (int) strlen(v);
 			al->entries[al->n].group = group;
+			al->entries[al->n].first = v[0];
+			al->entries[al->n].chars = ci_is_ascii(v, al->entries[al->n].len) ?
+				match_char_signature(v, al->entries[al->n].len) : 0;
 			al->n++;
 		}
 	}

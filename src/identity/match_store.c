@@ -14,6 +14,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "similarity/similarity.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 
@@ -134,6 +135,7 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	uint32		h = hash & (d->nslots - 1);
 	uint32		id;
 	MatchValue *v;
+	int			nchars;
 
 	for (;;)
 	{
@@ -165,6 +167,8 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 
 		match_check_memory(st, oldsize * 2, "the value dictionaries");
 		nv = MemoryContextAllocExtended(st->cxt, oldsize * 2, MCXT_ALLOC_HUGE);
+		/* compared values are read at random: one TLB entry per 2 MB */
+		match_advise_huge(nv, oldsize * 2);
 		memcpy(nv, d->values, oldsize);
 		pfree(d->values);
 		st->mem += oldsize;
@@ -188,13 +192,16 @@ match_dict_intern(MatchStore *st, MatchDict *d, const char *s, int len,
 	d->arena_used += len + 1;
 	v->nbytes = len;
 	v->ascii = ci_is_ascii(s, len);
-	v->nchars = v->ascii ? len : pg_mbstrlen_with_len(s, len);
-	if (v->nchars > CI_MAX_COMPARE_CHARS)
+	nchars = v->ascii ? len : pg_mbstrlen_with_len(s, len);
+	if (nchars > CI_MAX_COMPARE_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a value of %d characters exceeds the comparison limit of %d characters",
-						v->nchars, CI_MAX_COMPARE_CHARS),
+						nchars, CI_MAX_COMPARE_CHARS),
 				 errhint("Compared columns hold names, e-mails, phones and the like; shorten or exclude longer values.")));
+	StaticAssertStmt(CI_MAX_COMPARE_CHARS <= PG_UINT16_MAX, "MatchValue.nchars is 16 bits");
+	v->nchars = (uint16) nchars;
+	v->chars = v->ascii ? match_char_signature(s, len) : 0;
 	v->date = is_date ? date : 0;
 	v->flags = 0;
 	v->num = 0;

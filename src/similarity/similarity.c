@@ -111,6 +111,27 @@ match_token_set_similarity_bytes(const unsigned char *a, int alen,
 	return sim_token_set_bytes(a, alen, b, blen);
 }
 
+/* Class of a character for match_char_signature: 0..30. */
+static inline int
+sig_class(unsigned char c)
+{
+	if ((unsigned char) ((c | 0x20) - 'a') < 26)
+		return (c | 0x20) - 'a';
+	if ((unsigned char) (c - '0') < 10)
+		return 26 + (c - '0') % 4;
+	return 30;
+}
+
+uint32
+match_char_signature(const char *s, int len)
+{
+	uint32		sig = MATCH_SIG_VALID;
+
+	for (int i = 0; i < len; i++)
+		sig |= (uint32) 1 << sig_class((unsigned char) s[i]);
+	return sig;
+}
+
 void
 match_too_many_tokens(void)
 {

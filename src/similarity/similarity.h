@@ -20,6 +20,7 @@
 #define MATCH_SIMILARITY_H
 
 #include "ci_common.h"
+#include "port/pg_bitutils.h"
 #include "utils/date.h"
 
 /* Strings up to this many characters are compared with stack buffers only. */
@@ -154,6 +155,66 @@ extern void match_check_jaro_winkler_options(double prefix_scale,
 #define MATCH_BIRTHDATE_ONE_DIGIT	0.8
 #define MATCH_BIRTHDATE_TRANSPOSED	0.7
 extern double match_birthdate_similarity(DateADT a, DateADT b);
+
+/*
+ * Character signatures: which classes of characters an ASCII string holds,
+ * as bits 0..30 (letters without case, digits in four classes, everything
+ * else one class), bit 31 telling a signature from none (0).  From two
+ * signatures and lengths come bounds of the similarities that need no
+ * byte of either string: identity resolution rules out most dissimilar
+ * pairs with them before the kernels read the strings.  Classes only ever
+ * merge characters, so the bounds hold (see match_jaro_winkler_upper).
+ */
+#define MATCH_SIG_VALID		((uint32) 1 << 31)
+extern uint32 match_char_signature(const char *s, int len);
+
+/*
+ * An upper bound of Jaro-Winkler (Jaro when prefix_scale is 0) of two
+ * ASCII strings of la and lb >= 1 characters with signatures sa, sb.  Jaro
+ * matches pair equal characters one to one, so m <= sum over shared
+ * characters of the smaller count <= (shared classes) + (the smaller
+ * number of repeats, length less distinct classes); then t = 0 and the
+ * longest prefix give the bound.  Every step of the kernel's arithmetic is
+ * monotone in m but the boost; callers keep a margin (MATCH_SIG_MARGIN).
+ */
+#define MATCH_SIG_MARGIN	1e-9
+static inline double
+match_jaro_winkler_upper(uint32 sa, int la, uint32 sb, int lb,
+						 double prefix_scale, double boost_threshold)
+{
+	uint32		ca = sa & ~MATCH_SIG_VALID,
+				cb = sb & ~MATCH_SIG_VALID;
+	int			ra = la - pg_popcount32(ca),
+				rb = lb - pg_popcount32(cb);
+	int			m = pg_popcount32(ca & cb) + Min(ra, rb);
+	double		j;
+
+	if (la <= 0 || lb <= 0)
+		return 1.0;
+	m = Min(m, Min(la, lb));
+	if (m <= 0)
+		return 0.0;
+	j = ((double) m / la + (double) m / lb + 1.0) / 3.0;
+	if (j > boost_threshold)
+		j += MATCH_JW_MAX_PREFIX * prefix_scale * (1.0 - j);
+	return j;
+}
+
+/*
+ * A lower bound of the edit distances (Levenshtein, optimal string
+ * alignment): the length difference, and the classes one string has and
+ * the other lacks (each needs an edit of its own; a transposition moves
+ * characters, it never removes one).
+ */
+static inline int
+match_edit_distance_lower(uint32 sa, int la, uint32 sb, int lb)
+{
+	int			d = Abs(la - lb);
+	int			x = pg_popcount32(sa & ~sb & ~MATCH_SIG_VALID);
+	int			y = pg_popcount32(sb & ~sa & ~MATCH_SIG_VALID);
+
+	return Max(d, Max(x, y));
+}
 
 /*
  * A text argument prepared for comparison: either its bytes (when one byte
