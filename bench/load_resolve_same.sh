@@ -3,7 +3,8 @@
 # of loading or indexes must leave resolution's results as they were):
 # loads RECORDS_FILE (written by `RECORDS_FILE=... bench/load_speed.sh`)
 # through ci.load_source_records on every server of PORTS, runs a full
-# resolution with training, prints an md5 of the links (record, identity,
+# resolution with training, prints an md5 of the loaded table (every
+# column of every row), of the links (record, identity,
 # rule, probability) and of the identities, then resolves K new records (copies of
 # stored ones with a typo, as bench/resolve_speed.sql) one at a time and
 # prints p50 / p99 latency.  The servers are run in turn, ROUNDS times for
@@ -24,6 +25,8 @@ for port in $PORTS; do
     -c "SELECT records FROM ci.load_source_records('staging')" -c "DROP TABLE staging" >/dev/null
   psql -X -At -p "$port" -d $db <<'SQL'
 SET maintenance_work_mem = '2GB';
+SELECT 'port ' || current_setting('port') || ': loaded table md5 '
+       || md5(string_agg(md5(r::text), '' ORDER BY r.record_id)) FROM ci.source_record r;
 SELECT 'port ' || current_setting('port') || ': full run ' || round((total_ms / 1000)::numeric, 1) || ' s, '
        || records || ' records, ' || candidate_pairs || ' pairs, ' || links || ' links, ' || identities || ' identities'
   FROM ci.resolve_identities('default', retrain => true);

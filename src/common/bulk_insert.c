@@ -69,9 +69,22 @@ ci_bulk_constraint(Oid relid, const char *conname)
 
 #ifndef CI_BULK_SUPPORTED
 
+bool
+ci_bulk_possible(Oid relid, bool generated_given)
+{
+	return false;
+}
+
 CiBulkInsert *
 ci_bulk_begin(Oid relid, int ncols, const char *const *cols, const Oid *types,
 			  const Oid *vouched, int nvouched)
+{
+	return NULL;
+}
+
+CiBulkInsert *
+ci_bulk_begin_ex(Oid relid, int ncols, const char *const *cols, const Oid *types,
+				 const Oid *vouched, int nvouched, bool generated_given)
 {
 	return NULL;
 }
@@ -100,11 +113,11 @@ ci_bulk_end(CiBulkInsert *b)
 /*
  * Whether the table can be written past the executor's INSERT: a plain
  * table, no row-level security, no BEFORE ROW / INSTEAD OF triggers (they
- * may change or drop rows), no stored generated columns, INSERT granted on
+ * may change or drop rows), no stored generated columns (unless the caller gives their values), INSERT granted on
  * the whole table, no Citus (its tables take writes through its planner).
  */
 static bool
-bulk_possible(Relation rel)
+bulk_possible(Relation rel, bool generated_given)
 {
 	TriggerDesc *td = rel->trigdesc;
 
@@ -114,7 +127,7 @@ bulk_possible(Relation rel)
 		return false;
 	if (td && (td->trig_insert_before_row || td->trig_insert_instead_row))
 		return false;
-	if (rel->rd_att->constr && rel->rd_att->constr->has_generated_stored)
+	if (rel->rd_att->constr && rel->rd_att->constr->has_generated_stored && !generated_given)
 		return false;
 	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		return false;
@@ -156,16 +169,33 @@ drop_vouched_checks(TriggerDesc *td, const Oid *vouched, int nvouched)
 	td->trig_insert_after_row = after_row;
 }
 
+bool
+ci_bulk_possible(Oid relid, bool generated_given)
+{
+	Relation	rel = table_open(relid, RowExclusiveLock);
+	bool		ok = bulk_possible(rel, generated_given);
+
+	table_close(rel, NoLock);
+	return ok;
+}
+
 CiBulkInsert *
 ci_bulk_begin(Oid relid, int ncols, const char *const *cols, const Oid *types,
 			  const Oid *vouched, int nvouched)
+{
+	return ci_bulk_begin_ex(relid, ncols, cols, types, vouched, nvouched, false);
+}
+
+CiBulkInsert *
+ci_bulk_begin_ex(Oid relid, int ncols, const char *const *cols, const Oid *types,
+				 const Oid *vouched, int nvouched, bool generated_given)
 {
 	Relation	rel = table_open(relid, RowExclusiveLock);
 	CiBulkInsert *b;
 	RangeTblEntry *rte;
 	TupleDesc	desc;
 
-	if (!bulk_possible(rel))
+	if (!bulk_possible(rel, generated_given))
 	{
 		table_close(rel, NoLock);	/* the lock stays, as a statement's would */
 		return NULL;
@@ -224,6 +254,8 @@ ci_bulk_begin(Oid relid, int ncols, const char *const *cols, const Oid *types,
 
 		if (att->attisdropped || b->input_of[i] >= 0)
 			continue;
+		if (att->attgenerated)	/* only with generated_given: its value must come with the row */
+			elog(ERROR, "generated column \"%s\" of relation \"%s\" is not given", NameStr(att->attname), RelationGetRelationName(rel));
 		d = build_column_default(rel, i + 1);
 		if (d != NULL)
 			b->defaults[i] = ExecPrepareExpr((Expr *) d, b->estate);

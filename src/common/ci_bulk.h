@@ -34,6 +34,19 @@ typedef struct CiBulkInsert CiBulkInsert;
 extern CiBulkInsert *ci_bulk_begin(Oid relid, int ncols, const char *const *cols,
 								   const Oid *types, const Oid *vouched, int nvouched);
 
+/*
+ * The same, for a table with stored generated columns whose values the
+ * caller computes (with the table's own generation expressions: see
+ * src/identity/load_rows.c) and passes among cols; every generated column
+ * must be given.  Not computed again here.
+ */
+extern CiBulkInsert *ci_bulk_begin_ex(Oid relid, int ncols, const char *const *cols,
+									  const Oid *types, const Oid *vouched, int nvouched,
+									  bool generated_given);
+
+/* Whether ci_bulk_begin(_ex) would take relid (locks it in ROW EXCLUSIVE mode). */
+extern bool ci_bulk_possible(Oid relid, bool generated_given);
+
 /* One row: values[i] / nulls[i] of cols[i]; the other columns take their defaults. */
 extern void ci_bulk_put(CiBulkInsert *b, const Datum *values, const bool *nulls);
 

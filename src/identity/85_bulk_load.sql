@@ -7,8 +7,10 @@
 -- pg_restore does.  The normalised columns are computed on the way in
 -- (they are generated columns), so the table is ready for
 -- ci.resolve_identities() and ci.resolve_record() when the call returns;
--- their most expensive part, parsing phone numbers, is done ahead by a
--- parallel query (ci.phone_prepass).
+-- ci.load_source_rows computes them in a parallel query and writes the
+-- rows in batches as COPY does (src/identity/load_rows.c); where it cannot,
+-- an INSERT does, with the phone numbers parsed ahead by a parallel query
+-- (ci.phone_prepass).
 --
 -- The same goes for the foreign key to ci.source: checked row by row, it
 -- runs a query per inserted row (a fifth of the load's cost besides the
@@ -24,6 +26,12 @@ CREATE FUNCTION ci.phone_prepass(staging regclass) RETURNS bigint
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION ci.phone_prepass(regclass) IS
 'for ci.load_source_records: computes ci.normalize_phone(phone, ci.phone_region(country)) of every row of a staging relation in one parallel query and keeps the answers, in this backend, for the rest of the transaction (at most maintenance_work_mem of them), so that inserting those rows into ci.source_record parses no phone again; returns how many numbers it keeps; NULL releases them';
+
+CREATE FUNCTION ci.load_source_rows(staging regclass) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'match_load_source_rows'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ci.load_source_rows(regclass) IS
+'for ci.load_source_records: inserts every row of a staging relation (columns named and typed as ci.source_record''s input columns) into ci.source_record, its generated columns computed by a parallel query and the rows written in batches as COPY writes them; constraints, indexes in place and AFTER triggers are honoured as by INSERT; returns the row count, or NULL when the table cannot be written so (BEFORE ROW triggers, row-level security, Citus, other column types or names), for the caller to INSERT';
 
 CREATE FUNCTION ci.load_source_records(staging regclass, rebuild_indexes boolean DEFAULT NULL)
 RETURNS TABLE (records bigint, indexes_rebuilt integer, insert_ms double precision, index_ms double precision)
@@ -148,14 +156,20 @@ BEGIN
         LOCK TABLE ci.source_record IN SHARE ROW EXCLUSIVE MODE;
     END IF;
 
-    -- Phone numbers are parsed ahead, in a parallel query, and the
-    -- generated column finds them parsed (src/normalize/phone_prepass.c).
-    IF rebuild_indexes THEN
-        PERFORM ci.phone_prepass(staging);
+    -- The generated columns computed by a parallel query and the rows
+    -- written in batches (src/identity/load_rows.c); NULL when the table
+    -- cannot be written so (a DBA's BEFORE ROW trigger, row-level security,
+    -- Citus, staging columns of other types): then an INSERT, with the
+    -- phone numbers parsed ahead in a parallel query (src/normalize/phone_prepass.c).
+    records := ci.load_source_rows(staging);
+    IF records IS NULL THEN
+        IF rebuild_indexes THEN
+            PERFORM ci.phone_prepass(staging);
+        END IF;
+        EXECUTE pg_catalog.format('INSERT INTO ci.source_record (%s) SELECT %s FROM %s', cols, cols, staging);
+        GET DIAGNOSTICS records = ROW_COUNT;
+        PERFORM ci.phone_prepass(NULL);     -- its memory back before the index builds
     END IF;
-    EXECUTE pg_catalog.format('INSERT INTO ci.source_record (%s) SELECT %s FROM %s', cols, cols, staging);
-    GET DIAGNOSTICS records = ROW_COUNT;
-    PERFORM ci.phone_prepass(NULL);     -- its memory back before the index builds
     -- Record ids given by the staging rows: the identity sequence moves
     -- past them, so that rows inserted later without one do not collide
     -- (as a restored dump's setval does).

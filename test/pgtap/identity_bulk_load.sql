@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS customer_intel;
-SELECT plan(20);
+SELECT plan(28);
 
 SELECT has_function('ci', 'load_source_records', ARRAY['regclass', 'boolean']);
 SELECT is(
@@ -21,6 +21,21 @@ SELECT is(
 SELECT is(
     (SELECT array_agg(pg_get_function_arg_default('ci.load_source_records(regclass,boolean)'::regprocedure, 2))),
     ARRAY['NULL::boolean'], 'rebuild_indexes defaults to NULL (automatic)');
+
+-- its insert: ci.load_source_rows (generated columns by a parallel query, rows in batches)
+SELECT has_function('ci', 'load_source_rows', ARRAY['regclass']);
+SELECT function_returns('ci', 'load_source_rows', ARRAY['regclass'], 'bigint');
+SELECT is(
+    (SELECT format('%s%s%s%s', p.provolatile, CASE WHEN p.proisstrict THEN 's' ELSE '-' END, p.proparallel,
+                   CASE WHEN p.prosecdef THEN 'd' ELSE '-' END)
+       FROM pg_proc p WHERE p.oid = 'ci.load_source_rows(regclass)'::regprocedure),
+    'v-u-', 'load_source_rows: VOLATILE, not STRICT (NULL is an error), PARALLEL UNSAFE, the caller''s rights');
+SELECT throws_ok($$SELECT ci.load_source_rows(NULL)$$, '22004', NULL, 'load_source_rows: NULL staging: 22004');
+SELECT throws_ok($$SELECT ci.load_source_rows('ci.source_record')$$, '22023', NULL, 'load_source_rows: the table itself: 22023');
+SELECT throws_ok($$SELECT ci.load_source_rows(2147483647::oid::regclass)$$, '42P01', NULL, 'load_source_rows: a dropped relation: 42P01');
+SELECT throws_ok($$SELECT ci.load_source_rows('ci.source_record_pkey')$$, '42809', NULL, 'load_source_rows: an index as staging: 42809');
+CREATE TEMP TABLE stage_typed (source text, source_key text, given_name varchar(10));
+SELECT is(ci.load_source_rows('stage_typed'), NULL, 'load_source_rows: a staging column of another type than the table''s: NULL, the caller INSERTs');
 
 -- the index set: 11 blocking indexes besides the two constraint indexes
 SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'ci.source_record'::regclass), 15,
