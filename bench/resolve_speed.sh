@@ -8,6 +8,7 @@
 #   bench/resolve_speed.sh                     build, install, run in pg_virtualenv (N=1,000,000)
 #   N=100000 K=500 bench/resolve_speed.sh      smaller
 #   CI_BENCH_NO_BUILD=1 bench/resolve_speed.sh against the server in PGHOST/PGPORT
+#   KEEP=1 ...                                 keep the database ci_speed afterwards (e.g. for bench/resolve_rerun.sql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export N=${N:-1000000} K=${K:-1000} SEED=${SEED:-1} PG_MAJOR=${PG_MAJOR:-15}
@@ -25,7 +26,7 @@ run() {
   psql -X -d ci_speed -v k="$K" -f bench/resolve_speed.sql
   echo "Targets: 1,000,000 records end to end < 60 s; >= 300,000 scored pairs/s; incremental p99 < 50 ms and >= 500 records/s against 1M stored."
   echo "Splink's headline: a million records in about a minute on a laptop (more cores); its published benchmark is about 128,000 pairs/s per vCPU."
-  psql -X -q -c "DROP DATABASE ci_speed"
+  [ -n "${KEEP:-}" ] || psql -X -q -c "DROP DATABASE ci_speed"
 }
 export -f run
 
