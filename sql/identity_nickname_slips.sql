@@ -75,4 +75,17 @@ SELECT a.k, b.k, e.level AS decision
        ci.explain_match(a.id, b.id) e
  WHERE e.comparison = 'total' ORDER BY 1, 2;
 
+-- Sparse records sharing only a nickname-or-slip of the given name and the
+-- family name (one with an e-mail, the other with an address) meet in the
+-- names-only phonetic rule phonetic_family_initial (at most 10 records a
+-- block): Chris / Christopher Penland; none of the other rules pairs them.
+DELETE FROM ci.source_record;
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, street, city, postcode) VALUES
+    ('web', 'p-1', 'Chris', 'Penland', 'cp1977@example.com', NULL, NULL, NULL),
+    ('crm', 'p-2', 'Christopher', 'Penland', NULL, '85 Elm Drive', 'Melbourne', '3160'),
+    ('pos', 'p-3', 'Karen', 'Penland', NULL, '85 Elm Drive', 'Melbourne', '3160');
+SELECT a.source_key AS a, b.source_key AS b, c.rules
+  FROM ci.candidate_pairs('default') c
+  JOIN ci.source_record a ON a.record_id = c.record_a JOIN ci.source_record b ON b.record_id = c.record_b
+ ORDER BY 1, 2;
 ROLLBACK;

@@ -91,6 +91,16 @@ INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, m
     ('default', 'phonetic_family_initial_birth_date', 26, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'birth_date'], false, NULL),
     ('default', 'phonetic_family_initial_city',       27, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)', 'city_norm'], false, NULL);
 
+-- The names-only rule once more, for a nickname that keeps the initial
+-- (Chris / Christopher, Hanna / Hannah) or a slip in the given name: the
+-- family name's Double Metaphone code with the given name's initial, at
+-- most 10 records a block like the two above.  phonetic_names needs both
+-- names alike as sounds; this one only the family name and an initial.
+-- Its index is the phonetic rules' one below
+-- (source_record_family_dm_initial_idx).
+INSERT INTO ci.match_blocking_rule (model, rule, ordinal, keys, deterministic, max_block_size) VALUES
+    ('default', 'phonetic_family_initial',   29, ARRAY['dmetaphone(family_name_norm)', 'left(given_name_norm, 1)'], false, 10);
+
 
 -- Indexes that serve the default blocking rules, so that resolving one
 -- record (ci.resolve_record) finds its candidates by index scans.  One
