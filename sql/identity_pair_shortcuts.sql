@@ -40,6 +40,10 @@ INSERT INTO ci.source_record (source, source_key, given_name, family_name, email
     ('crm', 'x-7', 'Mo', 'Ng', 'mo@ng.io', NULL, '1975-11-02', '1 A St', 'Ely', 'CB7 4AA'),
     ('web', 'x-8', 'Om', 'Gn', 'om@gn.io', NULL, '1975-11-02', '1 A St', 'Ely', 'CB7 4AA');
 
+-- The default model as that build had it: phonetic_family_initial came
+-- later (it changes which pairs are compared, not how).
+DELETE FROM ci.match_blocking_rule WHERE model = 'default' AND rule = 'phonetic_family_initial';
+
 -- Blocks skipped by three plain rules and a tokens(...) rule, so that the
 -- skipped-block bits take more than one bit per record.
 UPDATE ci.match_blocking_rule SET max_block_size = 3
