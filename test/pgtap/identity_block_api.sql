@@ -47,7 +47,7 @@ SELECT lives_ok($$UPDATE ci.match_model SET max_block_size = NULL WHERE model = 
 SELECT has_column('ci', 'match_blocking_rule', 'max_block_size', 'a rule''s own max_block_size');
 SELECT throws_ok($$UPDATE ci.match_blocking_rule SET max_block_size = 0 WHERE model = 'default'$$, '23514', NULL, 'a rule''s max_block_size below 2: check_violation');
 SELECT results_eq($$SELECT rule, max_block_size FROM ci.match_blocking_rule WHERE model = 'default' AND max_block_size IS NOT NULL ORDER BY rule$$,
-                  $$VALUES ('name_tokens'::text, 10), ('phonetic_names', 10)$$, 'the names-only rules stop at 10 records per block');
+                  $$VALUES ('name_tokens'::text, 10), ('phonetic_family_initial', 10), ('phonetic_names', 10)$$, 'the names-only rules stop at 10 records per block');
 
 -- the default model's sparse rules and the index that serves tokens keys
 SELECT bag_has($$SELECT rule FROM ci.match_blocking_rule WHERE model = 'default'$$,
