@@ -391,6 +391,7 @@ extern double match_probability_to_weight(double p);
 
 /* match_block.c */
 extern uint32 match_rule_mask(MatchStore *st, uint32 a, uint32 b);
+extern bool match_tokens_next(const MatchRule *rule, int *at, const int *n);
 extern void match_block_met(MatchStore *st, bool *met);
 extern int	match_value_tokens(const MatchValue *v, const char **tok, int *len);
 extern bool match_same_unique_source(MatchStore *st, uint32 a, uint32 b);

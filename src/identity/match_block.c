@@ -259,6 +259,24 @@ rule_seed(int r)
 	return UINT64CONST(0x9E3779B97F4A7C15) * (uint64) (r + 1);
 }
 
+/*
+ * The next combination of token positions of rule's tokens(...) keys, an
+ * odometer: at[k] runs over 0 .. n[k] - 1; false after the last.
+ */
+bool
+match_tokens_next(const MatchRule *rule, int *at, const int *n)
+{
+	for (int k = 0; k < rule->nkeys; k++)
+	{
+		if (!rule->tokens[k])
+			continue;
+		if (++at[k] < n[k])
+			return true;
+		at[k] = 0;
+	}
+	return false;
+}
+
 static uint64 *skipped_hash[MATCH_MAX_RULES];
 
 /*
@@ -591,15 +609,7 @@ canonical_hash(MatchStore *st, int r, uint32 a, uint32 b, uint64 *out)
 			*out = h;
 			return true;
 		}
-		for (k = 0; k < rule->nkeys; k++)
-		{
-			if (!rule->tokens[k])
-				continue;
-			if (++at[k] < nshared[k])
-				break;
-			at[k] = 0;
-		}
-		if (k == rule->nkeys)
+		if (!match_tokens_next(rule, at, nshared))
 			return false;
 	}
 }

@@ -651,15 +651,7 @@ inc_pair_rules(MatchStore *st, uint32 *rules)
 						else if (in && records <= rule->max_block)
 							keep[c] = true;
 					}
-				for (k = 0; k < rule->nkeys; k++)
-				{
-					if (!rule->tokens[k])
-						continue;
-					if (++at[k] < ntok[k])
-						break;
-					at[k] = 0;
-				}
-				if (k == rule->nkeys)
+				if (!match_tokens_next(rule, at, ntok))
 					break;
 			}
 			for (int c = 1; c < n; c++)
@@ -800,15 +792,7 @@ match_resolve_record(PG_FUNCTION_ARGS)
 						hc = hash_combine64(hc, hash_bytes_extended((const unsigned char *) tok[k][at[k]], tlen[k][at[k]], (uint64) k + 64));
 				if (nlocks < MATCH_MAX_RULES * MATCH_MAX_KEY_TOKENS * MATCH_MAX_KEY_TOKENS)
 					lockkeys[nlocks++] = Int32GetDatum((int32) (hc % RESOLVE_LOCK_BUCKETS));
-				for (k = 0; k < rule->nkeys; k++)
-				{
-					if (!rule->tokens[k])
-						continue;
-					if (++at[k] < ntok[k])
-						break;
-					at[k] = 0;
-				}
-				if (k == rule->nkeys)
+				if (!match_tokens_next(rule, at, ntok))
 					break;
 			}
 		}
