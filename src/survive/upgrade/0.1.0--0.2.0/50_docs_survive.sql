@@ -41,43 +41,7 @@ ALTER TABLE ci.survivorship_rule
     ADD CONSTRAINT half_life_only_for_trust_recency
         CHECK (half_life IS NULL OR kind = 'trust_recency' OR tie_break IS NOT DISTINCT FROM 'trust_recency');
 
-CREATE OR REPLACE FUNCTION ci.golden_queue_link_change()
-RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO ci.golden_dirty (identity_id)
-        SELECT DISTINCT identity_id FROM new_rows ORDER BY 1;
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO ci.golden_dirty (identity_id)
-        SELECT identity_id FROM new_rows UNION SELECT identity_id FROM old_rows ORDER BY 1;
-    ELSE
-        -- Links removed (mostly by deleting source records, which cascades):
-        -- an identity left without records is retired now, as the next full
-        -- run would.  Its row is locked first, in identity order, so that
-        -- two transactions deleting an identity's last records one each do
-        -- not both see the other's record and leave it alive (at READ
-        -- COMMITTED the check after the lock sees the other's commit).
-        PERFORM 1 FROM ci.identity i
-         WHERE i.identity_id IN (SELECT o.identity_id FROM old_rows o) AND i.retired_at IS NULL
-         ORDER BY i.identity_id FOR UPDATE OF i;
-        WITH gone AS (
-            UPDATE ci.identity i SET retired_at = pg_catalog.now(), updated_at = pg_catalog.now()
-             WHERE i.identity_id IN (SELECT o.identity_id FROM old_rows o) AND i.retired_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM ci.identity_link l WHERE l.identity_id = i.identity_id)
-            RETURNING i.identity_id)
-        INSERT INTO ci.identity_event (event, identity_id, record_ids, detail)
-        SELECT 'retire', g.identity_id,
-               (SELECT pg_catalog.array_agg(o.record_id ORDER BY o.record_id) FROM old_rows o
-                 WHERE o.identity_id = g.identity_id),
-               '{"reason": "its last records were unlinked or deleted"}'
-          FROM gone g ORDER BY g.identity_id;
-        INSERT INTO ci.golden_dirty (identity_id)
-        SELECT DISTINCT identity_id FROM old_rows ORDER BY 1;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION ci.golden_queue_link_change() IS 'trigger: queues the identities a link was added to, moved between or removed from, and retires an identity whose last link was removed';
+-- ci.golden_queue_link_change(): its 0.2.0 body is in 95_write7_golden_bulk.sql.
 
 CREATE OR REPLACE VIEW ci.golden_conflict AS
 WITH v AS (
