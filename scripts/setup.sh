@@ -7,7 +7,9 @@ PG_MAJOR=${PG_MAJOR:-15}
 packages=(
   "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" postgresql-contrib
   "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
-  libicu-dev libphonenumber-dev libssl-dev pkg-config build-essential cppcheck clang-tidy
+  libicu-dev libphonenumber-dev libssl-dev pkg-config
+  libkrb5-dev  # the server headers include gssapi.h (libpq/libpq-be.h); on bookworm with 15.20 nothing above pulls it in
+  build-essential cppcheck clang-tidy
   python3 python3-jellyfish "postgresql-$PG_MAJOR-similarity"
 )
 
