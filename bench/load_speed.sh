@@ -3,16 +3,18 @@
 # COPY").  Generates N records once (bench/generate_customers.sql) and writes
 # their input columns to a file, then, ROUNDS times, interleaved:
 #   plain    COPY of the file into a bare table with the same columns (no key, no index)
-#   bulk     COPY into a staging table + ci.load_source_records() into an empty
+#   bulk     COPY into an unlogged staging table (as doc/identity.md does) + ci.load_source_records() into an empty
 #            ci.source_record (normalised columns, constraints, every index built, ANALYZE)
 #   indexed  (INDEXED=1 only; slow) COPY straight into ci.source_record with every index in place
 # and prints wall times, the server's CPU time (every process of the
 # cluster: the backend, its parallel workers, and whatever else ran), and
 # ratios to plain COPY.  Then single-row inserts with every index in place
-# (pgbench, one INSERT per transaction, one client, SINGLE_SECONDS): records
-# per second of wall time as the server is configured, and records per CPU
-# second of the server (which leaves out the wait for the WAL flush at each
-# commit, i.e. the disk).
+# (pgbench, one INSERT per transaction, SINGLE_SECONDS): one client with the
+# simple protocol, records per second of wall time as the server is
+# configured and records per CPU second of the server (which leaves out the
+# wait for the WAL flush at each commit, i.e. the disk); then CLIENTS
+# clients (default 4) with prepared statements, as an application's
+# connection pool sends them, synchronous_commit on.
 #
 # COMPARE_PORT: a second server (another build of the extension, e.g. a
 # dev sandbox of main) measured in the same run, round by round, on the
@@ -72,7 +74,7 @@ for port in $ports; do
        -c "\\copy bench_src FROM '$file'" \
        -c "CREATE UNIQUE INDEX bench_src_id ON bench_src (record_id)" \
        -c "CREATE TABLE bare AS SELECT $cols FROM bench_src WITH NO DATA" \
-       -c "CREATE TABLE staging AS SELECT $cols FROM bench_src WITH NO DATA" \
+       -c "CREATE UNLOGGED TABLE staging AS SELECT $cols FROM bench_src WITH NO DATA" \
        -c "ALTER TABLE bare SET (autovacuum_enabled = false)" -c "ALTER TABLE staging SET (autovacuum_enabled = false)" \
        -c "VACUUM ANALYZE bench_src" -c "CHECKPOINT"
   echo "$(label "$port"): $(psql -X -At -p "$port" -d $db -c "SELECT extversion FROM pg_extension WHERE extname = 'customer_intel'") at $(psql -X -At -p "$port" -d $db -c "SELECT pg_catalog.pg_read_file('postmaster.pid')" | sed -n 2p)"
@@ -135,10 +137,21 @@ for round in 1 2; do
   done
 done
 
+declare -A pool
+for round in 1 2; do
+  for port in $ports; do
+    n=$(pgbench -n -p "$port" -M prepared -c "${CLIENTS:-4}" -j 2 -T "$SINGLE_SECONDS" -f "$work/single.sql" $db 2>"$work/pgbench.err" | awk '/actually processed/ {print $NF}' | cut -d/ -f1)
+    [ "${n:-0}" -gt 0 ] || { echo "pgbench failed:"; cat "$work/pgbench.err"; exit 1; }
+    rate=$(echo "scale=0; $n / $SINGLE_SECONDS" | bc)
+    pool[$port]+="$rate "
+    echo "single-row round $round $(label "$port") ${CLIENTS:-4} clients, prepared, synchronous_commit=on: $rate records/s  (load average $(cut -d' ' -f1 /proc/loadavg))"
+  done
+done
+
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for port in $ports; do
   # shellcheck disable=SC2086
-  echo "median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second"
+  echo "median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second; ${CLIENTS:-4} clients prepared $(med ${pool[$port]}) records/s"
 done
 echo "Targets: 1,000,000 records loaded (normalised, every index built) <= 30 s; single-row inserts >= 5,000 records/s."
 [ -n "${KEEP_DB:-}" ] || for port in $ports; do q "$port" -c "DROP DATABASE $db"; done
