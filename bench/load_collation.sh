@@ -15,16 +15,8 @@ LOCALE=${LOCALE:-en_US.utf8} ROUNDS=${ROUNDS:-3}
 export PGOPTIONS='-c client_min_messages=warning'
 file=$RECORDS_FILE
 cols="record_id, source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country, attributes, updated_at"
-cluster_cpu() {
-  local pm tck
-  pm=$(psql -X -At -d postgres -c "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\n', 1)")
-  tck=$(getconf CLK_TCK)
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v tck="$tck" '
-    { pid = $1; sub(/^.*\) /, ""); }
-    pid == pm { t += $12 + $13 + $14 + $15; next }
-    $2 == pm { t += $12 + $13 }
-    END { printf "%.2f", t / tck }'
-}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 for db in ci_coll_c ci_coll_db; do
   psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db TEMPLATE template0 LOCALE '$LOCALE'"
   psql -X -q -d $db -c "CREATE EXTENSION customer_intel" \

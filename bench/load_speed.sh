@@ -39,20 +39,9 @@ ports="$B"
 [ -n "${COMPARE_PORT:-}" ] && ports="$COMPARE_PORT $B"
 label() { if [ "$1" = "${COMPARE_PORT:-}" ]; then echo "A:$1"; else echo "B:$1"; fi; }
 q() { local port=$1; shift; psql -X -q -p "$port" "$@"; }
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
-# CPU seconds used so far by the server on port $1: the postmaster with its
-# reaped children (cutime, cstime) and every live child.
-cluster_cpu() {
-  local pm tck
-  pm=$(psql -X -At -p "$1" -d postgres -c "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\n', 1)")
-  tck=$(getconf CLK_TCK)
-  # a process may end while its file is read
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v tck="$tck" '
-    { pid = $1; sub(/^.*\) /, ""); }   # then $2 ppid, $12 utime, $13 stime, $14 cutime, $15 cstime
-    pid == pm { t += $12 + $13 + $14 + $15; next }
-    $2 == pm { t += $12 + $13 }
-    END { printf "%.2f", t / tck }'
-}
 secs() { echo "$2 - $1" | bc; }
 
 file=${RECORDS_FILE:-$work/records.copy}
@@ -108,12 +97,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # single-row inserts into the loaded table: one INSERT per transaction, values of a random generated record
-cat > "$work/single.sql" <<EOF
-\\set i random(1, $N)
-INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country)
-SELECT source, 'single-' || nextval('single_seq'), given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country
-FROM bench_src WHERE record_id = :i;
-EOF
+single_insert_script "$work/single.sql" "$N"
 declare -A single_wall single_cpu single_async
 for port in $ports; do
   q "$port" -d $db -c "TRUNCATE ci.source_record CASCADE" -c "TRUNCATE staging" -c "\\copy staging FROM '$file'" \

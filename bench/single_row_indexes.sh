@@ -15,22 +15,9 @@ export PGOPTIONS='-c client_min_messages=warning'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=$(psql -X -At -d "$DB" -c "SELECT max(record_id) FROM bench_src")
-cat > "$work/single.sql" <<SQL
-\\set i random(1, $n)
-INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country)
-SELECT source, 'single-' || nextval('single_seq'), given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country
-FROM bench_src WHERE record_id = :i;
-SQL
-# CPU seconds of the server: the postmaster with its reaped children and every live child
-cluster_cpu() {
-  local pm
-  pm=$(psql -X -At -d postgres -c "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\n', 1)")
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v tck="$(getconf CLK_TCK)" '
-    { pid = $1; sub(/^.*\) /, ""); }
-    pid == pm { t += $12 + $13 + $14 + $15; next }
-    $2 == pm { t += $12 + $13 }
-    END { printf "%.2f", t / tck }'
-}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
+single_insert_script "$work/single.sql" "$n"
 measure() {
   local r c0 c1 t
   echo "$1: $(psql -X -At -d "$DB" -c "SELECT count(*) FILTER (WHERE indpred IS NOT NULL) || ' partial of ' || count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) FROM pg_index WHERE indrelid = 'ci.source_record'::regclass")"

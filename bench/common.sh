@@ -1,0 +1,28 @@
+# Sourced by the bench scripts that measure ci.source_record's loading.
+
+# CPU seconds used so far by the server on port $1 (default: libpq's own
+# choice): the postmaster with its reaped children (cutime, cstime) and every
+# live child.  The server must run on this machine.
+cluster_cpu() {
+  local pm tck
+  pm=$(psql -X -At ${1:+-p "$1"} -d postgres -c "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\n', 1)")
+  tck=$(getconf CLK_TCK)
+  # a process may end while its file is read
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v tck="$tck" '
+    { pid = $1; sub(/^.*\) /, ""); }   # then $2 ppid, $12 utime, $13 stime, $14 cutime, $15 cstime
+    pid == pm { t += $12 + $13 + $14 + $15; next }
+    $2 == pm { t += $12 + $13 }
+    END { printf "%.2f", t / tck }'
+}
+
+# A pgbench script into file $1: one single-row INSERT into ci.source_record
+# with the values of a random one of bench_src's record ids 1..$2, under a
+# new source_key from the sequence single_seq.
+single_insert_script() {
+  cat > "$1" <<SQL
+\\set i random(1, $2)
+INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country)
+SELECT source, 'single-' || nextval('single_seq'), given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country
+FROM bench_src WHERE record_id = :i;
+SQL
+}
