@@ -14,15 +14,3 @@ cluster_cpu() {
     $2 == pm { t += $12 + $13 }
     END { printf "%.2f", t / tck }'
 }
-
-# A pgbench script into file $1: one single-row INSERT into ci.source_record
-# with the values of a random one of bench_src's record ids 1..$2, under a
-# new source_key from the sequence single_seq.
-single_insert_script() {
-  cat > "$1" <<SQL
-\\set i random(1, $2)
-INSERT INTO ci.source_record (source, source_key, given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country)
-SELECT source, 'single-' || nextval('single_seq'), given_name, family_name, email, phone, birth_date, national_id, street, city, postcode, country
-FROM bench_src WHERE record_id = :i;
-SQL
-}

@@ -8,13 +8,15 @@
 #   indexed  (INDEXED=1 only; slow) COPY straight into ci.source_record with every index in place
 # and prints wall times, the server's CPU time (every process of the
 # cluster: the backend, its parallel workers, and whatever else ran), and
-# ratios to plain COPY.  Then single-row inserts with every index in place
-# (pgbench, one INSERT per transaction, SINGLE_SECONDS): one client with the
-# simple protocol, records per second of wall time as the server is
-# configured and records per CPU second of the server (which leaves out the
-# wait for the WAL flush at each commit, i.e. the disk); then CLIENTS
-# clients (default 4) with prepared statements, as an application's
-# connection pool sends them, synchronous_commit on.
+# ratios to plain COPY.  Then single-row inserts with every index in place,
+# as an application sends them (bench/insert_client.c: one INSERT ... VALUES
+# per transaction, a random record's values bound as parameters,
+# SINGLE_SECONDS each): one client, a new statement each time (unnamed,
+# parsed and planned per INSERT), synchronous_commit on and off, records
+# per second of wall time and per CPU second of the server (which leaves
+# out the wait for the WAL flush at each commit, i.e. the disk); then a
+# pool of each of CLIENTS (default "4 8") connections with prepared
+# statements, synchronous_commit on.
 #
 # COMPARE_PORT: a second server (another build of the extension, e.g. a
 # dev sandbox of main) measured in the same run, round by round, on the
@@ -59,13 +61,10 @@ ls -l "$file" | awk '{printf "file: %.0f MB, ", $5 / 1e6}'; wc -l < "$file" | aw
 for port in $ports; do
   q "$port" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   q "$port" -d $db -c "CREATE EXTENSION customer_intel" \
-       -c "CREATE TABLE bench_src AS SELECT $cols FROM ci.source_record WITH NO DATA" \
-       -c "\\copy bench_src FROM '$file'" \
-       -c "CREATE UNIQUE INDEX bench_src_id ON bench_src (record_id)" \
-       -c "CREATE TABLE bare AS SELECT $cols FROM bench_src WITH NO DATA" \
-       -c "CREATE UNLOGGED TABLE staging AS SELECT $cols FROM bench_src WITH NO DATA" \
+       -c "CREATE TABLE bare AS SELECT $cols FROM ci.source_record WITH NO DATA" \
+       -c "CREATE UNLOGGED TABLE staging AS SELECT $cols FROM ci.source_record WITH NO DATA" \
        -c "ALTER TABLE bare SET (autovacuum_enabled = false)" -c "ALTER TABLE staging SET (autovacuum_enabled = false)" \
-       -c "VACUUM ANALYZE bench_src" -c "CHECKPOINT"
+       -c "CHECKPOINT"
   echo "$(label "$port"): $(psql -X -At -p "$port" -d $db -c "SELECT extversion FROM pg_extension WHERE extname = 'customer_intel'") at $(psql -X -At -p "$port" -d $db -c "SELECT pg_catalog.pg_read_file('postmaster.pid')" | sed -n 2p)"
 done
 
@@ -96,27 +95,35 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-# single-row inserts into the loaded table: one INSERT per transaction, values of a random generated record
-single_insert_script "$work/single.sql" "$N"
+# single-row inserts into the loaded table: one INSERT ... VALUES per
+# transaction, the values of a random record of the file bound as parameters
+# (bench/insert_client.c), under a new source_key
+cc -O2 -Wall -Wextra -o "$work/insert_client" bench/insert_client.c \
+   -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
+# $1 port, $2 clients, $3 prepared|params, $4 synchronous_commit: prints "<records/s> <records per server CPU second>"
+single() {
+  local c0 c1 out n t
+  c0=$(cluster_cpu "$1")
+  out=$(PGPORT=$1 PGDATABASE=$db PGOPTIONS="$PGOPTIONS -c synchronous_commit=$4" \
+        "$work/insert_client" -f "$file" -c "$2" -T "$SINGLE_SECONDS" -M "$3" -k "single-$RANDOM$RANDOM")
+  c1=$(cluster_cpu "$1")
+  n=${out% *} t=${out#* }
+  echo "$(echo "scale=0; $n / $t" | bc) $(echo "scale=0; $n / ($c1 - $c0)" | bc)"
+}
 declare -A single_wall single_cpu single_async
 for port in $ports; do
   q "$port" -d $db -c "TRUNCATE ci.source_record CASCADE" -c "TRUNCATE staging" -c "\\copy staging FROM '$file'" \
-       -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record" -c "CREATE SEQUENCE single_seq" \
+       -c "SELECT * FROM ci.load_source_records('staging')" -c "VACUUM ANALYZE ci.source_record" \
        -c "SELECT setval(pg_get_serial_sequence('ci.source_record', 'record_id'), max(record_id)) FROM ci.source_record" >/dev/null  # builds before load4 left it behind
   echo "$(label "$port") ci.source_record: $(psql -X -At -p "$port" -d $db -c "SELECT count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) || ' of index' FROM pg_index WHERE indrelid = 'ci.source_record'::regclass")"
 done
 for round in 1 2; do
   for port in $ports; do
-    for mode in sync async; do
-      opts=$PGOPTIONS; [ $mode = async ] && opts="$opts -c synchronous_commit=off"
-      c0=$(cluster_cpu "$port")
-      n=$(PGOPTIONS=$opts pgbench -n -p "$port" -c 1 -T "$SINGLE_SECONDS" -f "$work/single.sql" $db 2>"$work/pgbench.err" | awk '/actually processed/ {print $NF}' | cut -d/ -f1)
-      c1=$(cluster_cpu "$port")
-      [ "${n:-0}" -gt 0 ] || { echo "pgbench failed:"; cat "$work/pgbench.err"; exit 1; }
-      rate=$(echo "scale=0; $n / $SINGLE_SECONDS" | bc) per_cpu=$(echo "scale=0; $n / ($c1 - $c0)" | bc)
-      if [ $mode = sync ]; then single_wall[$port]+="$rate "; else single_async[$port]+="$rate "; fi
+    for mode in on off; do
+      read -r rate per_cpu < <(single "$port" 1 params $mode)
+      if [ $mode = on ]; then single_wall[$port]+="$rate "; else single_async[$port]+="$rate "; fi
       single_cpu[$port]+="$per_cpu "
-      echo "single-row round $round $(label "$port") synchronous_commit=$([ $mode = sync ] && echo on || echo off): $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
+      echo "single-row round $round $(label "$port") 1 client, synchronous_commit=$mode: $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
     done
   done
 done
@@ -124,18 +131,20 @@ done
 declare -A pool
 for round in 1 2; do
   for port in $ports; do
-    n=$(pgbench -n -p "$port" -M prepared -c "${CLIENTS:-4}" -j 2 -T "$SINGLE_SECONDS" -f "$work/single.sql" $db 2>"$work/pgbench.err" | awk '/actually processed/ {print $NF}' | cut -d/ -f1)
-    [ "${n:-0}" -gt 0 ] || { echo "pgbench failed:"; cat "$work/pgbench.err"; exit 1; }
-    rate=$(echo "scale=0; $n / $SINGLE_SECONDS" | bc)
-    pool[$port]+="$rate "
-    echo "single-row round $round $(label "$port") ${CLIENTS:-4} clients, prepared, synchronous_commit=on: $rate records/s  (load average $(cut -d' ' -f1 /proc/loadavg))"
+    for clients in ${CLIENTS:-4 8}; do
+      read -r rate per_cpu < <(single "$port" "$clients" prepared on)
+      pool[$port.$clients]+="$rate "
+      echo "single-row round $round $(label "$port") $clients clients, prepared, synchronous_commit=on: $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
+    done
   done
 done
 
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for port in $ports; do
   # shellcheck disable=SC2086
-  echo "median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second; ${CLIENTS:-4} clients prepared $(med ${pool[$port]}) records/s"
+  line="median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row, 1 client $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second"
+  for clients in ${CLIENTS:-4 8}; do line+="; $clients clients prepared $(med ${pool[$port.$clients]}) records/s"; done
+  echo "$line"
 done
 echo "Targets: 1,000,000 records loaded (normalised, every index built) <= 30 s; single-row inserts >= 5,000 records/s."
 [ -n "${KEEP_DB:-}" ] || for port in $ports; do q "$port" -c "DROP DATABASE $db"; done

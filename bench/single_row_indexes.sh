@@ -2,30 +2,33 @@
 # Does a partial index cost the single-row INSERT more than it saves?  Each
 # of ci.source_record's partial B-tree indexes skips records whose key is
 # NULL, but PostgreSQL prepares every index predicate once per statement.
-# Measures the server CPU per one-INSERT transaction (pgbench, one client,
-# prepared, synchronous_commit off, ROUNDS x SECONDS) with the shipped
+# Measures the server CPU per one-INSERT transaction (bench/insert_client.c,
+# one client, prepared, synchronous_commit off, ROUNDS x SECONDS, values of
+# RECORDS_FILE's records) with the shipped
 # indexes, then rebuilds every partial B-tree index without its WHERE
 # clause and measures again.  Destructive: run it on a throwaway database
-# left by `KEEP_DB=1 bench/load_speed.sh` (DB, default ci_load: a loaded
-# ci.source_record, bench_src and single_seq).  The server must run on this
-# machine (CPU time is read from /proc).
+# left by `KEEP_DB=1 RECORDS_FILE=... bench/load_speed.sh` (DB, default
+# ci_load: a loaded ci.source_record), with the same RECORDS_FILE.  The
+# server must run on this machine (CPU time is read from /proc).
 set -euo pipefail
+: "${RECORDS_FILE:?set RECORDS_FILE to the file bench/load_speed.sh loaded}"
 DB=${DB:-ci_load} ROUNDS=${ROUNDS:-2} SECONDS_EACH=${SECONDS_EACH:-10}
 export PGOPTIONS='-c client_min_messages=warning'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=$(psql -X -At -d "$DB" -c "SELECT max(record_id) FROM bench_src")
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
-single_insert_script "$work/single.sql" "$n"
+cc -O2 -Wall -Wextra -o "$work/insert_client" "$(dirname "$0")/insert_client.c" \
+   -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
 measure() {
-  local r c0 c1 t
+  local r c0 c1 t out
   echo "$1: $(psql -X -At -d "$DB" -c "SELECT count(*) FILTER (WHERE indpred IS NOT NULL) || ' partial of ' || count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) FROM pg_index WHERE indrelid = 'ci.source_record'::regclass")"
   for r in $(seq 1 "$ROUNDS"); do
     c0=$(cluster_cpu)
-    t=$(PGOPTIONS="$PGOPTIONS -c synchronous_commit=off" pgbench -n -M prepared -c 1 -T "$SECONDS_EACH" -f "$work/single.sql" "$DB" 2>"$work/err" | awk '/actually processed/ {print $NF}' | cut -d/ -f1)
+    out=$(PGDATABASE=$DB PGOPTIONS="$PGOPTIONS -c synchronous_commit=off" \
+          "$work/insert_client" -f "$RECORDS_FILE" -c 1 -T "$SECONDS_EACH" -k "indexes-$RANDOM$RANDOM")
     c1=$(cluster_cpu)
-    [ "${t:-0}" -gt 0 ] || { cat "$work/err"; exit 1; }
+    t=${out% *}
     echo "  round $r: $t transactions, $(echo "scale=1; 1000000 * ($c1 - $c0) / $t" | bc) us of server CPU each"
   done
 }
