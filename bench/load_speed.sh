@@ -10,13 +10,13 @@
 # cluster: the backend, its parallel workers, and whatever else ran), and
 # ratios to plain COPY.  Then single-row inserts with every index in place,
 # as an application sends them (bench/insert_client.c: one INSERT ... VALUES
-# per transaction, a random record's values bound as parameters,
-# SINGLE_SECONDS each): one client, a new statement each time (unnamed,
-# parsed and planned per INSERT), synchronous_commit on and off, records
-# per second of wall time and per CPU second of the server (which leaves
-# out the wait for the WAL flush at each commit, i.e. the disk); then a
-# pool of each of CLIENTS (default "4 8") connections with prepared
-# statements, synchronous_commit on.
+# per transaction, a random record's values bound as parameters), each for
+# SINGLE_SECONDS, SINGLE_ROUNDS times: one client with a new statement each
+# time (unnamed, parsed and planned per INSERT), synchronous_commit on and
+# off, records per second of wall time and per CPU second of the server
+# (which leaves out the wait for the WAL flush at each commit, i.e. the
+# disk); then a pool of each of CLIENTS (default "4 8") connections with
+# prepared statements, synchronous_commit on.
 #
 # COMPARE_PORT: a second server (another build of the extension, e.g. a
 # dev sandbox of main) measured in the same run, round by round, on the
@@ -30,7 +30,7 @@
 # The server must run on this machine (CPU time is read from /proc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-1000000} ROUNDS=${ROUNDS:-2} SINGLE_SECONDS=${SINGLE_SECONDS:-20}
+N=${N:-1000000} ROUNDS=${ROUNDS:-2} SINGLE_SECONDS=${SINGLE_SECONDS:-20} SINGLE_ROUNDS=${SINGLE_ROUNDS:-2}
 export PGOPTIONS='-c client_min_messages=warning'
 db=ci_load
 work=$(mktemp -d)
@@ -117,7 +117,7 @@ for port in $ports; do
        -c "SELECT setval(pg_get_serial_sequence('ci.source_record', 'record_id'), max(record_id)) FROM ci.source_record" >/dev/null  # builds before load4 left it behind
   echo "$(label "$port") ci.source_record: $(psql -X -At -p "$port" -d $db -c "SELECT count(*) || ' indexes, ' || pg_size_pretty(sum(pg_relation_size(indexrelid))) || ' of index' FROM pg_index WHERE indrelid = 'ci.source_record'::regclass")"
 done
-for round in 1 2; do
+for round in $(seq 1 "$SINGLE_ROUNDS"); do
   for port in $ports; do
     for mode in on off; do
       read -r rate per_cpu < <(single "$port" 1 params $mode)
@@ -129,7 +129,7 @@ for round in 1 2; do
 done
 
 declare -A pool
-for round in 1 2; do
+for round in $(seq 1 "$SINGLE_ROUNDS"); do
   for port in $ports; do
     for clients in ${CLIENTS:-4 8}; do
       read -r rate per_cpu < <(single "$port" "$clients" prepared on)
