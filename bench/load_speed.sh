@@ -105,7 +105,7 @@ single() {
   local c0 c1 out n t
   c0=$(cluster_cpu "$1")
   out=$(PGPORT=$1 PGDATABASE=$db PGOPTIONS="$PGOPTIONS -c synchronous_commit=$4" \
-        "$work/insert_client" -f "$file" -c "$2" -T "$SINGLE_SECONDS" -M "$3" -k "single-$RANDOM$RANDOM")
+        "$work/insert_client" -f "$file" -c "$2" -T "$SINGLE_SECONDS" -M "$3" -k "single-$RANDOM$RANDOM") || return 1
   c1=$(cluster_cpu "$1")
   n=${out% *} t=${out#* }
   echo "$(echo "scale=0; $n / $t" | bc) $(echo "scale=0; $n / ($c1 - $c0)" | bc)"
@@ -120,7 +120,7 @@ done
 for round in $(seq 1 "$SINGLE_ROUNDS"); do
   for port in $ports; do
     for mode in on off; do
-      read -r rate per_cpu < <(single "$port" 1 params $mode)
+      r=$(single "$port" 1 params $mode); rate=${r% *} per_cpu=${r#* }
       if [ $mode = on ]; then single_wall[$port]+="$rate "; else single_async[$port]+="$rate "; fi
       single_cpu[$port]+="$per_cpu "
       echo "single-row round $round $(label "$port") 1 client, synchronous_commit=$mode: $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
@@ -132,7 +132,7 @@ declare -A pool
 for round in $(seq 1 "$SINGLE_ROUNDS"); do
   for port in $ports; do
     for clients in ${CLIENTS:-4 8}; do
-      read -r rate per_cpu < <(single "$port" "$clients" prepared on)
+      r=$(single "$port" "$clients" prepared on); rate=${r% *} per_cpu=${r#* }
       pool[$port.$clients]+="$rate "
       echo "single-row round $round $(label "$port") $clients clients, prepared, synchronous_commit=on: $rate records/s, $per_cpu records per server CPU second  (load average $(cut -d' ' -f1 /proc/loadavg))"
     done
@@ -143,6 +143,7 @@ med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(
 for port in $ports; do
   # shellcheck disable=SC2086
   line="median $(label "$port"): plain COPY $(med ${plain[$port]}) s (CPU $(med ${plaincpu[$port]}) s), bulk path $(med ${bulk[$port]}) s (CPU $(med ${bulkcpu[$port]}) s); single-row, 1 client $(med ${single_wall[$port]}) records/s (synchronous_commit=off $(med ${single_async[$port]})), $(med ${single_cpu[$port]}) records per CPU second"
+  # shellcheck disable=SC2086
   for clients in ${CLIENTS:-4 8}; do line+="; $clients clients prepared $(med ${pool[$port.$clients]}) records/s"; done
   echo "$line"
 done
