@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench scripts that measure ci.source_record's loading.
 
 # CPU seconds used so far by the server on port $1 (default: libpq's own
@@ -13,4 +14,11 @@ cluster_cpu() {
     pid == pm { t += $12 + $13 + $14 + $15; next }
     $2 == pm { t += $12 + $13 }
     END { printf "%.2f", t / tck }'
+}
+
+# Compiles bench/insert_client.c (single-row INSERTs as an application
+# sends them) against libpq into $1/insert_client.
+build_insert_client() {
+  cc -O2 -Wall -Wextra -o "$1/insert_client" "$(dirname "${BASH_SOURCE[0]}")/insert_client.c" \
+     -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
 }

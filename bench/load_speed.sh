@@ -98,8 +98,7 @@ done
 # single-row inserts into the loaded table: one INSERT ... VALUES per
 # transaction, the values of a random record of the file bound as parameters
 # (bench/insert_client.c), under a new source_key
-cc -O2 -Wall -Wextra -o "$work/insert_client" bench/insert_client.c \
-   -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
+build_insert_client "$work"
 # $1 port, $2 clients, $3 prepared|params, $4 synchronous_commit: prints "<records/s> <records per server CPU second>"
 single() {
   local c0 c1 out n t

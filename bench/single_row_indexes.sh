@@ -19,8 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
-cc -O2 -Wall -Wextra -o "$work/insert_client" "$(dirname "$0")/insert_client.c" \
-   -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
+build_insert_client "$work"
 # $1 label: one measurement, after a CHECKPOINT (each starts with as many
 # full-page images to write as the other)
 measure() {

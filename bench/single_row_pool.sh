@@ -28,8 +28,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
-cc -O2 -Wall -Wextra -o "$work/insert_client" "$(dirname "$0")/insert_client.c" \
-   -I"$(pg_config --includedir)" -L"$(pg_config --libdir)" -lpq -lpthread
+build_insert_client "$work"
 psql -X -q -c "CREATE UNLOGGED TABLE IF NOT EXISTS pool_wait_sample (taken int, state text)"
 if [ -n "${PGBENCH:-}" ]; then
   psql -X -q -c "DROP TABLE IF EXISTS pool_side" \
